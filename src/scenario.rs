@@ -1,0 +1,225 @@
+//! Scenario files: the world mockcloud starts from (and returns to on reset).
+//!
+//! A scenario is JSON. The ones in `scenarios/` are compiled into the binary,
+//! so `--scenario default` works from any directory and in the container
+//! image; any other name is read as a path.
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::state::access_policies::{Conditions, PolicyStatus, Realm};
+
+/// The scenarios shipped in `scenarios/`, by name.
+const BUILT_IN: &[(&str, &str)] = &[("default", include_str!("../scenarios/default.json"))];
+
+/// A parsed scenario file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Shown by `/__admin/health`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Seed for ids and secrets; `--seed` overrides it.
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub grafana: GrafanaScenario,
+    #[serde(default)]
+    pub datadog: DatadogScenario,
+    #[serde(default)]
+    pub gcore: GcoreScenario,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaScenario {
+    #[serde(default)]
+    pub regions: Vec<RegionSpec>,
+    #[serde(default)]
+    pub orgs: Vec<OrgSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    pub id: u64,
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub provider: String,
+    #[serde(default = "active")]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+fn active() -> String {
+    "active".to_string()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSpec {
+    pub id: u64,
+    pub slug: String,
+    pub name: String,
+    /// Region slugs the org may use; all of the scenario's regions when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
+    #[serde(default)]
+    pub access_policies: Vec<AccessPolicySpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPolicySpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    pub region: String,
+    pub scopes: Vec<String>,
+    /// Defaults to one realm: the org itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realms: Option<Vec<Realm>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Conditions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PolicyStatus>,
+    #[serde(default)]
+    pub tokens: Vec<TokenSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The secret a client sends as `Authorization: Bearer <token>`.
+    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Datadog credentials; the Datadog issue extends this with orgs and usage.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatadogScenario {
+    #[serde(default)]
+    pub orgs: Vec<DatadogOrgSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatadogOrgSpec {
+    pub name: String,
+    pub public_id: String,
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    #[serde(default)]
+    pub application_keys: Vec<String>,
+}
+
+/// Gcore credentials; the Gcore issue extends this with the inventory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GcoreScenario {
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// Where the problem is: a file, a JSON path (`grafana.orgs[0].slug`).
+    pub location: String,
+    pub message: String,
+}
+
+impl ScenarioError {
+    pub(crate) fn at(location: impl Into<String>, message: impl fmt::Display) -> Self {
+        ScenarioError {
+            location: location.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// The scenario loaded when none is named.
+    pub fn default_scenario() -> Self {
+        Scenario::built_in("default").expect("the default scenario is valid JSON")
+    }
+
+    /// Names of the scenarios compiled into the binary.
+    pub fn built_in_names() -> impl Iterator<Item = &'static str> {
+        BUILT_IN.iter().map(|(name, _)| *name)
+    }
+
+    /// A scenario compiled into the binary, by name.
+    pub fn built_in(name: &str) -> Result<Self, ScenarioError> {
+        let (_, text) = BUILT_IN
+            .iter()
+            .find(|(known, _)| *known == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = Scenario::built_in_names().collect();
+                ScenarioError::at(
+                    name,
+                    format!(
+                        "no such built-in scenario and no such file (built-in: {})",
+                        known.join(", ")
+                    ),
+                )
+            })?;
+        Scenario::from_json_str(text, &format!("scenarios/{name}.json"))
+    }
+
+    /// `NAME|PATH` as the command line takes it: an existing file wins,
+    /// otherwise a built-in name.
+    pub fn resolve(name_or_path: &str) -> Result<Self, ScenarioError> {
+        let path = Path::new(name_or_path);
+        if path.is_file() {
+            return Scenario::from_path(path);
+        }
+        Scenario::built_in(name_or_path)
+    }
+
+    pub fn from_path(path: &Path) -> Result<Self, ScenarioError> {
+        let location = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::at(&location, e))?;
+        Scenario::from_json_str(&text, &location)
+    }
+
+    /// Parses scenario JSON; errors name the JSON path of the bad field.
+    pub fn from_json_str(text: &str, location: &str) -> Result<Self, ScenarioError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let at = if path == "." {
+                location.to_string()
+            } else {
+                format!("{location}: {path}")
+            };
+            ScenarioError::at(at, e.inner())
+        })
+    }
+
+    pub fn from_json_value(value: serde_json::Value) -> Result<Self, ScenarioError> {
+        Scenario::from_json_str(&value.to_string(), "scenario")
+    }
+}

@@ -1,0 +1,403 @@
+//! Grafana Cloud access policies: validation, name uniqueness per
+//! (org, region), keyset listing, and cascading delete of their tokens.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::cidr::Cidr;
+use super::cursor::{Cursor, Page, page_of};
+use super::error::{EngineError, EngineResult, bad_request};
+use super::grafana::{GrafanaCaller, OrgId, RegionKey, validate_display_name, validate_name};
+use super::World;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RealmType {
+    Org,
+    Stack,
+}
+
+impl RealmType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RealmType::Org => "org",
+            RealmType::Stack => "stack",
+        }
+    }
+
+    pub fn parse(raw: &str, param: &str) -> EngineResult<Self> {
+        match raw {
+            "org" => Ok(RealmType::Org),
+            "stack" => Ok(RealmType::Stack),
+            _ => Err(bad_request(format!(
+                "{param} must be 'org' or 'stack', got {raw:?}"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyStatus {
+    #[default]
+    Active,
+    Inactive,
+}
+
+impl PolicyStatus {
+    pub fn parse(raw: &str, param: &str) -> EngineResult<Self> {
+        match raw {
+            "active" => Ok(PolicyStatus::Active),
+            "inactive" => Ok(PolicyStatus::Inactive),
+            _ => Err(bad_request(format!(
+                "{param} must be 'active' or 'inactive', got {raw:?}"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LabelPolicy {
+    pub selector: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Realm {
+    #[serde(rename = "type")]
+    pub realm_type: RealmType,
+    pub identifier: String,
+    #[serde(default)]
+    pub label_policies: Vec<LabelPolicy>,
+}
+
+/// Conditions as clients send them: subnets still as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conditions {
+    #[serde(default)]
+    pub allowed_subnets: Vec<String>,
+}
+
+/// What an update does to a policy's conditions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ConditionsChange {
+    /// The field was absent: keep what is there.
+    #[default]
+    Keep,
+    /// `null`, `{}` or `allowedSubnets: []`: remove the conditions.
+    Remove,
+    Set(Conditions),
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessPolicy {
+    pub id: Uuid,
+    pub seq: u64,
+    pub org_id: OrgId,
+    pub region: RegionKey,
+    pub name: String,
+    pub display_name: String,
+    pub scopes: Vec<String>,
+    pub realms: Vec<Realm>,
+    /// Parsed once at write time; `None` means no restriction.
+    pub allowed_subnets: Option<Vec<Cidr>>,
+    pub status: PolicyStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AccessPolicy {
+    /// The conditions as the API shows them.
+    pub fn conditions(&self) -> Option<Conditions> {
+        self.allowed_subnets.as_ref().map(|subnets| Conditions {
+            allowed_subnets: subnets.iter().map(|c| c.as_str().to_string()).collect(),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccessPolicy {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub scopes: Vec<String>,
+    pub realms: Vec<Realm>,
+    pub conditions: Option<Conditions>,
+    pub status: Option<PolicyStatus>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessPolicyChanges {
+    pub display_name: Option<String>,
+    pub scopes: Vec<String>,
+    pub realms: Vec<Realm>,
+    pub conditions: ConditionsChange,
+    pub status: Option<PolicyStatus>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccessPolicyFilter {
+    pub name: Option<String>,
+    pub realm_type: Option<RealmType>,
+    pub realm_identifier: Option<String>,
+    pub status: Option<PolicyStatus>,
+}
+
+impl AccessPolicyFilter {
+    fn matches(&self, policy: &AccessPolicy) -> bool {
+        self.name.as_ref().is_none_or(|n| *n == policy.name)
+            && self.status.is_none_or(|s| s == policy.status)
+            && (self.realm_type.is_none()
+                || policy.realms.iter().any(|realm| {
+                    Some(realm.realm_type) == self.realm_type
+                        && self
+                            .realm_identifier
+                            .as_ref()
+                            .is_none_or(|id| *id == realm.identifier)
+                }))
+    }
+}
+
+fn validate_scopes(scopes: &[String]) -> EngineResult<()> {
+    if scopes.is_empty() {
+        return Err(bad_request("scopes must list at least one scope"));
+    }
+    for scope in scopes {
+        let valid = scope.split_once(':').is_some_and(|(resource, action)| {
+            let ok = |s: &str| {
+                !s.is_empty()
+                    && s.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.*".contains(c)
+                    })
+            };
+            ok(resource) && ok(action)
+        });
+        if !valid {
+            return Err(bad_request(format!(
+                "scopes: {scope:?} is not a scope; scopes look like 'metrics:read'"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn validate_realms(org_id: OrgId, realms: &[Realm]) -> EngineResult<()> {
+    if realms.is_empty() {
+        return Err(bad_request("realms must list at least one realm"));
+    }
+    for (i, realm) in realms.iter().enumerate() {
+        let identifier = realm.identifier.as_str();
+        match realm.realm_type {
+            RealmType::Org if identifier != org_id.to_string() => {
+                return Err(bad_request(format!(
+                    "realms[{i}].identifier: an org realm must name this org ({org_id}), got {identifier:?}"
+                )));
+            }
+            RealmType::Stack if identifier.parse::<u64>().is_err() => {
+                return Err(bad_request(format!(
+                    "realms[{i}].identifier: a stack realm takes a numeric stack id, got {identifier:?}"
+                )));
+            }
+            _ => {}
+        }
+        if let Some(j) = realm
+            .label_policies
+            .iter()
+            .position(|p| p.selector.trim().is_empty())
+        {
+            return Err(bad_request(format!(
+                "realms[{i}].labelPolicies[{j}].selector must not be empty"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `None` for no conditions (including an empty subnet list).
+fn parse_conditions(conditions: &Conditions) -> EngineResult<Option<Vec<Cidr>>> {
+    if conditions.allowed_subnets.is_empty() {
+        return Ok(None);
+    }
+    let subnets = conditions
+        .allowed_subnets
+        .iter()
+        .map(|s| Cidr::parse(s))
+        .collect::<EngineResult<Vec<_>>>()?;
+    Ok(Some(subnets))
+}
+
+impl World {
+    pub fn create_access_policy(
+        &mut self,
+        caller: &GrafanaCaller,
+        region: &str,
+        new: NewAccessPolicy,
+    ) -> EngineResult<AccessPolicy> {
+        let org_id = caller.org_id;
+        let region = self.grafana.org_region(org_id, region)?;
+        validate_name(&new.name)?;
+        let display_name = new.display_name.unwrap_or_else(|| new.name.clone());
+        validate_display_name(&display_name)?;
+        validate_scopes(&new.scopes)?;
+        validate_realms(org_id, &new.realms)?;
+        let allowed_subnets = match &new.conditions {
+            Some(c) => parse_conditions(c)?,
+            None => None,
+        };
+        let name_key = (org_id, region.clone(), new.name.clone());
+        if self.grafana.policy_names.contains_key(&name_key) {
+            return Err(EngineError::Conflict(format!(
+                "an access policy named {:?} already exists in region {region:?}",
+                new.name
+            )));
+        }
+        let now = self.clock.now();
+        let policy = AccessPolicy {
+            id: self.ids.uuid(),
+            seq: self.ids.seq(),
+            org_id,
+            region: region.clone(),
+            name: new.name,
+            display_name,
+            scopes: new.scopes,
+            realms: new.realms,
+            allowed_subnets,
+            status: new.status.unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.grafana.policy_names.insert(name_key, policy.id);
+        self.grafana
+            .policy_order
+            .insert((org_id, region, policy.seq), policy.id);
+        self.grafana.policies.insert(policy.id, policy.clone());
+        Ok(policy)
+    }
+
+    pub fn access_policy(
+        &self,
+        caller: &GrafanaCaller,
+        region: &str,
+        id: Uuid,
+    ) -> EngineResult<&AccessPolicy> {
+        let region = self.grafana.org_region(caller.org_id, region)?;
+        self.grafana
+            .policies
+            .get(&id)
+            .filter(|p| p.org_id == caller.org_id && p.region == region)
+            .ok_or_else(|| not_found(id, &region))
+    }
+
+    pub fn list_access_policies(
+        &self,
+        caller: &GrafanaCaller,
+        region: &str,
+        filter: &AccessPolicyFilter,
+        cursor: Cursor,
+        limit: usize,
+    ) -> EngineResult<Page<AccessPolicy>> {
+        let org_id = caller.org_id;
+        let region = self.grafana.org_region(org_id, region)?;
+        let policies = &self.grafana.policies;
+        let keep = |id: &Uuid| {
+            policies
+                .get(id)
+                .filter(|p| filter.matches(p))
+                .cloned()
+        };
+        // A name is unique per (org, region): answer from the name index.
+        if let Some(name) = &filter.name {
+            let found = self
+                .grafana
+                .policy_names
+                .get(&(org_id, region.clone(), name.clone()))
+                .and_then(keep)
+                .filter(|p| p.seq >= cursor.start_seq());
+            return Ok(Page {
+                items: found.into_iter().collect(),
+                next: None,
+            });
+        }
+        Ok(page_of(
+            &self.grafana.policy_order,
+            (org_id, region.clone(), cursor.start_seq()),
+            (org_id, region, u64::MAX),
+            |key| key.2,
+            limit,
+            keep,
+        ))
+    }
+
+    pub fn update_access_policy(
+        &mut self,
+        caller: &GrafanaCaller,
+        region: &str,
+        id: Uuid,
+        changes: AccessPolicyChanges,
+    ) -> EngineResult<AccessPolicy> {
+        let current = self.access_policy(caller, region, id)?;
+        if let Some(display_name) = &changes.display_name {
+            validate_display_name(display_name)?;
+        }
+        validate_scopes(&changes.scopes)?;
+        validate_realms(caller.org_id, &changes.realms)?;
+        let allowed_subnets = match &changes.conditions {
+            ConditionsChange::Keep => current.allowed_subnets.clone(),
+            ConditionsChange::Remove => None,
+            ConditionsChange::Set(c) => parse_conditions(c)?,
+        };
+        // Everything is validated: from here on the change cannot fail.
+        let now = self.clock.now();
+        let policy = self
+            .grafana
+            .policies
+            .get_mut(&id)
+            .expect("looked up above under the same lock");
+        if let Some(display_name) = changes.display_name {
+            policy.display_name = display_name;
+        }
+        policy.scopes = changes.scopes;
+        policy.realms = changes.realms;
+        policy.allowed_subnets = allowed_subnets;
+        if let Some(status) = changes.status {
+            policy.status = status;
+        }
+        policy.updated_at = now;
+        Ok(policy.clone())
+    }
+
+    /// Deletes the policy and every token it holds.
+    pub fn delete_access_policy(
+        &mut self,
+        caller: &GrafanaCaller,
+        region: &str,
+        id: Uuid,
+    ) -> EngineResult<()> {
+        let policy = self.access_policy(caller, region, id)?.clone();
+        let token_ids: Vec<Uuid> = self
+            .grafana
+            .tokens_by_policy
+            .range((id, 0)..=(id, u64::MAX))
+            .map(|(_, token_id)| *token_id)
+            .collect();
+        for token_id in token_ids {
+            self.grafana.remove_token(token_id);
+        }
+        self.grafana
+            .policy_names
+            .remove(&(policy.org_id, policy.region.clone(), policy.name));
+        self.grafana
+            .policy_order
+            .remove(&(policy.org_id, policy.region, policy.seq));
+        self.grafana.policies.remove(&id);
+        Ok(())
+    }
+}
+
+fn not_found(id: Uuid, region: &str) -> EngineError {
+    EngineError::NotFound(format!(
+        "access policy {id} not found in region {region:?}"
+    ))
+}

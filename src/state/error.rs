@@ -1,0 +1,44 @@
+//! What the engine can refuse. Each vendor renders these in its own wire format
+//! (one place per vendor: `src/vendors/<vendor>/errors.rs`).
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// The request is malformed or names something that cannot be used.
+    BadRequest(String),
+    /// The caller's credentials are missing, unknown, expired or disabled.
+    Unauthorized(String),
+    /// The caller is known but may not do this.
+    Forbidden(String),
+    /// The addressed object does not exist (for this caller).
+    NotFound(String),
+    /// The change collides with existing state (duplicate name, protection).
+    Conflict(String),
+}
+
+impl EngineError {
+    pub fn message(&self) -> &str {
+        match self {
+            EngineError::BadRequest(m)
+            | EngineError::Unauthorized(m)
+            | EngineError::Forbidden(m)
+            | EngineError::NotFound(m)
+            | EngineError::Conflict(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+pub type EngineResult<T> = Result<T, EngineError>;
+
+pub fn bad_request(message: impl Into<String>) -> EngineError {
+    EngineError::BadRequest(message.into())
+}

@@ -1,0 +1,200 @@
+//! Grafana Cloud's share of the world: orgs, regions, the access-policy and
+//! token collections with their indexes, and who a bearer token is.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::World;
+use super::access_policies::{AccessPolicy, PolicyStatus};
+use super::cidr::Cidr;
+use super::error::{EngineError, EngineResult, bad_request};
+use super::tokens::Token;
+
+pub type OrgId = u64;
+/// A region's slug (`us`, `prod-eu-west-2`, …).
+pub type RegionKey = String;
+/// Key of a keyset index: objects of one org and region in creation order.
+pub type ScopedSeq = (OrgId, RegionKey, u64);
+
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: OrgId,
+    pub slug: String,
+    pub name: String,
+    /// Region slugs the org may use.
+    pub regions: Vec<RegionKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub id: u64,
+    pub slug: RegionKey,
+    pub name: String,
+    pub description: String,
+    pub provider: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+pub struct GrafanaState {
+    pub orgs: BTreeMap<OrgId, Org>,
+    pub regions: BTreeMap<RegionKey, Region>,
+    pub policies: HashMap<Uuid, AccessPolicy>,
+    pub policy_order: BTreeMap<ScopedSeq, Uuid>,
+    pub policy_names: HashMap<(OrgId, RegionKey, String), Uuid>,
+    pub tokens: HashMap<Uuid, Token>,
+    pub token_order: BTreeMap<ScopedSeq, Uuid>,
+    pub token_names: HashMap<(OrgId, RegionKey, String), Uuid>,
+    /// (policy id, token seq) → token id: a policy's tokens in creation order.
+    pub tokens_by_policy: BTreeMap<(Uuid, u64), Uuid>,
+    /// Secret → token id.
+    pub token_secrets: HashMap<String, Uuid>,
+}
+
+impl GrafanaState {
+    /// The org's region named `region`, or the 400 a client gets without one.
+    pub fn org_region(&self, org_id: OrgId, region: &str) -> EngineResult<RegionKey> {
+        if region.is_empty() {
+            return Err(bad_request("region is required (query parameter 'region')"));
+        }
+        let org = self
+            .orgs
+            .get(&org_id)
+            .ok_or_else(|| EngineError::NotFound(format!("org {org_id} not found")))?;
+        if org.regions.iter().any(|r| r == region) {
+            Ok(region.to_string())
+        } else {
+            Err(bad_request(format!(
+                "region {region:?} is not available to org {:?}; available regions: {}",
+                org.slug,
+                org.regions.join(", ")
+            )))
+        }
+    }
+
+    pub(crate) fn remove_token(&mut self, id: Uuid) -> Option<Token> {
+        let token = self.tokens.remove(&id)?;
+        self.token_secrets.remove(&token.secret);
+        self.token_names
+            .remove(&(token.org_id, token.region.clone(), token.name.clone()));
+        self.token_order
+            .remove(&(token.org_id, token.region.clone(), token.seq));
+        self.tokens_by_policy
+            .remove(&(token.access_policy_id, token.seq));
+        Some(token)
+    }
+}
+
+/// Who is calling, as established from a bearer token.
+#[derive(Debug, Clone)]
+pub struct GrafanaCaller {
+    pub org_id: OrgId,
+    pub scopes: Vec<String>,
+    pub allowed_subnets: Option<Vec<Cidr>>,
+}
+
+impl GrafanaCaller {
+    /// 403 unless the token's policy grants `scope`.
+    pub fn require_scope(&self, scope: &str) -> EngineResult<()> {
+        if self.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden(format!(
+                "this token's access policy lacks the scope {scope:?}"
+            )))
+        }
+    }
+
+    /// 403 when the policy restricts subnets and `client` is outside them.
+    pub fn require_client_address(&self, client: Option<IpAddr>) -> EngineResult<()> {
+        let Some(subnets) = &self.allowed_subnets else {
+            return Ok(());
+        };
+        match client {
+            Some(ip) if subnets.iter().any(|net| net.contains(ip)) => Ok(()),
+            Some(ip) => Err(EngineError::Forbidden(format!(
+                "client address {ip} is outside the access policy's allowedSubnets"
+            ))),
+            None => Err(EngineError::Forbidden(
+                "client address unknown and the access policy restricts allowedSubnets".into(),
+            )),
+        }
+    }
+
+    /// 403 when the request names an org other than the token's.
+    pub fn require_org(&self, org_id: Option<OrgId>) -> EngineResult<()> {
+        match org_id {
+            Some(id) if id != self.org_id => Err(EngineError::Forbidden(format!(
+                "this token belongs to org {} and cannot act on org {id}",
+                self.org_id
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl World {
+    /// Establishes the caller from a bearer token secret and records its use.
+    pub fn authenticate_grafana(&mut self, secret: &str) -> EngineResult<GrafanaCaller> {
+        let invalid = |why: &str| EngineError::Unauthorized(format!("Invalid credentials: {why}"));
+        let now = self.clock.now();
+        let grafana = &mut self.grafana;
+        let token_id = *grafana
+            .token_secrets
+            .get(secret)
+            .ok_or_else(|| invalid("unknown or deleted token"))?;
+        let token = grafana
+            .tokens
+            .get_mut(&token_id)
+            .ok_or_else(|| invalid("unknown or deleted token"))?;
+        if token.expires_at.is_some_and(|at| at <= now) {
+            return Err(invalid("token expired"));
+        }
+        let policy = grafana
+            .policies
+            .get(&token.access_policy_id)
+            .ok_or_else(|| invalid("the token's access policy no longer exists"))?;
+        if policy.status == PolicyStatus::Inactive {
+            return Err(invalid("the token's access policy is inactive"));
+        }
+        token.first_used_at.get_or_insert(now);
+        token.last_used_at = Some(now);
+        Ok(GrafanaCaller {
+            org_id: policy.org_id,
+            scopes: policy.scopes.clone(),
+            allowed_subnets: policy.allowed_subnets.clone(),
+        })
+    }
+}
+
+/// Names of policies and tokens: 1–255 of `a-z0-9-_`.
+pub fn validate_name(name: &str) -> EngineResult<()> {
+    let ok = (1..=255).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(bad_request(format!(
+            "name {name:?} is invalid: it must be 1-255 characters of lowercase letters (a-z), \
+             digits (0-9), hyphens (-) and underscores (_)"
+        )))
+    }
+}
+
+pub fn validate_display_name(display_name: &str) -> EngineResult<()> {
+    let len = display_name.chars().count();
+    if (1..=255).contains(&len) {
+        Ok(())
+    } else {
+        Err(bad_request(format!(
+            "displayName must be 1-255 characters long, got {len}"
+        )))
+    }
+}

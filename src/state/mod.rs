@@ -1,0 +1,213 @@
+//! The state engine: every vendor object lives here, with its behaviour
+//! (validation, uniqueness, cursors), and nothing here knows about HTTP.
+//!
+//! The whole world sits behind one `RwLock`. Every mutation validates fully
+//! before it changes anything, under one write guard, so a change is applied
+//! whole or not at all; guards are never held across an `.await`.
+
+pub mod access_policies;
+pub mod cidr;
+pub mod clock;
+pub mod cursor;
+pub mod error;
+pub mod grafana;
+pub mod ids;
+pub mod tokens;
+
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+
+use crate::scenario::{AccessPolicySpec, OrgSpec, Scenario, ScenarioError};
+use access_policies::{NewAccessPolicy, Realm, RealmType};
+use clock::Clock;
+use grafana::{GrafanaCaller, GrafanaState, Org, Region};
+use ids::Ids;
+use tokens::NewToken;
+
+/// Everything mockcloud knows at one instant.
+#[derive(Debug)]
+pub struct World {
+    pub ids: Ids,
+    pub clock: Clock,
+    pub grafana: GrafanaState,
+}
+
+impl World {
+    /// Builds the world a scenario describes, through the same validated
+    /// paths the API uses; any problem is reported with its location.
+    pub fn from_scenario(scenario: &Scenario, seed: u64, clock: Clock) -> Result<World, ScenarioError> {
+        let mut world = World {
+            ids: Ids::new(seed),
+            clock,
+            grafana: GrafanaState::default(),
+        };
+        let now = world.clock.now();
+        for (i, spec) in scenario.grafana.regions.iter().enumerate() {
+            let at = format!("grafana.regions[{i}]");
+            if world.grafana.regions.values().any(|r| r.id == spec.id) {
+                return Err(ScenarioError::at(at, format!("duplicate region id {}", spec.id)));
+            }
+            let region = Region {
+                id: spec.id,
+                slug: spec.slug.clone(),
+                name: spec.name.clone(),
+                description: spec.description.clone(),
+                provider: spec.provider.clone(),
+                status: spec.status.clone(),
+                created_at: spec.created_at.unwrap_or(now),
+                updated_at: spec.updated_at.or(spec.created_at).unwrap_or(now),
+            };
+            if world.grafana.regions.insert(spec.slug.clone(), region).is_some() {
+                return Err(ScenarioError::at(at, format!("duplicate region slug {:?}", spec.slug)));
+            }
+        }
+        for (i, spec) in scenario.grafana.orgs.iter().enumerate() {
+            world.load_org(spec, &format!("grafana.orgs[{i}]"))?;
+        }
+        Ok(world)
+    }
+
+    fn load_org(&mut self, spec: &OrgSpec, at: &str) -> Result<(), ScenarioError> {
+        let grafana = &mut self.grafana;
+        if grafana.orgs.contains_key(&spec.id) {
+            return Err(ScenarioError::at(format!("{at}.id"), format!("duplicate org id {}", spec.id)));
+        }
+        if grafana.orgs.values().any(|o| o.slug == spec.slug) {
+            return Err(ScenarioError::at(format!("{at}.slug"), format!("duplicate org slug {:?}", spec.slug)));
+        }
+        let regions = match &spec.regions {
+            Some(regions) => {
+                if let Some(unknown) = regions.iter().find(|r| !grafana.regions.contains_key(*r)) {
+                    return Err(ScenarioError::at(
+                        format!("{at}.regions"),
+                        format!("unknown region {unknown:?}"),
+                    ));
+                }
+                regions.clone()
+            }
+            None => grafana.regions.keys().cloned().collect(),
+        };
+        grafana.orgs.insert(
+            spec.id,
+            Org {
+                id: spec.id,
+                slug: spec.slug.clone(),
+                name: spec.name.clone(),
+                regions,
+            },
+        );
+        // The scenario acts with the org's full authority.
+        let owner = GrafanaCaller {
+            org_id: spec.id,
+            scopes: Vec::new(),
+            allowed_subnets: None,
+        };
+        for (j, policy) in spec.access_policies.iter().enumerate() {
+            self.load_access_policy(&owner, policy, &format!("{at}.access_policies[{j}]"))?;
+        }
+        Ok(())
+    }
+
+    fn load_access_policy(
+        &mut self,
+        owner: &GrafanaCaller,
+        spec: &AccessPolicySpec,
+        at: &str,
+    ) -> Result<(), ScenarioError> {
+        let realms = spec.realms.clone().unwrap_or_else(|| {
+            vec![Realm {
+                realm_type: RealmType::Org,
+                identifier: owner.org_id.to_string(),
+                label_policies: Vec::new(),
+            }]
+        });
+        let policy = self
+            .create_access_policy(
+                owner,
+                &spec.region,
+                NewAccessPolicy {
+                    name: spec.name.clone(),
+                    display_name: spec.display_name.clone(),
+                    scopes: spec.scopes.clone(),
+                    realms,
+                    conditions: spec.conditions.clone(),
+                    status: spec.status,
+                },
+            )
+            .map_err(|e| ScenarioError::at(at, e))?;
+        for (k, token) in spec.tokens.iter().enumerate() {
+            self.create_token(
+                owner,
+                &spec.region,
+                NewToken {
+                    access_policy_id: policy.id,
+                    name: token.name.clone(),
+                    display_name: token.display_name.clone(),
+                    expires_at: token.expires_at,
+                    secret: Some(token.token.clone()),
+                },
+            )
+            .map_err(|e| ScenarioError::at(format!("{at}.tokens[{k}]"), e))?;
+        }
+        Ok(())
+    }
+}
+
+/// The world plus what it was built from, so it can be rebuilt on reset.
+#[derive(Debug)]
+pub struct Engine {
+    world: RwLock<World>,
+    scenario: Arc<Scenario>,
+    seed: u64,
+    clock: Clock,
+    started_at: DateTime<Utc>,
+}
+
+impl Engine {
+    /// `seed` overrides the scenario's own.
+    pub fn new(scenario: Scenario, seed: Option<u64>, clock: Clock) -> Result<Self, ScenarioError> {
+        let seed = seed.unwrap_or(scenario.seed);
+        let world = World::from_scenario(&scenario, seed, clock.clone())?;
+        Ok(Engine {
+            world: RwLock::new(world),
+            scenario: Arc::new(scenario),
+            seed,
+            started_at: clock.now(),
+            clock,
+        })
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, World> {
+        // Mutations validate before they write, so even after a panic the
+        // world behind a poisoned lock is consistent.
+        self.world.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn write(&self) -> RwLockWriteGuard<'_, World> {
+        self.world.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Back to the loaded scenario, ids and all.
+    pub fn reset(&self) -> Result<(), ScenarioError> {
+        let fresh = World::from_scenario(&self.scenario, self.seed, self.clock.clone())?;
+        *self.write() = fresh;
+        Ok(())
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.started_at
+    }
+}

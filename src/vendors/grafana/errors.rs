@@ -1,0 +1,66 @@
+//! Grafana Cloud's error body, rendered in one place:
+//! `{"code": "NotFound", "message": "..."}` (see `ErrorNotFound`,
+//! `ErrorInvalidCredentials`, … in Grafana's published `openapi.json`).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::state::error::EngineError;
+
+#[derive(Debug)]
+pub struct GrafanaError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    code: &'static str,
+    message: String,
+}
+
+impl GrafanaError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        GrafanaError {
+            status,
+            body: ErrorBody {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        GrafanaError::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        GrafanaError::new(StatusCode::NOT_FOUND, "NotFound", message)
+    }
+
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        GrafanaError::new(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", message)
+    }
+}
+
+impl From<EngineError> for GrafanaError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::BadRequest(m) => GrafanaError::bad_request(m),
+            EngineError::Unauthorized(m) => {
+                GrafanaError::new(StatusCode::UNAUTHORIZED, "InvalidCredentials", m)
+            }
+            EngineError::Forbidden(m) => GrafanaError::new(StatusCode::FORBIDDEN, "Forbidden", m),
+            EngineError::NotFound(m) => GrafanaError::not_found(m),
+            EngineError::Conflict(m) => GrafanaError::new(StatusCode::CONFLICT, "Conflict", m),
+        }
+    }
+}
+
+impl IntoResponse for GrafanaError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}

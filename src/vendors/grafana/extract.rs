@@ -1,0 +1,93 @@
+//! What every Grafana handler does first: who is calling (bearer token,
+//! client address), may they (scope, org), and the request's query and body.
+
+use std::net::SocketAddr;
+use std::ops::Deref;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::errors::GrafanaError;
+use crate::app::AppState;
+use crate::state::error::{EngineError, bad_request};
+use crate::state::grafana::GrafanaCaller;
+use crate::vendors::params::QueryParams;
+use crate::vendors::parse_json_body;
+
+/// The authenticated caller of a Grafana endpoint.
+pub struct Caller(pub GrafanaCaller);
+
+impl Deref for Caller {
+    type Target = GrafanaCaller;
+    fn deref(&self) -> &GrafanaCaller {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = GrafanaError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, GrafanaError> {
+        let unauthorized = |why: &str| EngineError::Unauthorized(why.to_string());
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            unauthorized("Login required: send Authorization: Bearer <cloud access policy token>")
+        })?;
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, secret)| secret.trim())
+            .filter(|secret| !secret.is_empty())
+            .ok_or_else(|| {
+                unauthorized("Invalid credentials: the Authorization header must be 'Bearer <token>'")
+            })?;
+        let caller = app.engine.write().authenticate_grafana(secret)?;
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        caller.require_client_address(client)?;
+        Ok(Caller(caller))
+    }
+}
+
+/// Checks `scope`, parses the query string and checks its `orgId`.
+pub fn authorize(caller: &Caller, scope: &str, query: Option<&str>) -> Result<QueryParams, GrafanaError> {
+    caller.require_scope(scope)?;
+    let params = QueryParams::parse(query)?;
+    let org_id = params.parse_with("orgId", |v| v.parse().ok(), "an integer org id")?;
+    caller.require_org(org_id)?;
+    Ok(params)
+}
+
+/// The `region` query parameter (empty when absent: the engine refuses it).
+pub fn region(params: &QueryParams) -> &str {
+    params.get("region").unwrap_or("")
+}
+
+/// Parses the body once the caller is known to be allowed to send it.
+pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, GrafanaError> {
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            GrafanaError::payload_too_large(format!(
+                "request body larger than {} bytes",
+                crate::app::MAX_BODY_BYTES
+            ))
+        } else {
+            GrafanaError::bad_request(rejection.body_text())
+        }
+    })?;
+    parse_json_body(&bytes).map_err(GrafanaError::bad_request)
+}
+
+/// A path id that must be a UUID.
+pub fn path_uuid(raw: &str, what: &str) -> Result<Uuid, GrafanaError> {
+    Uuid::parse_str(raw)
+        .map_err(|_| bad_request(format!("{what} must be a UUID, got {raw:?}")).into())
+}

@@ -1,0 +1,38 @@
+//! One module per vendor: routes in its `mod.rs`, a handler file per
+//! resource, and one `errors.rs` that renders the vendor's error bodies.
+
+pub mod grafana;
+pub mod params;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+/// Parses a JSON request body; the error names the field that was wrong
+/// (`realms[0].type: unknown variant ...`).
+pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("request body is required: send a JSON object".to_string());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            format!("invalid JSON body: {}", e.inner())
+        } else {
+            format!("invalid JSON body: {path}: {}", e.inner())
+        }
+    })?;
+    de.end()
+        .map_err(|e| format!("invalid JSON body: trailing data: {e}"))?;
+    Ok(value)
+}
+
+/// For fields where `null` means something other than absent: absent gives
+/// `None` (with `#[serde(default)]`), `null` gives `Some(None)`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
