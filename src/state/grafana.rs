@@ -21,9 +21,7 @@ pub type ScopedSeq = (OrgId, RegionKey, u64);
 
 #[derive(Debug, Clone)]
 pub struct Org {
-    pub id: OrgId,
     pub slug: String,
-    pub name: String,
     /// Region slugs the org may use.
     pub regions: Vec<RegionKey>,
 }

@@ -91,9 +91,7 @@ impl World {
         grafana.orgs.insert(
             spec.id,
             Org {
-                id: spec.id,
                 slug: spec.slug.clone(),
-                name: spec.name.clone(),
                 regions,
             },
         );

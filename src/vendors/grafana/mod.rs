@@ -4,6 +4,7 @@ mod access_policies;
 pub mod errors;
 mod extract;
 mod pagination;
+mod regions;
 mod tokens;
 
 use axum::Router;
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
                 .post(access_policies::update)
                 .delete(access_policies::delete),
         )
+        .route("/api/stack-regions", get(regions::list))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route(
             "/api/v1/tokens/{id}",

@@ -1,0 +1,182 @@
+//! Shared by the integration tests: an in-process server on port 0 and a
+//! small Grafana client that returns (status, headers, JSON body).
+#![allow(dead_code)]
+
+use mockcloud::{Config, MockCloud, Scenario};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// The default scenario's bootstrap token (every scope, org `mockorg`, id 1).
+pub const BOOTSTRAP_TOKEN: &str = "mock-grafana-token";
+
+pub async fn start_default() -> MockCloud {
+    MockCloud::start(Config::default()).await.expect("server starts")
+}
+
+pub async fn start_scenario(scenario: Value) -> MockCloud {
+    let scenario = Scenario::from_json_value(scenario).expect("valid test scenario");
+    MockCloud::start(Config::default().with_scenario(scenario))
+        .await
+        .expect("server starts")
+}
+
+/// A scenario with two orgs, each with an all-powerful token:
+/// org 1 `alpha` (token `alpha-token`), org 2 `beta` (token `beta-token`),
+/// both in regions `us` and `eu`.
+pub fn two_org_scenario() -> Value {
+    let org = |id: u64, slug: &str| {
+        serde_json::json!({
+            "id": id, "slug": slug, "name": slug,
+            "access_policies": [{
+                "name": format!("{slug}-admin"), "region": "us",
+                "scopes": ["accesspolicies:read", "accesspolicies:write", "accesspolicies:delete"],
+                "tokens": [{"name": format!("{slug}-admin-token"), "token": format!("{slug}-token")}]
+            }]
+        })
+    };
+    serde_json::json!({
+        "name": "two-orgs",
+        "grafana": {
+            "regions": [
+                {"id": 1, "slug": "us", "name": "US", "provider": "gcp"},
+                {"id": 2, "slug": "eu", "name": "EU", "provider": "gcp"}
+            ],
+            "orgs": [org(1, "alpha"), org(2, "beta")]
+        }
+    })
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// `Value::Null` when the body is empty.
+    pub body: Value,
+    pub raw: String,
+}
+
+/// A Grafana Cloud API client bound to one token.
+#[derive(Clone)]
+pub struct Grafana {
+    pub base_url: String,
+    pub token: Option<String>,
+    pub client: reqwest::Client,
+}
+
+impl Grafana {
+    pub fn new(server: &MockCloud, token: &str) -> Self {
+        Grafana {
+            base_url: server.base_url(),
+            token: Some(token.to_string()),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn with_token(&self, token: Option<&str>) -> Self {
+        Grafana {
+            token: token.map(str::to_string),
+            ..self.clone()
+        }
+    }
+
+    /// `path_and_query` starts with `/api/...`.
+    pub async fn send(&self, method: &str, path_and_query: &str, body: Option<&Value>) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base_url, path_and_query));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("request sent");
+        into_reply(response).await
+    }
+
+    pub async fn send_raw(&self, method: &str, path_and_query: &str, body: String) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base_url, path_and_query))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        into_reply(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path_and_query: &str) -> Reply {
+        self.send("GET", path_and_query, None).await
+    }
+
+    pub async fn post(&self, path_and_query: &str, body: &Value) -> Reply {
+        self.send("POST", path_and_query, Some(body)).await
+    }
+
+    pub async fn delete(&self, path_and_query: &str) -> Reply {
+        self.send("DELETE", path_and_query, None).await
+    }
+
+    /// Creates a policy in `region` with the given scopes and an org realm
+    /// for org 1; panics unless 200.
+    pub async fn create_policy(&self, region: &str, name: &str, scopes: &[&str]) -> Value {
+        let reply = self
+            .post(
+                &format!("/api/v1/accesspolicies?region={region}"),
+                &serde_json::json!({
+                    "name": name,
+                    "scopes": scopes,
+                    "realms": [{"type": "org", "identifier": "1"}]
+                }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "create policy: {}", reply.raw);
+        reply.body
+    }
+
+    /// Creates a token for `policy_id`; panics unless 200. The reply holds `token`.
+    pub async fn create_token(&self, region: &str, policy_id: &str, name: &str) -> Value {
+        let reply = self
+            .post(
+                &format!("/api/v1/tokens?region={region}"),
+                &serde_json::json!({"accessPolicyId": policy_id, "name": name}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "create token: {}", reply.raw);
+        reply.body
+    }
+}
+
+pub async fn into_reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let raw = response.text().await.expect("body read");
+    let body = if raw.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&raw).unwrap_or_else(|_| panic!("JSON body expected, got {raw:?}"))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+        raw,
+    }
+}
+
+/// Asserts a Grafana error: status, `code`, and a message mentioning `needle`.
+pub fn assert_grafana_error(reply: &Reply, status: u16, code: &str, needle: &str) {
+    assert_eq!(reply.status.as_u16(), status, "body: {}", reply.raw);
+    assert_eq!(reply.body["code"], code, "body: {}", reply.raw);
+    let message = reply.body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.to_lowercase().contains(&needle.to_lowercase()),
+        "message {message:?} should mention {needle:?}"
+    );
+}
