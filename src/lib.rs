@@ -35,6 +35,7 @@
 
 mod admin;
 mod app;
+mod probe;
 mod scenario;
 mod state;
 mod vendors;
@@ -46,6 +47,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use probe::probe_health;
 pub use scenario::{Scenario, ScenarioError};
 pub use state::clock::Clock;
 
@@ -128,8 +130,7 @@ impl MockCloud {
             .await
             .map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
-        let app = app::router(engine.clone())
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = app::router(engine.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {

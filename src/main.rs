@@ -1,6 +1,7 @@
 //! The `mockcloud` command line: parse, then call the library.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mockcloud::{Config, MockCloud, Scenario};
@@ -23,6 +24,18 @@ struct Cli {
 enum Command {
     /// Serve the vendor APIs until SIGINT or SIGTERM.
     Serve(ServeArgs),
+    /// Exit 0 if a server on this machine answers /__admin/health (for container health checks).
+    Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct HealthcheckArgs {
+    /// Host of the server to ask.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port of the server to ask.
+    #[arg(long, env = "MOCKCLOUD_PORT", default_value_t = 8080)]
+    port: u16,
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,7 +47,12 @@ struct ServeArgs {
     #[arg(long, env = "MOCKCLOUD_PORT", default_value_t = 8080)]
     port: u16,
     /// Scenario to load: a built-in name (e.g. "default") or a path to a JSON file.
-    #[arg(long, env = "MOCKCLOUD_SCENARIO", default_value = "default", value_name = "NAME|PATH")]
+    #[arg(
+        long,
+        env = "MOCKCLOUD_SCENARIO",
+        default_value = "default",
+        value_name = "NAME|PATH"
+    )]
     scenario: String,
     /// Seed for generated ids, secrets and usage; overrides the scenario's seed.
     #[arg(long, env = "MOCKCLOUD_SEED", value_name = "N")]
@@ -45,6 +63,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Healthcheck(args) => {
+            match mockcloud::probe_health(&args.host, args.port, Duration::from_secs(2)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("mockcloud: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

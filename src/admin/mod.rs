@@ -49,7 +49,9 @@ struct AdminError {
     error: String,
 }
 
-async fn reset(State(app): State<AppState>) -> Result<Json<ResetDone>, (StatusCode, Json<AdminError>)> {
+async fn reset(
+    State(app): State<AppState>,
+) -> Result<Json<ResetDone>, (StatusCode, Json<AdminError>)> {
     app.engine.reset().map_err(|e| {
         // The scenario loaded at start-up; only a bug makes it fail now.
         (

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::World;
 use super::cidr::Cidr;
 use super::cursor::{Cursor, Page, page_of};
 use super::error::{EngineError, EngineResult, bad_request};
 use super::grafana::{GrafanaCaller, OrgId, RegionKey, validate_display_name, validate_name};
-use super::World;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -168,9 +168,8 @@ fn validate_scopes(scopes: &[String]) -> EngineResult<()> {
         let valid = scope.split_once(':').is_some_and(|(resource, action)| {
             let ok = |s: &str| {
                 !s.is_empty()
-                    && s.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.*".contains(c)
-                    })
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.*".contains(c))
             };
             ok(resource) && ok(action)
         });
@@ -301,12 +300,7 @@ impl World {
         let org_id = caller.org_id;
         let region = self.grafana.org_region(org_id, region)?;
         let policies = &self.grafana.policies;
-        let keep = |id: &Uuid| {
-            policies
-                .get(id)
-                .filter(|p| filter.matches(p))
-                .cloned()
-        };
+        let keep = |id: &Uuid| policies.get(id).filter(|p| filter.matches(p)).cloned();
         // A name is unique per (org, region): answer from the name index.
         if let Some(name) = &filter.name {
             let found = self
@@ -397,7 +391,5 @@ impl World {
 }
 
 fn not_found(id: Uuid, region: &str) -> EngineError {
-    EngineError::NotFound(format!(
-        "access policy {id} not found in region {region:?}"
-    ))
+    EngineError::NotFound(format!("access policy {id} not found in region {region:?}"))
 }

@@ -42,9 +42,12 @@ impl Cidr {
 
     pub fn contains(&self, address: IpAddr) -> bool {
         match (self.network, address.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(addr)) => {
-                prefix_matches(u32::from(net).into(), u32::from(addr).into(), self.prefix, 32)
-            }
+            (IpAddr::V4(net), IpAddr::V4(addr)) => prefix_matches(
+                u32::from(net).into(),
+                u32::from(addr).into(),
+                self.prefix,
+                32,
+            ),
             (IpAddr::V6(net), IpAddr::V6(addr)) => {
                 prefix_matches(u128::from(net), u128::from(addr), self.prefix, 128)
             }
@@ -80,8 +83,19 @@ mod tests {
         let v6 = Cidr::parse("2001:db8::/32").unwrap();
         assert!(v6.contains("2001:db8:1::1".parse().unwrap()));
         assert!(!v6.contains("2001:db9::1".parse().unwrap()));
-        assert!(Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
-        for bad in ["10.0.0.1", "10.0.0.0/33", "fe80::/129", "nope/8", "10.0.0.0/+8", ""] {
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        for bad in [
+            "10.0.0.1",
+            "10.0.0.0/33",
+            "fe80::/129",
+            "nope/8",
+            "10.0.0.0/+8",
+            "",
+        ] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }
     }

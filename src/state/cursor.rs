@@ -111,9 +111,14 @@ mod tests {
         let mut cursor = Cursor::first_page();
         let mut seen = Vec::new();
         loop {
-            let page = page_of(&index, cursor.start_seq(), u64::MAX, |k| *k, 3, |v| {
-                (v % 2 == 0).then_some(*v)
-            });
+            let page = page_of(
+                &index,
+                cursor.start_seq(),
+                u64::MAX,
+                |k| *k,
+                3,
+                |v| (v % 2 == 0).then_some(*v),
+            );
             seen.extend(page.items);
             match page.next {
                 Some(next) => cursor = next,

@@ -36,7 +36,11 @@ pub struct World {
 impl World {
     /// Builds the world a scenario describes, through the same validated
     /// paths the API uses; any problem is reported with its location.
-    pub fn from_scenario(scenario: &Scenario, seed: u64, clock: Clock) -> Result<World, ScenarioError> {
+    pub fn from_scenario(
+        scenario: &Scenario,
+        seed: u64,
+        clock: Clock,
+    ) -> Result<World, ScenarioError> {
         let mut world = World {
             ids: Ids::new(seed),
             clock,
@@ -46,7 +50,10 @@ impl World {
         for (i, spec) in scenario.grafana.regions.iter().enumerate() {
             let at = format!("grafana.regions[{i}]");
             if world.grafana.regions.values().any(|r| r.id == spec.id) {
-                return Err(ScenarioError::at(at, format!("duplicate region id {}", spec.id)));
+                return Err(ScenarioError::at(
+                    at,
+                    format!("duplicate region id {}", spec.id),
+                ));
             }
             let region = Region {
                 id: spec.id,
@@ -58,8 +65,16 @@ impl World {
                 created_at: spec.created_at.unwrap_or(now),
                 updated_at: spec.updated_at.or(spec.created_at).unwrap_or(now),
             };
-            if world.grafana.regions.insert(spec.slug.clone(), region).is_some() {
-                return Err(ScenarioError::at(at, format!("duplicate region slug {:?}", spec.slug)));
+            if world
+                .grafana
+                .regions
+                .insert(spec.slug.clone(), region)
+                .is_some()
+            {
+                return Err(ScenarioError::at(
+                    at,
+                    format!("duplicate region slug {:?}", spec.slug),
+                ));
             }
         }
         for (i, spec) in scenario.grafana.orgs.iter().enumerate() {
@@ -71,10 +86,16 @@ impl World {
     fn load_org(&mut self, spec: &OrgSpec, at: &str) -> Result<(), ScenarioError> {
         let grafana = &mut self.grafana;
         if grafana.orgs.contains_key(&spec.id) {
-            return Err(ScenarioError::at(format!("{at}.id"), format!("duplicate org id {}", spec.id)));
+            return Err(ScenarioError::at(
+                format!("{at}.id"),
+                format!("duplicate org id {}", spec.id),
+            ));
         }
         if grafana.orgs.values().any(|o| o.slug == spec.slug) {
-            return Err(ScenarioError::at(format!("{at}.slug"), format!("duplicate org slug {:?}", spec.slug)));
+            return Err(ScenarioError::at(
+                format!("{at}.slug"),
+                format!("duplicate org slug {:?}", spec.slug),
+            ));
         }
         let regions = match &spec.regions {
             Some(regions) => {

@@ -169,7 +169,13 @@ impl World {
 
     /// A secret shaped like Grafana's: `glc_` and base64 of a small JSON
     /// document naming the org, the token and the region.
-    fn new_token_secret(&mut self, org_id: OrgId, region: &str, policy: &str, name: &str) -> String {
+    fn new_token_secret(
+        &mut self,
+        org_id: OrgId,
+        region: &str,
+        policy: &str,
+        name: &str,
+    ) -> String {
         let payload = serde_json::json!({
             "o": org_id.to_string(),
             "n": format!("{policy}-{name}"),
@@ -269,7 +275,12 @@ impl World {
         Ok(token.clone())
     }
 
-    pub fn delete_token(&mut self, caller: &GrafanaCaller, region: &str, id: Uuid) -> EngineResult<()> {
+    pub fn delete_token(
+        &mut self,
+        caller: &GrafanaCaller,
+        region: &str,
+        id: Uuid,
+    ) -> EngineResult<()> {
         self.token(caller, region, id)?;
         self.grafana.remove_token(id);
         Ok(())

@@ -62,7 +62,10 @@ mod tests {
     fn replaces_one_parameter_and_keeps_the_rest() {
         let params = QueryParams::parse(Some("region=us&name=a%20b&pageCursor=old")).unwrap();
         assert_eq!(params.get("name"), Some("a b"));
-        assert_eq!(params.with("pageCursor", "new"), "region=us&name=a+b&pageCursor=new");
+        assert_eq!(
+            params.with("pageCursor", "new"),
+            "region=us&name=a+b&pageCursor=new"
+        );
         let err = params.parse_with("name", |v| v.parse::<u32>().ok(), "a number");
         assert!(err.unwrap_err().message().contains("name must be a number"));
     }

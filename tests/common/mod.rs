@@ -11,7 +11,9 @@ use serde_json::Value;
 pub const BOOTSTRAP_TOKEN: &str = "mock-grafana-token";
 
 pub async fn start_default() -> MockCloud {
-    MockCloud::start(Config::default()).await.expect("server starts")
+    MockCloud::start(Config::default())
+        .await
+        .expect("server starts")
 }
 
 pub async fn start_scenario(scenario: Value) -> MockCloud {

@@ -114,7 +114,9 @@ pub async fn list(
         .transpose()?;
     let realm_identifier = params.non_empty("realmIdentifier").map(str::to_string);
     if realm_identifier.is_some() && realm_type.is_none() {
-        return Err(GrafanaError::bad_request("realmIdentifier requires realmType"));
+        return Err(GrafanaError::bad_request(
+            "realmIdentifier requires realmType",
+        ));
     }
     let filter = AccessPolicyFilter {
         name: params.non_empty("name").map(str::to_string),
@@ -126,11 +128,16 @@ pub async fn list(
             .transpose()?,
     };
     let (cursor, size) = page_request(&params)?;
-    let page = app
-        .engine
-        .read()
-        .list_access_policies(&caller, region(&params), &filter, cursor, size)?;
-    Ok(Json(list_response(page, size, "/v1/accesspolicies", &params)))
+    let page =
+        app.engine
+            .read()
+            .list_access_policies(&caller, region(&params), &filter, cursor, size)?;
+    Ok(Json(list_response(
+        page,
+        size,
+        "/v1/accesspolicies",
+        &params,
+    )))
 }
 
 pub async fn get(

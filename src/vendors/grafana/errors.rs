@@ -40,6 +40,10 @@ impl GrafanaError {
         GrafanaError::new(StatusCode::NOT_FOUND, "NotFound", message)
     }
 
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        GrafanaError::new(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", message)
+    }
+
     pub fn payload_too_large(message: impl Into<String>) -> Self {
         GrafanaError::new(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", message)
     }

@@ -45,7 +45,9 @@ impl FromRequestParts<AppState> for Caller {
             .map(|(_, secret)| secret.trim())
             .filter(|secret| !secret.is_empty())
             .ok_or_else(|| {
-                unauthorized("Invalid credentials: the Authorization header must be 'Bearer <token>'")
+                unauthorized(
+                    "Invalid credentials: the Authorization header must be 'Bearer <token>'",
+                )
             })?;
         let caller = app.engine.write().authenticate_grafana(secret)?;
         let client = parts
@@ -58,7 +60,11 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// Checks `scope`, parses the query string and checks its `orgId`.
-pub fn authorize(caller: &Caller, scope: &str, query: Option<&str>) -> Result<QueryParams, GrafanaError> {
+pub fn authorize(
+    caller: &Caller,
+    scope: &str,
+    query: Option<&str>,
+) -> Result<QueryParams, GrafanaError> {
     caller.require_scope(scope)?;
     let params = QueryParams::parse(query)?;
     let org_id = params.parse_with("orgId", |v| v.parse().ok(), "an integer org id")?;
@@ -72,7 +78,9 @@ pub fn region(params: &QueryParams) -> &str {
 }
 
 /// Parses the body once the caller is known to be allowed to send it.
-pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, GrafanaError> {
+pub fn json_body<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, GrafanaError> {
     let bytes = body.map_err(|rejection| {
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             GrafanaError::payload_too_large(format!(

@@ -35,7 +35,11 @@ pub fn page_request(params: &QueryParams) -> Result<(Cursor, usize), GrafanaErro
     let size = params
         .parse_with(
             "pageSize",
-            |v| v.parse::<usize>().ok().filter(|n| (1..=MAX_PAGE_SIZE).contains(n)),
+            |v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            },
             "an integer from 1 to 500",
         )?
         .unwrap_or(MAX_PAGE_SIZE);

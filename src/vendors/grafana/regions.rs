@@ -58,9 +58,17 @@ pub struct Link {
     href: String,
 }
 
-pub async fn list(State(app): State<AppState>, _caller: Caller) -> Result<Json<RegionList>, GrafanaError> {
+pub async fn list(
+    State(app): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<RegionList>, GrafanaError> {
     let world = app.engine.read();
-    let mut items: Vec<RegionView> = world.grafana.regions.values().map(RegionView::from).collect();
+    let mut items: Vec<RegionView> = world
+        .grafana
+        .regions
+        .values()
+        .map(RegionView::from)
+        .collect();
     items.sort_by_key(|region| region.id);
     Ok(Json(RegionList {
         total: items.len(),

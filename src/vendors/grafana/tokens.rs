@@ -111,19 +111,21 @@ pub async fn create(
         expires_at: body.expires_at,
         secret: None,
     };
-    let token = app.engine.write().create_token(&caller, region(&params), new)?;
+    let token = app
+        .engine
+        .write()
+        .create_token(&caller, region(&params), new)?;
     Ok(Json(token.into()))
 }
 
 fn token_filter(params: &QueryParams) -> Result<TokenFilter, GrafanaError> {
     let uuid = |v: &str| Uuid::parse_str(v).ok();
     let time = |v: &str| DateTime::parse_from_rfc3339(v).ok().map(|t| t.to_utc());
-    let mut access_policy_ids: Option<Vec<Uuid>> = params
-        .parse_with(
-            "accessPolicyIds",
-            |v| v.split(',').map(|id| uuid(id.trim())).collect(),
-            "a comma-separated list of UUIDs",
-        )?;
+    let mut access_policy_ids: Option<Vec<Uuid>> = params.parse_with(
+        "accessPolicyIds",
+        |v| v.split(',').map(|id| uuid(id.trim())).collect(),
+        "a comma-separated list of UUIDs",
+    )?;
     if let Some(id) = params.parse_with("accessPolicyId", uuid, "a UUID")? {
         access_policy_ids.get_or_insert_with(Vec::new).push(id);
     }
@@ -151,7 +153,11 @@ fn token_filter(params: &QueryParams) -> Result<TokenFilter, GrafanaError> {
         name: params.non_empty("name").map(str::to_string),
         expires_before: params.parse_with("expiresBefore", time, "an ISO 8601 UTC time")?,
         expires_after: params.parse_with("expiresAfter", time, "an ISO 8601 UTC time")?,
-        include_expired: params.parse_with("includeExpired", |v| v.parse().ok(), "true or false")?,
+        include_expired: params.parse_with(
+            "includeExpired",
+            |v| v.parse().ok(),
+            "true or false",
+        )?,
     })
 }
 
@@ -178,7 +184,11 @@ pub async fn get(
 ) -> Result<Json<TokenView>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
-    let token = app.engine.read().token(&caller, region(&params), id)?.clone();
+    let token = app
+        .engine
+        .read()
+        .token(&caller, region(&params), id)?
+        .clone();
     Ok(Json(token.into()))
 }
 
@@ -211,6 +221,8 @@ pub async fn delete(
 ) -> Result<StatusCode, GrafanaError> {
     let params = authorize(&caller, DELETE, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
-    app.engine.write().delete_token(&caller, region(&params), id)?;
+    app.engine
+        .write()
+        .delete_token(&caller, region(&params), id)?;
     Ok(StatusCode::NO_CONTENT)
 }

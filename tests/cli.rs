@@ -1,0 +1,167 @@
+//! The `mockcloud` binary as users run it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+fn mockcloud() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mockcloud"))
+}
+
+/// Starts `mockcloud serve` with `args` and returns it with the base URL from
+/// its "listening" line.
+fn serve(args: &[&str], envs: &[(&str, &str)]) -> (Child, String) {
+    let mut child = mockcloud()
+        .arg("serve")
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mockcloud starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("a line on stdout");
+    let url = line
+        .trim()
+        .strip_prefix("mockcloud listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    (child, url)
+}
+
+fn terminate(child: &mut Child) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    child.wait().expect("mockcloud exits")
+}
+
+#[tokio::test]
+async fn serve_on_port_zero_prints_its_url_answers_and_stops_on_sigterm() {
+    let (mut child, url) = serve(&["--port", "0"], &[]);
+    let port: u16 = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("url {url:?} should be http://127.0.0.1:PORT"));
+    assert_ne!(port, 0);
+    let health: serde_json::Value = reqwest::get(format!("{url}/__admin/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["scenario"], "default");
+    assert!(terminate(&mut child).success());
+}
+
+#[tokio::test]
+async fn options_can_come_from_the_environment() {
+    let (mut child, url) = serve(
+        &[],
+        &[
+            ("MOCKCLOUD_PORT", "0"),
+            ("MOCKCLOUD_HOST", "127.0.0.1"),
+            ("MOCKCLOUD_SEED", "99"),
+            ("MOCKCLOUD_SCENARIO", "default"),
+        ],
+    );
+    let health: serde_json::Value = reqwest::get(format!("{url}/__admin/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["seed"], 99);
+    terminate(&mut child);
+}
+
+#[tokio::test]
+async fn a_scenario_file_can_be_given_by_path() {
+    let dir = std::env::temp_dir().join(format!("mockcloud-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tiny.json");
+    std::fs::write(&path, r#"{"name": "tiny-from-file"}"#).unwrap();
+    let (mut child, url) = serve(&["--port", "0", "--scenario", path.to_str().unwrap()], &[]);
+    let health: serde_json::Value = reqwest::get(format!("{url}/__admin/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["scenario"], "tiny-from-file");
+    terminate(&mut child);
+}
+
+#[test]
+fn a_bad_scenario_exits_non_zero_and_says_where() {
+    let dir = std::env::temp_dir().join(format!("mockcloud-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.json");
+    std::fs::write(
+        &path,
+        r#"{"name": "bad", "grafana": {"orgs": [{"id": 1, "slug": "x", "name": "x", "regionz": []}]}}"#,
+    )
+    .unwrap();
+    let output = mockcloud()
+        .args(["serve", "--port", "0", "--scenario", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        output.stdout.is_empty(),
+        "no listening line for a bad scenario"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("grafana.orgs[0]"), "{stderr}");
+    assert!(stderr.contains("regionz"), "{stderr}");
+
+    let output = mockcloud()
+        .args(["serve", "--port", "0", "--scenario", "no-such-scenario"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-scenario"));
+}
+
+#[test]
+fn help_explains_every_option() {
+    let top = mockcloud().arg("--help").output().unwrap();
+    assert!(top.status.success());
+    assert!(String::from_utf8_lossy(&top.stdout).contains("serve"));
+    let serve = mockcloud().args(["serve", "--help"]).output().unwrap();
+    assert!(serve.status.success());
+    let text = String::from_utf8_lossy(&serve.stdout);
+    for option in ["--host", "--port", "--scenario", "--seed"] {
+        assert!(text.contains(option), "{option} missing from:\n{text}");
+    }
+    for variable in [
+        "MOCKCLOUD_HOST",
+        "MOCKCLOUD_PORT",
+        "MOCKCLOUD_SCENARIO",
+        "MOCKCLOUD_SEED",
+    ] {
+        assert!(text.contains(variable), "{variable} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn healthcheck_succeeds_against_a_running_server_and_fails_without_one() {
+    let (mut child, url) = serve(&["--port", "0"], &[]);
+    let port = url.rsplit(':').next().unwrap();
+    let healthy = mockcloud()
+        .args(["healthcheck", "--port", port])
+        .output()
+        .unwrap();
+    assert!(healthy.status.success(), "{healthy:?}");
+    terminate(&mut child);
+    let down = mockcloud()
+        .args(["healthcheck", "--port", port])
+        .output()
+        .unwrap();
+    assert!(!down.status.success());
+    assert!(!down.stderr.is_empty());
+}

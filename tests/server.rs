@@ -1,0 +1,105 @@
+//! The server as a whole: isolation, determinism, reset, unknown routes.
+
+mod common;
+
+use common::*;
+use mockcloud::{Config, MockCloud};
+use serde_json::json;
+
+async fn first_policy_id_created(seed: u64) -> String {
+    let server = MockCloud::start(Config::default().with_seed(seed))
+        .await
+        .unwrap();
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let policy = grafana
+        .create_policy("eu", "seeded", &["metrics:read"])
+        .await;
+    policy["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_ids_and_another_seed_other_ids() {
+    let a = first_policy_id_created(7).await;
+    let b = first_policy_id_created(7).await;
+    let c = first_policy_id_created(8).await;
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[tokio::test]
+async fn two_servers_never_share_state() {
+    let (one, two) = (start_default().await, start_default().await);
+    assert_ne!(one.base_url(), two.base_url());
+    Grafana::new(&one, BOOTSTRAP_TOKEN)
+        .create_policy("eu", "only-on-one", &["metrics:read"])
+        .await;
+    let on_two = Grafana::new(&two, BOOTSTRAP_TOKEN)
+        .get("/api/v1/accesspolicies?region=eu&name=only-on-one")
+        .await;
+    assert_eq!(on_two.status, 200);
+    assert_eq!(on_two.body["items"], json!([]));
+}
+
+#[tokio::test]
+async fn reset_returns_to_the_scenario_with_the_same_ids() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let before = grafana.get("/api/v1/accesspolicies?region=us").await.body;
+    let created = grafana
+        .create_policy("us", "temporary", &["metrics:read"])
+        .await;
+    server.reset();
+    let after = grafana.get("/api/v1/accesspolicies?region=us").await.body;
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&before), ids(&after));
+    assert!(!ids(&after).contains(&created["id"].as_str().unwrap().to_string()));
+    // Ids after a reset repeat those after start-up: the world is the same.
+    let again = grafana
+        .create_policy("us", "temporary", &["metrics:read"])
+        .await;
+    assert_eq!(again["id"], created["id"]);
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_json_404_and_a_wrong_method_a_json_405() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let reply = grafana.get("/api/v1/nothing-here").await;
+    assert_grafana_error(&reply, 404, "NotFound", "/api/v1/nothing-here");
+    let reply = grafana
+        .send("PUT", "/api/v1/accesspolicies?region=us", None)
+        .await;
+    assert_grafana_error(&reply, 405, "MethodNotAllowed", "PUT");
+}
+
+#[tokio::test]
+async fn stack_regions_lists_the_scenario_regions_in_id_order() {
+    let server = start_default().await;
+    let reply = Grafana::new(&server, BOOTSTRAP_TOKEN)
+        .get("/api/stack-regions")
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    let slugs: Vec<&str> = reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(&slugs[..4], ["us", "us-azure", "eu", "au"]);
+    assert!(slugs.iter().any(|s| s.starts_with("prod-")));
+    assert_eq!(reply.body["total"], slugs.len());
+    assert_eq!(reply.body["items"][0]["name"], "GCP US Central");
+    assert_eq!(reply.body["orderBy"], "id");
+    let unauthenticated = Grafana::new(&server, BOOTSTRAP_TOKEN)
+        .with_token(None)
+        .get("/api/stack-regions")
+        .await;
+    assert_grafana_error(&unauthenticated, 401, "InvalidCredentials", "");
+}
