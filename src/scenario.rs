@@ -54,6 +54,13 @@ pub struct RegionSpec {
     pub provider: String,
     #[serde(default = "active")]
     pub status: String,
+    /// The cluster stacks of this region run on (`prod-us-central-0`);
+    /// `prod-<slug>-0` when omitted. Instance URLs derive from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_slug: Option<String>,
+    /// Defaults to the region id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,8 +80,50 @@ pub struct OrgSpec {
     /// Region slugs the org may use; all of the scenario's regions when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<String>>,
+    /// The org's plan; it caps the number of stacks.
+    #[serde(default)]
+    pub plan: Plan,
+    /// Stack cap of a `contracted` plan (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Loaded before the access policies, so stack realms can name them.
+    #[serde(default)]
+    pub stacks: Vec<StackSpec>,
     #[serde(default)]
     pub access_policies: Vec<AccessPolicySpec>,
+}
+
+/// Grafana Cloud plans, as far as they limit stacks: Free 1, Pro 3,
+/// contracted as agreed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    Free,
+    Pro,
+    #[default]
+    Contracted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackSpec {
+    pub name: String,
+    pub slug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub delete_protection: bool,
+    /// When the stack was created (and billing started); load time if omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,7 +9,9 @@ use super::World;
 use super::cidr::Cidr;
 use super::cursor::{Cursor, Page, page_of};
 use super::error::{EngineError, EngineResult, bad_request};
-use super::grafana::{GrafanaCaller, OrgId, RegionKey, validate_display_name, validate_name};
+use super::grafana::{
+    GrafanaCaller, GrafanaState, OrgId, RegionKey, validate_display_name, validate_name,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -182,7 +184,7 @@ fn validate_scopes(scopes: &[String]) -> EngineResult<()> {
     Ok(())
 }
 
-fn validate_realms(org_id: OrgId, realms: &[Realm]) -> EngineResult<()> {
+fn validate_realms(grafana: &GrafanaState, org_id: OrgId, realms: &[Realm]) -> EngineResult<()> {
     if realms.is_empty() {
         return Err(bad_request("realms must list at least one realm"));
     }
@@ -197,6 +199,11 @@ fn validate_realms(org_id: OrgId, realms: &[Realm]) -> EngineResult<()> {
             RealmType::Stack if identifier.parse::<u64>().is_err() => {
                 return Err(bad_request(format!(
                     "realms[{i}].identifier: a stack realm takes a numeric stack id, got {identifier:?}"
+                )));
+            }
+            RealmType::Stack if grafana.org_stack(org_id, identifier).is_err() => {
+                return Err(bad_request(format!(
+                    "realms[{i}].identifier: the org has no stack with id {identifier}"
                 )));
             }
             _ => {}
@@ -240,7 +247,7 @@ impl World {
         let display_name = new.display_name.unwrap_or_else(|| new.name.clone());
         validate_display_name(&display_name)?;
         validate_scopes(&new.scopes)?;
-        validate_realms(org_id, &new.realms)?;
+        validate_realms(&self.grafana, org_id, &new.realms)?;
         let allowed_subnets = match &new.conditions {
             Some(c) => parse_conditions(c)?,
             None => None,
@@ -336,7 +343,7 @@ impl World {
             validate_display_name(display_name)?;
         }
         validate_scopes(&changes.scopes)?;
-        validate_realms(caller.org_id, &changes.realms)?;
+        validate_realms(&self.grafana, caller.org_id, &changes.realms)?;
         let allowed_subnets = match &changes.conditions {
             ConditionsChange::Keep => current.allowed_subnets.clone(),
             ConditionsChange::Remove => None,

@@ -1,7 +1,7 @@
 //! Grafana Cloud's share of the world: orgs, regions, the access-policy and
 //! token collections with their indexes, and who a bearer token is.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -11,7 +11,9 @@ use super::World;
 use super::access_policies::{AccessPolicy, PolicyStatus};
 use super::cidr::Cidr;
 use super::error::{EngineError, EngineResult, bad_request};
+use super::stacks::{Stack, StackId};
 use super::tokens::Token;
+use crate::scenario::Plan;
 
 pub type OrgId = u64;
 /// A region's slug (`us`, `prod-eu-west-2`, …).
@@ -21,9 +23,15 @@ pub type ScopedSeq = (OrgId, RegionKey, u64);
 
 #[derive(Debug, Clone)]
 pub struct Org {
+    pub id: OrgId,
     pub slug: String,
+    pub name: String,
     /// Region slugs the org may use.
     pub regions: Vec<RegionKey>,
+    pub plan: Plan,
+    /// Stack cap of a contracted plan.
+    pub stack_limit: u32,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +42,8 @@ pub struct Region {
     pub description: String,
     pub provider: String,
     pub status: String,
+    pub cluster_slug: String,
+    pub cluster_id: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -52,6 +62,14 @@ pub struct GrafanaState {
     pub tokens_by_policy: BTreeMap<(Uuid, u64), Uuid>,
     /// Secret → token id.
     pub token_secrets: HashMap<String, Uuid>,
+    /// Live stacks.
+    pub stacks: HashMap<StackId, Stack>,
+    /// Slug → stack id, across all orgs (slugs are globally unique).
+    pub stack_slugs: HashMap<String, StackId>,
+    /// (org, name, id): an org's stacks in list order.
+    pub stacks_by_name: BTreeSet<(OrgId, String, StackId)>,
+    /// Deleted stacks, kept for billed usage.
+    pub deleted_stacks: Vec<Stack>,
 }
 
 impl GrafanaState {
@@ -92,6 +110,8 @@ impl GrafanaState {
 #[derive(Debug, Clone)]
 pub struct GrafanaCaller {
     pub org_id: OrgId,
+    /// Shown as `createdBy` / `updatedBy`: the token's name.
+    pub actor: String,
     pub scopes: Vec<String>,
     pub allowed_subnets: Option<Vec<Cidr>>,
 }
@@ -164,6 +184,7 @@ impl World {
         token.last_used_at = Some(now);
         Ok(GrafanaCaller {
             org_id: policy.org_id,
+            actor: token.name.clone(),
             scopes: policy.scopes.clone(),
             allowed_subnets: policy.allowed_subnets.clone(),
         })
@@ -194,5 +215,28 @@ pub fn validate_display_name(display_name: &str) -> EngineResult<()> {
         Err(bad_request(format!(
             "displayName must be 1-255 characters long, got {len}"
         )))
+    }
+}
+
+impl GrafanaState {
+    /// An org by slug or numeric id.
+    pub fn org_by_slug_or_id(&self, slug_or_id: &str) -> Option<&Org> {
+        match slug_or_id.parse::<OrgId>() {
+            Ok(id) => self.orgs.get(&id),
+            Err(_) => self.orgs.values().find(|org| org.slug == slug_or_id),
+        }
+    }
+}
+
+impl World {
+    /// The org a `/api/orgs/{org}/…` path names: 404 if there is none,
+    /// 403 if it is not the caller's.
+    pub fn require_org_path(&self, caller: &GrafanaCaller, slug_or_id: &str) -> EngineResult<&Org> {
+        let org = self
+            .grafana
+            .org_by_slug_or_id(slug_or_id)
+            .ok_or_else(|| EngineError::NotFound(format!("org {slug_or_id:?} not found")))?;
+        caller.require_org(Some(org.id))?;
+        Ok(org)
     }
 }

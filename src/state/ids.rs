@@ -9,13 +9,18 @@ use uuid::Uuid;
 pub struct Ids {
     rng: StdRng,
     next_seq: u64,
+    next_number: u64,
 }
+
+/// Numeric ids (stacks, plugin installations, API keys) count up from here.
+const FIRST_NUMBER: u64 = 100_001;
 
 impl Ids {
     pub fn new(seed: u64) -> Self {
         Ids {
             rng: StdRng::seed_from_u64(seed),
             next_seq: 1,
+            next_number: FIRST_NUMBER,
         }
     }
 
@@ -29,6 +34,13 @@ impl Ids {
         let seq = self.next_seq;
         self.next_seq += 1;
         seq
+    }
+
+    /// The next numeric id, for objects the vendor numbers.
+    pub fn number(&mut self) -> u64 {
+        let number = self.next_number;
+        self.next_number += 1;
+        number
     }
 
     /// `len` random characters from `[A-Za-z0-9]`.

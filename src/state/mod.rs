@@ -12,6 +12,7 @@ pub mod cursor;
 pub mod error;
 pub mod grafana;
 pub mod ids;
+pub mod stacks;
 pub mod tokens;
 
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -23,7 +24,11 @@ use access_policies::{NewAccessPolicy, Realm, RealmType};
 use clock::Clock;
 use grafana::{GrafanaCaller, GrafanaState, Org, Region};
 use ids::Ids;
+use stacks::NewStack;
 use tokens::NewToken;
+
+/// Stacks a `contracted` org may have when its scenario sets no limit.
+const DEFAULT_CONTRACTED_STACK_LIMIT: u32 = 100;
 
 /// Everything mockcloud knows at one instant.
 #[derive(Debug)]
@@ -62,6 +67,11 @@ impl World {
                 description: spec.description.clone(),
                 provider: spec.provider.clone(),
                 status: spec.status.clone(),
+                cluster_slug: spec
+                    .cluster_slug
+                    .clone()
+                    .unwrap_or_else(|| format!("prod-{}-0", spec.slug)),
+                cluster_id: spec.cluster_id.unwrap_or(spec.id),
                 created_at: spec.created_at.unwrap_or(now),
                 updated_at: spec.updated_at.or(spec.created_at).unwrap_or(now),
             };
@@ -112,16 +122,36 @@ impl World {
         grafana.orgs.insert(
             spec.id,
             Org {
+                id: spec.id,
                 slug: spec.slug.clone(),
+                name: spec.name.clone(),
                 regions,
+                plan: spec.plan,
+                stack_limit: spec.stack_limit.unwrap_or(DEFAULT_CONTRACTED_STACK_LIMIT),
+                created_at: spec.created_at.unwrap_or_else(|| self.clock.now()),
             },
         );
         // The scenario acts with the org's full authority.
         let owner = GrafanaCaller {
             org_id: spec.id,
+            actor: "scenario".to_string(),
             scopes: Vec::new(),
             allowed_subnets: None,
         };
+        for (j, stack) in spec.stacks.iter().enumerate() {
+            let new = NewStack {
+                name: stack.name.clone(),
+                slug: stack.slug.clone(),
+                url: stack.url.clone(),
+                region: stack.region.clone(),
+                description: stack.description.clone(),
+                labels: stack.labels.clone(),
+                delete_protection: stack.delete_protection,
+                created_at: stack.created_at,
+            };
+            self.create_stack(&owner, new)
+                .map_err(|e| ScenarioError::at(format!("{at}.stacks[{j}]"), e))?;
+        }
         for (j, policy) in spec.access_policies.iter().enumerate() {
             self.load_access_policy(&owner, policy, &format!("{at}.access_policies[{j}]"))?;
         }

@@ -49,6 +49,22 @@ impl GrafanaError {
     }
 }
 
+/// The instance, org and plugin endpoints answer invalid or missing
+/// arguments with 409 "Invalid arguments: ..." (Grafana's published spec,
+/// `ErrorConflict`), where the access-policy API answers 400.
+pub fn gcom(error: impl Into<GrafanaError>) -> GrafanaError {
+    let error = error.into();
+    if error.status == StatusCode::BAD_REQUEST {
+        GrafanaError::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!("Invalid arguments: {}", error.body.message),
+        )
+    } else {
+        error
+    }
+}
+
 impl From<EngineError> for GrafanaError {
     fn from(error: EngineError) -> Self {
         match error {

@@ -5,10 +5,11 @@ pub mod errors;
 mod extract;
 mod pagination;
 mod regions;
+mod stacks;
 mod tokens;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
@@ -26,6 +27,12 @@ pub fn routes() -> Router<AppState> {
                 .delete(access_policies::delete),
         )
         .route("/api/stack-regions", get(regions::list))
+        .route("/api/instances", post(stacks::create))
+        .route(
+            "/api/instances/{slug_or_id}",
+            get(stacks::get).post(stacks::update).delete(stacks::delete),
+        )
+        .route("/api/orgs/{org}/instances", get(stacks::list))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route(
             "/api/v1/tokens/{id}",

@@ -70,3 +70,67 @@ pub fn list_response<E, T: From<E>>(
         },
     }
 }
+
+/// The older GCOM list envelope (`/api/stack-regions`, `/api/orgs/{org}/instances`,
+/// plugins, API keys): everything on one page, with its ordering and links.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GcomList<T> {
+    pub items: Vec<T>,
+    pub order_by: &'static str,
+    pub direction: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<usize>,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub rel: &'static str,
+    pub href: String,
+}
+
+impl Link {
+    pub fn new(rel: &'static str, href: impl Into<String>) -> Self {
+        Link {
+            rel,
+            href: href.into(),
+        }
+    }
+}
+
+/// The page size GCOM reports for unpaged lists.
+const WHOLE_LIST_PAGE_SIZE: usize = 1_000_000;
+
+impl<T> GcomList<T> {
+    /// A list with the paging fields (`total`, `pages`, `pageSize`, `page`).
+    pub fn paged(items: Vec<T>, order_by: &'static str, self_href: impl Into<String>) -> Self {
+        GcomList {
+            total: Some(items.len()),
+            pages: Some(1),
+            page_size: Some(WHOLE_LIST_PAGE_SIZE),
+            page: Some(1),
+            ..GcomList::unpaged(items, order_by, self_href)
+        }
+    }
+
+    /// A list without paging fields (plugins, API keys).
+    pub fn unpaged(items: Vec<T>, order_by: &'static str, self_href: impl Into<String>) -> Self {
+        GcomList {
+            items,
+            order_by,
+            direction: "asc",
+            total: None,
+            pages: None,
+            page_size: None,
+            page: None,
+            links: vec![Link::new("self", self_href)],
+        }
+    }
+}

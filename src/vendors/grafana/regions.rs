@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::errors::GrafanaError;
 use super::extract::Caller;
+use super::pagination::GcomList;
 use super::timestamp;
 use crate::app::AppState;
 use crate::state::grafana::Region;
@@ -38,30 +39,10 @@ impl From<&Region> for RegionView {
     }
 }
 
-/// The GCOM list envelope (`items`, `orderBy`, …) with every item on one page.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RegionList {
-    items: Vec<RegionView>,
-    order_by: &'static str,
-    direction: &'static str,
-    total: usize,
-    pages: usize,
-    page_size: usize,
-    page: usize,
-    links: Vec<Link>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Link {
-    rel: &'static str,
-    href: String,
-}
-
 pub async fn list(
     State(app): State<AppState>,
     _caller: Caller,
-) -> Result<Json<RegionList>, GrafanaError> {
+) -> Result<Json<GcomList<RegionView>>, GrafanaError> {
     let world = app.engine.read();
     let mut items: Vec<RegionView> = world
         .grafana
@@ -70,17 +51,5 @@ pub async fn list(
         .map(RegionView::from)
         .collect();
     items.sort_by_key(|region| region.id);
-    Ok(Json(RegionList {
-        total: items.len(),
-        items,
-        order_by: "id",
-        direction: "asc",
-        pages: 1,
-        page_size: 1_000_000,
-        page: 1,
-        links: vec![Link {
-            rel: "self",
-            href: "/stack-regions".to_string(),
-        }],
-    }))
+    Ok(Json(GcomList::paged(items, "id", "/stack-regions")))
 }

@@ -1,0 +1,438 @@
+//! `/api/instances…` and `/api/orgs/{org}/instances`: stacks, their
+//! connectivity, restart, hosted-Grafana API keys and data sources.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use serde::{Deserialize, Serialize};
+
+use super::errors::{GrafanaError, gcom};
+use super::extract::{Caller, authorize, json_body};
+use super::pagination::{GcomList, Link};
+use super::timestamp;
+use crate::app::AppState;
+use crate::state::World;
+use crate::state::grafana::{Org, Region};
+use crate::state::stacks::{NewStack, Stack, StackChanges, StackFilter, StackStatus};
+
+const READ: &str = "stacks:read";
+const WRITE: &str = "stacks:write";
+const DELETE: &str = "stacks:delete";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateStack {
+    name: String,
+    slug: String,
+    url: Option<String>,
+    region: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    delete_protection: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateStack {
+    name: Option<String>,
+    description: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    delete_protection: Option<bool>,
+}
+
+/// Offsets that give each of a stack's backing instances its own id,
+/// derived from the stack id so they stay consistent across calls.
+mod instance_id {
+    pub const PROMETHEUS: u64 = 1_000_000;
+    pub const GRAPHITE: u64 = 2_000_000;
+    pub const LOGS: u64 = 3_000_000;
+    pub const ALERTS: u64 = 4_000_000;
+    pub const TRACES: u64 = 5_000_000;
+    pub const PROFILES: u64 = 6_000_000;
+    pub const AGENT_MANAGEMENT: u64 = 7_000_000;
+}
+
+/// A stack as the API shows it (`FormattedApiInstance`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackView {
+    id: u64,
+    org_id: u64,
+    org_slug: String,
+    org_name: String,
+    org_created_at: String,
+    #[serde(rename = "type")]
+    stack_type: &'static str,
+    name: String,
+    url: String,
+    slug: String,
+    version: &'static str,
+    description: String,
+    labels: BTreeMap<String, String>,
+    status: &'static str,
+    gateway: &'static str,
+    created_at: String,
+    created_by: String,
+    updated_at: Option<String>,
+    updated_by: String,
+    trial: u32,
+    trial_expires_at: Option<String>,
+    cluster_id: u64,
+    cluster_slug: String,
+    cluster_name: String,
+    plan: &'static str,
+    plan_name: &'static str,
+    billing_start_date: String,
+    billing_end_date: Option<String>,
+    billing_active_users: u32,
+    billing_grafana_active_users: u32,
+    billing_on_call_active_users: u32,
+    current_active_users: u32,
+    current_active_admin_users: u32,
+    current_active_editor_users: u32,
+    current_active_viewer_users: u32,
+    daily_user_cnt: u32,
+    daily_admin_cnt: u32,
+    daily_editor_cnt: u32,
+    daily_viewer_cnt: u32,
+    dashboard_cnt: u32,
+    datasource_cnts: BTreeMap<String, u32>,
+    user_quota: i64,
+    dashboard_quota: i64,
+    alert_quota: i64,
+    alert_cnt: u32,
+    ssl: bool,
+    custom_auth: bool,
+    custom_domain: bool,
+    support: bool,
+    running_version: &'static str,
+    machine_learning: u32,
+    incident: u32,
+    delete_protection: bool,
+    hm_instance_prom_id: u64,
+    hm_instance_prom_url: String,
+    hm_instance_prom_name: String,
+    hm_instance_prom_status: &'static str,
+    hm_instance_prom_current_usage: f64,
+    hm_instance_prom_current_active_series: f64,
+    hm_instance_prom_billing_usage: f64,
+    hm_instance_prom_cluster_id: u64,
+    hm_instance_graphite_id: u64,
+    hm_instance_graphite_url: String,
+    hm_instance_graphite_name: String,
+    hm_instance_graphite_type: &'static str,
+    hm_instance_graphite_status: &'static str,
+    hm_instance_graphite_current_usage: f64,
+    hm_instance_graphite_billing_usage: f64,
+    hm_instance_graphite_cluster_id: u64,
+    hl_instance_id: u64,
+    hl_instance_url: String,
+    hl_instance_name: String,
+    hl_instance_status: &'static str,
+    hl_instance_current_usage: f64,
+    hl_instance_billing_usage: f64,
+    hl_instance_cluster_id: u64,
+    am_instance_id: u64,
+    am_instance_name: String,
+    am_instance_url: String,
+    am_instance_status: &'static str,
+    am_instance_generator_url: String,
+    am_instance_generator_url_datasource: &'static str,
+    am_instance_cluster_id: u64,
+    ht_instance_id: u64,
+    ht_instance_url: String,
+    ht_instance_name: String,
+    ht_instance_status: &'static str,
+    ht_instance_current_usage: f64,
+    ht_instance_billing_usage: f64,
+    ht_instance_cluster_id: u64,
+    hp_instance_id: u64,
+    hp_instance_url: String,
+    hp_instance_name: String,
+    hp_instance_status: &'static str,
+    hp_instance_current_usage: f64,
+    hp_instance_billing_usage: f64,
+    hp_instance_cluster_id: u64,
+    agent_management_instance_id: u64,
+    agent_management_instance_url: String,
+    agent_management_instance_name: String,
+    agent_management_instance_status: &'static str,
+    agent_management_instance_cluster_id: u64,
+    region_id: u64,
+    region_slug: String,
+    region_public_name: String,
+    provider: String,
+    provider_region: String,
+    region_assistant_url: String,
+    region_hosted_exporters_api_url: String,
+    region_insights_api_url: String,
+    region_integrations_api_url: String,
+    #[serde(rename = "regionLLMGatewayUrl")]
+    region_llm_gateway_url: String,
+    region_machine_learning_api_url: String,
+    region_sigil_url: String,
+    region_stack_state_service_url: String,
+    region_synthetic_monitoring_api_url: String,
+    k6_org_id: Option<u64>,
+    machine_learning_logs_token: &'static str,
+    usage_stats_id: String,
+    links: Vec<Link>,
+}
+
+/// `https://<service>-<cluster>.grafana.net`: every regional URL of a stack.
+fn service_url(service: &str, region: &Region) -> String {
+    format!("https://{service}-{}.grafana.net", region.cluster_slug)
+}
+
+impl StackView {
+    pub fn new(stack: &Stack, org: &Org, region: &Region) -> Self {
+        let url = stack.url();
+        let cluster_id = region.cluster_id;
+        let status = stack.status.as_str();
+        let instance = |offset: u64| stack.id + offset;
+        let named = |suffix: &str| format!("{}-{suffix}", stack.slug);
+        StackView {
+            id: stack.id,
+            org_id: org.id,
+            org_slug: org.slug.clone(),
+            org_name: org.name.clone(),
+            org_created_at: timestamp(org.created_at),
+            stack_type: "grafana",
+            name: stack.name.clone(),
+            slug: stack.slug.clone(),
+            version: "stable",
+            description: stack.description.clone(),
+            labels: stack.labels.clone(),
+            status,
+            gateway: "istio",
+            created_at: timestamp(stack.created_at),
+            created_by: stack.created_by.clone(),
+            updated_at: stack.updated_at.map(timestamp),
+            updated_by: stack.updated_by.clone(),
+            trial: 0,
+            trial_expires_at: None,
+            cluster_id,
+            cluster_slug: region.cluster_slug.clone(),
+            cluster_name: region.cluster_slug.clone(),
+            plan: "gcloud",
+            plan_name: "Grafana Cloud",
+            billing_start_date: timestamp(stack.billing_start_date),
+            billing_end_date: stack.billing_end_date.map(timestamp),
+            billing_active_users: 0,
+            billing_grafana_active_users: 0,
+            billing_on_call_active_users: 0,
+            current_active_users: 0,
+            current_active_admin_users: 0,
+            current_active_editor_users: 0,
+            current_active_viewer_users: 0,
+            daily_user_cnt: 0,
+            daily_admin_cnt: 0,
+            daily_editor_cnt: 0,
+            daily_viewer_cnt: 0,
+            dashboard_cnt: 0,
+            datasource_cnts: BTreeMap::new(),
+            user_quota: 10,
+            dashboard_quota: -1,
+            alert_quota: -1,
+            alert_cnt: 0,
+            ssl: true,
+            custom_auth: true,
+            custom_domain: stack.custom_url.is_some(),
+            support: true,
+            running_version: "",
+            machine_learning: 0,
+            incident: 0,
+            delete_protection: stack.delete_protection,
+            hm_instance_prom_id: instance(instance_id::PROMETHEUS),
+            hm_instance_prom_url: service_url("prometheus", region),
+            hm_instance_prom_name: named("prom"),
+            hm_instance_prom_status: status,
+            hm_instance_prom_current_usage: 0.0,
+            hm_instance_prom_current_active_series: 0.0,
+            hm_instance_prom_billing_usage: 0.0,
+            hm_instance_prom_cluster_id: cluster_id,
+            hm_instance_graphite_id: instance(instance_id::GRAPHITE),
+            hm_instance_graphite_url: service_url("graphite", region),
+            hm_instance_graphite_name: named("graphite"),
+            hm_instance_graphite_type: "graphite-v5",
+            hm_instance_graphite_status: status,
+            hm_instance_graphite_current_usage: 0.0,
+            hm_instance_graphite_billing_usage: 0.0,
+            hm_instance_graphite_cluster_id: cluster_id,
+            hl_instance_id: instance(instance_id::LOGS),
+            hl_instance_url: service_url("logs", region),
+            hl_instance_name: named("logs"),
+            hl_instance_status: status,
+            hl_instance_current_usage: 0.0,
+            hl_instance_billing_usage: 0.0,
+            hl_instance_cluster_id: cluster_id,
+            am_instance_id: instance(instance_id::ALERTS),
+            am_instance_name: named("alerts"),
+            am_instance_url: service_url("alertmanager", region),
+            am_instance_status: status,
+            am_instance_generator_url: url.clone(),
+            am_instance_generator_url_datasource: "",
+            am_instance_cluster_id: cluster_id,
+            ht_instance_id: instance(instance_id::TRACES),
+            ht_instance_url: service_url("tempo", region),
+            ht_instance_name: named("traces"),
+            ht_instance_status: status,
+            ht_instance_current_usage: 0.0,
+            ht_instance_billing_usage: 0.0,
+            ht_instance_cluster_id: cluster_id,
+            hp_instance_id: instance(instance_id::PROFILES),
+            hp_instance_url: service_url("profiles", region),
+            hp_instance_name: named("profiles"),
+            hp_instance_status: status,
+            hp_instance_current_usage: 0.0,
+            hp_instance_billing_usage: 0.0,
+            hp_instance_cluster_id: cluster_id,
+            agent_management_instance_id: instance(instance_id::AGENT_MANAGEMENT),
+            agent_management_instance_url: service_url("fleet-management", region),
+            agent_management_instance_name: named("agent-management"),
+            agent_management_instance_status: status,
+            agent_management_instance_cluster_id: cluster_id,
+            region_id: region.id,
+            region_slug: region.slug.clone(),
+            region_public_name: region.name.clone(),
+            provider: region.provider.clone(),
+            provider_region: region.description.clone(),
+            region_assistant_url: service_url("assistant", region),
+            region_hosted_exporters_api_url: service_url("hosted-exporters-api", region),
+            region_insights_api_url: service_url("insights-api", region),
+            region_integrations_api_url: service_url("integrations-api", region),
+            region_llm_gateway_url: service_url("llm-gateway", region),
+            region_machine_learning_api_url: service_url("machine-learning", region),
+            region_sigil_url: service_url("sigil", region),
+            region_stack_state_service_url: service_url("stack-state-service", region),
+            region_synthetic_monitoring_api_url: service_url("synthetic-monitoring-api", region),
+            k6_org_id: None,
+            machine_learning_logs_token: "",
+            usage_stats_id: format!("{}", stack.id),
+            links: vec![
+                Link::new("self", format!("/instances/{}", stack.slug)),
+                Link::new("org", format!("/orgs/{}", org.slug)),
+                Link::new("plugins", format!("/instances/{}/plugins", stack.slug)),
+            ],
+            url,
+        }
+    }
+}
+
+/// Renders `stack` with its org and region from `world`.
+pub fn stack_view(world: &World, stack: &Stack) -> StackView {
+    let grafana = &world.grafana;
+    let org = grafana
+        .orgs
+        .get(&stack.org_id)
+        .expect("a stack's org exists");
+    let region = grafana
+        .regions
+        .get(&stack.region)
+        .expect("a stack's region exists");
+    StackView::new(stack, org, region)
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<StackView>, GrafanaError> {
+    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
+    let body: CreateStack = json_body(body).map_err(gcom)?;
+    let new = NewStack {
+        name: body.name,
+        slug: body.slug,
+        url: body.url,
+        region: body.region,
+        description: body.description,
+        labels: body.labels,
+        delete_protection: body.delete_protection,
+        created_at: None,
+    };
+    let mut world = app.engine.write();
+    let stack = world.create_stack(&caller, new).map_err(gcom)?;
+    Ok(Json(stack_view(&world, &stack)))
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(slug_or_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<StackView>, GrafanaError> {
+    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+    let world = app.engine.read();
+    let stack = world.stack(&caller, &slug_or_id)?;
+    Ok(Json(stack_view(&world, stack)))
+}
+
+pub async fn update(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(slug_or_id): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<StackView>, GrafanaError> {
+    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
+    let body: UpdateStack = json_body(body).map_err(gcom)?;
+    let changes = StackChanges {
+        name: body.name,
+        description: body.description,
+        labels: body.labels,
+        delete_protection: body.delete_protection,
+    };
+    let mut world = app.engine.write();
+    let stack = world
+        .update_stack(&caller, &slug_or_id, changes)
+        .map_err(gcom)?;
+    Ok(Json(stack_view(&world, &stack)))
+}
+
+pub async fn delete(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(slug_or_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<StackView>, GrafanaError> {
+    authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
+    let mut world = app.engine.write();
+    let stack = world.delete_stack(&caller, &slug_or_id)?;
+    debug_assert_eq!(stack.status, StackStatus::Deleted);
+    Ok(Json(stack_view(&world, &stack)))
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(org_slug_or_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<GcomList<StackView>>, GrafanaError> {
+    let params = authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+    let world = app.engine.read();
+    world.require_org_path(&caller, &org_slug_or_id)?;
+    let filter = StackFilter {
+        name: params.non_empty("name").map(str::to_string),
+        slug: params.non_empty("slug").map(str::to_string),
+        region: params.non_empty("region").map(str::to_string),
+        ids: params
+            .parse_with(
+                "id",
+                |v| v.parse().ok().map(|id| vec![id]),
+                "a numeric stack id",
+            )
+            .map_err(gcom)?,
+    };
+    let items = world
+        .list_stacks(&caller, &filter)
+        .iter()
+        .map(|stack| stack_view(&world, stack))
+        .collect();
+    Ok(Json(GcomList::paged(items, "name", "/instances")))
+}
