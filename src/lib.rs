@@ -38,6 +38,7 @@ mod app;
 mod probe;
 mod scenario;
 mod state;
+mod usage;
 mod vendors;
 
 use std::net::SocketAddr;

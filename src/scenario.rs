@@ -41,6 +41,24 @@ pub struct GrafanaScenario {
     pub regions: Vec<RegionSpec>,
     #[serde(default)]
     pub orgs: Vec<OrgSpec>,
+    /// The plugin catalog stacks can install from.
+    #[serde(default)]
+    pub plugins: Vec<PluginSpec>,
+}
+
+/// A plugin of the catalog (grafana.com/grafana/plugins).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginSpec {
+    pub id: u64,
+    /// `grafana-github-datasource`: what clients install it by.
+    pub slug: String,
+    pub name: String,
+    /// Every published version, oldest first.
+    pub versions: Vec<String>,
+    /// The version installs default to; the last of `versions` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,8 +9,10 @@ use uuid::Uuid;
 
 use super::World;
 use super::access_policies::{AccessPolicy, PolicyStatus};
+use super::api_keys::OrgApiKey;
 use super::cidr::Cidr;
 use super::error::{EngineError, EngineResult, bad_request};
+use super::hosted_grafana::HostedGrafanaKey;
 use super::stacks::{Stack, StackId};
 use super::tokens::Token;
 use crate::scenario::Plan;
@@ -70,6 +72,12 @@ pub struct GrafanaState {
     pub stacks_by_name: BTreeSet<(OrgId, String, StackId)>,
     /// Deleted stacks, kept for billed usage.
     pub deleted_stacks: Vec<Stack>,
+    /// (stack, key name) → hosted-Grafana API key.
+    pub hosted_grafana_keys: BTreeMap<(StackId, String), HostedGrafanaKey>,
+    /// (org, name) → deprecated org API key, in list order.
+    pub api_keys: BTreeMap<(OrgId, String), OrgApiKey>,
+    /// The plugin catalog and what each stack has installed.
+    pub plugins: super::plugins::PluginState,
 }
 
 impl GrafanaState {

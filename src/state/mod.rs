@@ -6,12 +6,15 @@
 //! whole or not at all; guards are never held across an `.await`.
 
 pub mod access_policies;
+pub mod api_keys;
 pub mod cidr;
 pub mod clock;
 pub mod cursor;
 pub mod error;
 pub mod grafana;
+pub mod hosted_grafana;
 pub mod ids;
+pub mod plugins;
 pub mod stacks;
 pub mod tokens;
 
@@ -36,6 +39,8 @@ pub struct World {
     pub ids: Ids,
     pub clock: Clock,
     pub grafana: GrafanaState,
+    /// The run's seed: synthetic usage is a pure function of it.
+    pub seed: u64,
 }
 
 impl World {
@@ -49,8 +54,10 @@ impl World {
         let mut world = World {
             ids: Ids::new(seed),
             clock,
+            seed,
             grafana: GrafanaState::default(),
         };
+        world.grafana.plugins = plugins::PluginState::from_catalog(&scenario.grafana.plugins)?;
         let now = world.clock.now();
         for (i, spec) in scenario.grafana.regions.iter().enumerate() {
             let at = format!("grafana.regions[{i}]");

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::World;
 use super::error::{EngineError, EngineResult, bad_request};
-use super::grafana::{GrafanaCaller, GrafanaState, OrgId, RegionKey};
+use super::grafana::{GrafanaCaller, GrafanaState, OrgId, Region, RegionKey};
 use crate::scenario::Plan;
 
 pub type StackId = u64;
@@ -184,6 +184,13 @@ impl GrafanaState {
         id.and_then(|id| self.stacks.get(&id))
             .filter(|stack| stack.org_id == org_id)
             .ok_or_else(|| EngineError::NotFound(format!("Cloud Stack {slug_or_id:?} not found")))
+    }
+
+    /// The region a stack runs in (always one of the scenario's).
+    pub fn stack_region(&self, stack: &Stack) -> &Region {
+        self.regions
+            .get(&stack.region)
+            .expect("stacks are only created in known regions")
     }
 
     fn stack_cap(&self, org_id: OrgId) -> Option<(Plan, u32)> {

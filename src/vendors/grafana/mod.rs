@@ -1,9 +1,14 @@
 //! Grafana Cloud API ("GCOM"), served under `/api` as on grafana.com.
 
 mod access_policies;
+mod api_keys;
+mod billed_usage;
 pub mod errors;
 mod extract;
+mod hosted_grafana;
+mod orgs;
 mod pagination;
+mod plugins;
 mod regions;
 mod stacks;
 mod tokens;
@@ -33,6 +38,42 @@ pub fn routes() -> Router<AppState> {
             get(stacks::get).post(stacks::update).delete(stacks::delete),
         )
         .route("/api/orgs/{org}/instances", get(stacks::list))
+        .route("/api/orgs/{org}", get(orgs::get))
+        .route(
+            "/api/orgs/{org}/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route(
+            "/api/orgs/{org}/api-keys/{name}",
+            axum::routing::delete(api_keys::delete),
+        )
+        .route("/api/orgs/{org}/billed-usage", get(billed_usage::get))
+        .route(
+            "/api/instances/{slug_or_id}/connections",
+            get(hosted_grafana::connections_of),
+        )
+        .route(
+            "/api/instances/{slug_or_id}/restart",
+            post(hosted_grafana::restart),
+        )
+        .route(
+            "/api/instances/{slug_or_id}/api/auth/keys",
+            post(hosted_grafana::create_api_key),
+        )
+        .route(
+            "/api/instances/{slug_or_id}/datasources",
+            get(hosted_grafana::data_sources),
+        )
+        .route(
+            "/api/instances/{slug_or_id}/plugins",
+            get(plugins::list).post(plugins::install),
+        )
+        .route(
+            "/api/instances/{slug_or_id}/plugins/{plugin}",
+            get(plugins::get)
+                .post(plugins::update)
+                .delete(plugins::uninstall),
+        )
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route(
             "/api/v1/tokens/{id}",

@@ -47,7 +47,7 @@ struct UpdateStack {
 
 /// Offsets that give each of a stack's backing instances its own id,
 /// derived from the stack id so they stay consistent across calls.
-mod instance_id {
+pub(super) mod instance_id {
     pub const PROMETHEUS: u64 = 1_000_000;
     pub const GRAPHITE: u64 = 2_000_000;
     pub const LOGS: u64 = 3_000_000;
@@ -185,7 +185,7 @@ pub struct StackView {
 }
 
 /// `https://<service>-<cluster>.grafana.net`: every regional URL of a stack.
-fn service_url(service: &str, region: &Region) -> String {
+pub(super) fn service_url(service: &str, region: &Region) -> String {
     format!("https://{service}-{}.grafana.net", region.cluster_slug)
 }
 
@@ -331,11 +331,7 @@ pub fn stack_view(world: &World, stack: &Stack) -> StackView {
         .orgs
         .get(&stack.org_id)
         .expect("a stack's org exists");
-    let region = grafana
-        .regions
-        .get(&stack.region)
-        .expect("a stack's region exists");
-    StackView::new(stack, org, region)
+    StackView::new(stack, org, grafana.stack_region(stack))
 }
 
 pub async fn create(

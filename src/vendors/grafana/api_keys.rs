@@ -1,0 +1,127 @@
+//! `/api/orgs/{org}/api-keys`: the deprecated org API keys.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use serde::{Deserialize, Serialize};
+
+use super::errors::{GrafanaError, gcom};
+use super::extract::{Caller, authorize, json_body};
+use super::pagination::{GcomList, Link};
+use super::timestamp;
+use crate::app::AppState;
+use crate::state::api_keys::OrgApiKey;
+use crate::state::grafana::Org;
+
+const READ: &str = "api-keys:read";
+const WRITE: &str = "api-keys:write";
+const DELETE: &str = "api-keys:delete";
+
+#[derive(Debug, Deserialize)]
+struct CreateApiKey {
+    name: Option<String>,
+    role: Option<String>,
+}
+
+/// An org API key as the API shows it; `token` only in the create reply.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyView {
+    id: u64,
+    org_id: u64,
+    org_slug: String,
+    org_name: String,
+    instance_id: Option<u64>,
+    name: String,
+    role: &'static str,
+    created_at: String,
+    updated_at: Option<String>,
+    first_used: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    links: Vec<Link>,
+}
+
+impl ApiKeyView {
+    fn new(api_key: &OrgApiKey, org: &Org) -> Self {
+        ApiKeyView {
+            id: api_key.id,
+            org_id: api_key.org_id,
+            org_slug: org.slug.clone(),
+            org_name: org.name.clone(),
+            instance_id: None,
+            name: api_key.name.clone(),
+            role: api_key.role.as_str(),
+            created_at: timestamp(api_key.created_at),
+            updated_at: None,
+            first_used: None,
+            token: None,
+            links: vec![
+                Link::new(
+                    "self",
+                    format!("/orgs/{}/api-keys/{}", org.slug, api_key.name),
+                ),
+                Link::new("org", format!("/orgs/{}", org.slug)),
+            ],
+        }
+    }
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(org): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<GcomList<ApiKeyView>>, GrafanaError> {
+    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+    let world = app.engine.read();
+    let org = world.require_org_path(&caller, &org)?;
+    let items = world
+        .list_org_api_keys(&caller)
+        .into_iter()
+        .map(|api_key| ApiKeyView::new(api_key, org))
+        .collect();
+    Ok(Json(GcomList::unpaged(
+        items,
+        "name",
+        format!("/orgs/{}/api-keys", org.slug),
+    )))
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(org): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ApiKeyView>, GrafanaError> {
+    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
+    let body: CreateApiKey = json_body(body).map_err(gcom)?;
+    let mut world = app.engine.write();
+    let org = world.require_org_path(&caller, &org)?.clone();
+    let api_key = world
+        .create_org_api_key(
+            &caller,
+            body.name.as_deref().unwrap_or_default(),
+            body.role.as_deref().unwrap_or_default(),
+        )
+        .map_err(gcom)?;
+    Ok(Json(ApiKeyView {
+        token: Some(api_key.secret.clone()),
+        ..ApiKeyView::new(&api_key, &org)
+    }))
+}
+
+pub async fn delete(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((org, name)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<bool>, GrafanaError> {
+    authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
+    let mut world = app.engine.write();
+    world.require_org_path(&caller, &org)?;
+    world.delete_org_api_key(&caller, &name)?;
+    Ok(Json(true))
+}

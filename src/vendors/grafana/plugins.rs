@@ -1,0 +1,162 @@
+//! `/api/instances/{stack}/plugins…`: plugins installed on a stack.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use serde::{Deserialize, Serialize};
+
+use super::errors::{GrafanaError, gcom};
+use super::extract::{Caller, authorize, json_body};
+use super::pagination::{GcomList, Link};
+use super::timestamp;
+use crate::app::AppState;
+use crate::state::plugins::InstalledPlugin;
+
+const READ: &str = "stack-plugins:read";
+const WRITE: &str = "stack-plugins:write";
+const DELETE: &str = "stack-plugins:delete";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InstallPlugin {
+    plugin: String,
+    version: Option<String>,
+    /// Hosted Grafana restarts to load a plugin; the mock has nothing to restart.
+    #[allow(dead_code)]
+    no_restart: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdatePlugin {
+    version: String,
+    #[allow(dead_code)]
+    no_restart: Option<bool>,
+}
+
+/// An installed plugin as the API shows it (`FormattedApiInstancePlugin`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstancePluginView {
+    id: u64,
+    instance_id: u64,
+    instance_url: String,
+    instance_slug: String,
+    plugin_id: u64,
+    plugin_slug: String,
+    plugin_name: String,
+    version: String,
+    latest_version: String,
+    created_at: String,
+    updated_at: Option<String>,
+    links: Vec<Link>,
+}
+
+impl From<InstalledPlugin> for InstancePluginView {
+    fn from(installed: InstalledPlugin) -> Self {
+        let installation = installed.installation;
+        let stack_href = format!("/instances/{}", installed.stack_slug);
+        InstancePluginView {
+            id: installation.id,
+            instance_id: installation.stack_id,
+            instance_url: installed.stack_url,
+            plugin_id: installation.plugin_id,
+            version: installation.version,
+            latest_version: installed.latest_version,
+            created_at: timestamp(installation.created_at),
+            updated_at: installation.updated_at.map(timestamp),
+            links: vec![
+                Link::new(
+                    "self",
+                    format!("{stack_href}/plugins/{}", installed.plugin_slug),
+                ),
+                Link::new("instance", stack_href),
+            ],
+            instance_slug: installed.stack_slug,
+            plugin_slug: installed.plugin_slug,
+            plugin_name: installed.plugin_name,
+        }
+    }
+}
+
+pub async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(stack): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<GcomList<InstancePluginView>>, GrafanaError> {
+    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+    let world = app.engine.read();
+    let self_href = format!("/instances/{}/plugins", world.stack(&caller, &stack)?.slug);
+    let installed = world.list_plugins(&caller, &stack).map_err(gcom)?;
+    let items = installed
+        .into_iter()
+        .map(InstancePluginView::from)
+        .collect();
+    Ok(Json(GcomList::unpaged(items, "pluginName", self_href)))
+}
+
+pub async fn install(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path(stack): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<InstancePluginView>, GrafanaError> {
+    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
+    let body: InstallPlugin = json_body(body).map_err(gcom)?;
+    let installed = app
+        .engine
+        .write()
+        .install_plugin(&caller, &stack, &body.plugin, body.version.as_deref())
+        .map_err(gcom)?;
+    Ok(Json(installed.into()))
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((stack, plugin)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<InstancePluginView>, GrafanaError> {
+    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+    let installed = app
+        .engine
+        .read()
+        .installed_plugin(&caller, &stack, &plugin)
+        .map_err(gcom)?;
+    Ok(Json(installed.into()))
+}
+
+pub async fn update(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((stack, plugin)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<InstancePluginView>, GrafanaError> {
+    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
+    let body: UpdatePlugin = json_body(body).map_err(gcom)?;
+    let installed = app
+        .engine
+        .write()
+        .update_plugin(&caller, &stack, &plugin, &body.version)
+        .map_err(gcom)?;
+    Ok(Json(installed.into()))
+}
+
+pub async fn uninstall(
+    State(app): State<AppState>,
+    caller: Caller,
+    Path((stack, plugin)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<InstancePluginView>, GrafanaError> {
+    authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
+    let removed = app
+        .engine
+        .write()
+        .uninstall_plugin(&caller, &stack, &plugin)
+        .map_err(gcom)?;
+    Ok(Json(removed.into()))
+}

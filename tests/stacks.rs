@@ -1,0 +1,642 @@
+//! Grafana Cloud stacks: `/api/instances…` and `/api/orgs/{org}/instances`.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+async fn create_stack(grafana: &Grafana, body: Value) -> Reply {
+    grafana.post("/api/instances", &body).await
+}
+
+async fn created(grafana: &Grafana, slug: &str) -> Value {
+    let reply = create_stack(
+        grafana,
+        json!({"name": format!("{slug}.grafana.net"), "slug": slug}),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    reply.body
+}
+
+/// A token of a new policy with exactly `scopes`.
+async fn token_with(grafana: &Grafana, name: &str, scopes: &[&str]) -> Grafana {
+    let policy = grafana.create_policy("us", name, scopes).await;
+    let token = grafana
+        .create_token(
+            "us",
+            policy["id"].as_str().unwrap(),
+            &format!("{name}-token"),
+        )
+        .await;
+    grafana.with_token(token["token"].as_str())
+}
+
+#[tokio::test]
+async fn creating_a_stack_derives_every_field_from_slug_org_and_region() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let reply = create_stack(
+        &grafana,
+        json!({"name": "mystack.grafana.net", "slug": "mystack", "region": "eu",
+               "description": "team stack", "labels": {"team": "platform", "env": "dev"}}),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    let stack = &reply.body;
+    let id = stack["id"].as_u64().unwrap();
+    assert_eq!(stack["slug"], "mystack");
+    assert_eq!(stack["name"], "mystack.grafana.net");
+    assert_eq!(stack["url"], "https://mystack.grafana.net");
+    assert_eq!(stack["status"], "active");
+    assert_eq!(stack["orgId"], 1);
+    assert_eq!(stack["orgSlug"], "mockorg");
+    assert_eq!(stack["regionSlug"], "eu");
+    assert_eq!(stack["description"], "team stack");
+    assert_eq!(stack["labels"], json!({"team": "platform", "env": "dev"}));
+    assert_eq!(stack["deleteProtection"], false);
+    assert_eq!(stack["billingEndDate"], Value::Null);
+    assert_eq!(stack["updatedAt"], Value::Null);
+    assert_eq!(stack["hmInstancePromName"], "mystack-prom");
+    assert_eq!(stack["hlInstanceName"], "mystack-logs");
+    assert_eq!(stack["htInstanceName"], "mystack-traces");
+    assert_eq!(stack["amInstanceName"], "mystack-alerts");
+    assert_eq!(
+        stack["amInstanceGeneratorUrl"],
+        "https://mystack.grafana.net"
+    );
+    let cluster = stack["clusterSlug"].as_str().unwrap();
+    assert!(
+        stack["hmInstancePromUrl"]
+            .as_str()
+            .unwrap()
+            .contains(cluster)
+    );
+    assert!(stack["hlInstanceUrl"].as_str().unwrap().contains(cluster));
+    let regions = grafana.get("/api/stack-regions").await.body;
+    let eu = regions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == "eu")
+        .unwrap();
+    assert_eq!(stack["regionId"], eu["id"]);
+    assert_eq!(
+        stack["links"],
+        json!([
+            {"rel": "self", "href": "/instances/mystack"},
+            {"rel": "org", "href": "/orgs/mockorg"},
+            {"rel": "plugins", "href": "/instances/mystack/plugins"}
+        ])
+    );
+    // Addressed by slug and by id alike.
+    let by_slug = grafana.get("/api/instances/mystack").await;
+    let by_id = grafana.get(&format!("/api/instances/{id}")).await;
+    assert_eq!(by_slug.status, 200);
+    assert_eq!(by_slug.body, by_id.body);
+    assert_eq!(by_slug.body, reply.body);
+}
+
+#[tokio::test]
+async fn a_stack_carries_every_field_the_published_spec_requires() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let stack = created(&grafana, "specstack").await;
+    // FormattedApiInstance's `required` list in grafana-com-public-clients' openapi.json.
+    for field in [
+        "agentManagementInstanceClusterId",
+        "agentManagementInstanceId",
+        "agentManagementInstanceName",
+        "agentManagementInstanceStatus",
+        "agentManagementInstanceUrl",
+        "alertCnt",
+        "alertQuota",
+        "amInstanceClusterId",
+        "amInstanceGeneratorUrl",
+        "amInstanceGeneratorUrlDatasource",
+        "amInstanceId",
+        "amInstanceName",
+        "amInstanceStatus",
+        "amInstanceUrl",
+        "billingActiveUsers",
+        "billingEndDate",
+        "billingGrafanaActiveUsers",
+        "billingOnCallActiveUsers",
+        "billingStartDate",
+        "clusterId",
+        "clusterName",
+        "clusterSlug",
+        "createdAt",
+        "createdBy",
+        "currentActiveAdminUsers",
+        "currentActiveEditorUsers",
+        "currentActiveUsers",
+        "currentActiveViewerUsers",
+        "customAuth",
+        "customDomain",
+        "dailyAdminCnt",
+        "dailyEditorCnt",
+        "dailyUserCnt",
+        "dailyViewerCnt",
+        "dashboardCnt",
+        "dashboardQuota",
+        "datasourceCnts",
+        "deleteProtection",
+        "description",
+        "gateway",
+        "hlInstanceBillingUsage",
+        "hlInstanceClusterId",
+        "hlInstanceCurrentUsage",
+        "hlInstanceId",
+        "hlInstanceName",
+        "hlInstanceStatus",
+        "hlInstanceUrl",
+        "hmInstanceGraphiteBillingUsage",
+        "hmInstanceGraphiteClusterId",
+        "hmInstanceGraphiteCurrentUsage",
+        "hmInstanceGraphiteId",
+        "hmInstanceGraphiteName",
+        "hmInstanceGraphiteStatus",
+        "hmInstanceGraphiteType",
+        "hmInstanceGraphiteUrl",
+        "hmInstancePromBillingUsage",
+        "hmInstancePromClusterId",
+        "hmInstancePromCurrentActiveSeries",
+        "hmInstancePromCurrentUsage",
+        "hmInstancePromId",
+        "hmInstancePromName",
+        "hmInstancePromStatus",
+        "hmInstancePromUrl",
+        "hpInstanceBillingUsage",
+        "hpInstanceClusterId",
+        "hpInstanceCurrentUsage",
+        "hpInstanceId",
+        "hpInstanceName",
+        "hpInstanceStatus",
+        "hpInstanceUrl",
+        "htInstanceBillingUsage",
+        "htInstanceClusterId",
+        "htInstanceCurrentUsage",
+        "htInstanceId",
+        "htInstanceName",
+        "htInstanceStatus",
+        "htInstanceUrl",
+        "id",
+        "incident",
+        "k6OrgId",
+        "links",
+        "machineLearning",
+        "machineLearningLogsToken",
+        "name",
+        "orgCreatedAt",
+        "orgId",
+        "orgName",
+        "orgSlug",
+        "plan",
+        "planName",
+        "provider",
+        "providerRegion",
+        "regionAssistantUrl",
+        "regionHostedExportersApiUrl",
+        "regionId",
+        "regionInsightsApiUrl",
+        "regionIntegrationsApiUrl",
+        "regionLLMGatewayUrl",
+        "regionMachineLearningApiUrl",
+        "regionPublicName",
+        "regionSigilUrl",
+        "regionSlug",
+        "regionStackStateServiceUrl",
+        "regionSyntheticMonitoringApiUrl",
+        "runningVersion",
+        "slug",
+        "ssl",
+        "status",
+        "support",
+        "trial",
+        "trialExpiresAt",
+        "type",
+        "updatedAt",
+        "updatedBy",
+        "url",
+        "usageStatsId",
+        "userQuota",
+        "version",
+    ] {
+        assert!(stack.get(field).is_some(), "missing {field}");
+    }
+}
+
+#[tokio::test]
+async fn region_defaults_to_us_and_a_custom_url_is_kept() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let reply = create_stack(
+        &grafana,
+        json!({"name": "custom", "slug": "custom", "url": "https://grafana.example.com"}),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    assert_eq!(reply.body["regionSlug"], "us");
+    assert_eq!(reply.body["url"], "https://grafana.example.com");
+    assert_eq!(reply.body["customDomain"], true);
+}
+
+#[tokio::test]
+async fn invalid_stack_arguments_are_409_invalid_arguments() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let too_many_labels: serde_json::Map<String, Value> =
+        (0..11).map(|i| (format!("k{i}"), json!("v"))).collect();
+    for (body, needle) in [
+        (json!({"slug": "noname"}), "name"),
+        (json!({"name": "noslug"}), "slug"),
+        (json!({"name": "upper", "slug": "UpperCase"}), "slug"),
+        (
+            json!({"name": "Upper Name", "slug": "uppername"}),
+            "lowercase",
+        ),
+        (json!({"name": "x", "slug": "9starts"}), "slug"),
+        (json!({"name": "x", "slug": "x", "region": "mars"}), "mars"),
+        (
+            json!({"name": "x", "slug": "x", "labels": {"bad key": "v"}}),
+            "labels",
+        ),
+        (
+            json!({"name": "x", "slug": "x", "labels": {"k": "bad value!"}}),
+            "labels",
+        ),
+        (
+            json!({"name": "x", "slug": "x", "labels": too_many_labels}),
+            "at most 10",
+        ),
+        (
+            json!({"name": "x", "slug": "x", "deleteProtection": "yes"}),
+            "deleteProtection",
+        ),
+    ] {
+        let reply = create_stack(&grafana, body.clone()).await;
+        assert_grafana_error(&reply, 409, "Conflict", needle);
+        assert!(
+            reply.body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid arguments")
+        );
+    }
+    let malformed = grafana
+        .send_raw("POST", "/api/instances", "{".to_string())
+        .await;
+    assert_grafana_error(&malformed, 409, "Conflict", "JSON");
+    let list = grafana.get("/api/orgs/mockorg/instances").await;
+    assert_eq!(list.body["total"], 0, "nothing half-created: {}", list.raw);
+}
+
+#[tokio::test]
+async fn a_slug_is_unique_across_all_orgs() {
+    let orgs: Vec<Value> = [1, 2]
+        .iter()
+        .map(|id| {
+            json!({
+                "id": id, "slug": format!("org{id}"), "name": format!("org{id}"),
+                "access_policies": [{
+                    "name": "admin", "region": "us",
+                    "scopes": ["stacks:read", "stacks:write", "stacks:delete"],
+                    "tokens": [{"name": "admin-token", "token": format!("org{id}-token")}]
+                }]
+            })
+        })
+        .collect();
+    let scenario = json!({
+        "name": "two-orgs-stacks",
+        "grafana": {
+            "regions": [{"id": 1, "slug": "us", "name": "US", "provider": "gcp"}],
+            "orgs": orgs
+        }
+    });
+    let server = start_scenario(scenario).await;
+    let one = Grafana::new(&server, "org1-token");
+    let two = Grafana::new(&server, "org2-token");
+    let stack = created(&one, "shared").await;
+    let again = create_stack(&two, json!({"name": "shared", "slug": "shared"})).await;
+    assert_grafana_error(&again, 409, "Conflict", "shared");
+    // Orgs are isolated: org 2 cannot see, change or delete org 1's stack.
+    let id = stack["id"].as_u64().unwrap();
+    for path in [
+        format!("/api/instances/{id}"),
+        "/api/instances/shared".to_string(),
+    ] {
+        assert_grafana_error(&two.get(&path).await, 404, "NotFound", "");
+        assert_grafana_error(
+            &two.post(&path, &json!({"description": "x"})).await,
+            404,
+            "NotFound",
+            "",
+        );
+        assert_grafana_error(&two.delete(&path).await, 404, "NotFound", "");
+        assert_grafana_error(
+            &two.send("POST", &format!("{path}/restart"), None).await,
+            404,
+            "NotFound",
+            "",
+        );
+    }
+    assert_eq!(two.get("/api/orgs/org2/instances").await.body["total"], 0);
+    assert_grafana_error(
+        &two.get("/api/orgs/org1/instances").await,
+        403,
+        "Forbidden",
+        "",
+    );
+    assert_grafana_error(
+        &two.get("/api/orgs/nosuchorg/instances").await,
+        404,
+        "NotFound",
+        "",
+    );
+    assert_eq!(
+        one.get("/api/instances/shared").await.body["description"],
+        ""
+    );
+}
+
+#[tokio::test]
+async fn the_plan_caps_the_number_of_stacks() {
+    for (plan, cap) in [("free", 1), ("pro", 3)] {
+        let scenario = json!({
+            "name": "capped",
+            "grafana": {
+                "regions": [{"id": 1, "slug": "us", "name": "US", "provider": "gcp"}],
+                "orgs": [{
+                    "id": 1, "slug": "capped", "name": "capped", "plan": plan,
+                    "access_policies": [{
+                        "name": "admin", "region": "us", "scopes": ["stacks:write", "stacks:read", "stacks:delete"],
+                        "tokens": [{"name": "t", "token": "capped-token"}]
+                    }]
+                }]
+            }
+        });
+        let server = start_scenario(scenario).await;
+        let grafana = Grafana::new(&server, "capped-token");
+        for i in 0..cap {
+            created(&grafana, &format!("s{i}")).await;
+        }
+        let over = create_stack(&grafana, json!({"name": "over", "slug": "over"})).await;
+        assert_grafana_error(&over, 409, "Conflict", &format!("at most {cap}"));
+        // Deleting one makes room again.
+        assert_eq!(grafana.delete("/api/instances/s0").await.status, 200);
+        assert_eq!(
+            create_stack(&grafana, json!({"name": "over", "slug": "over"}))
+                .await
+                .status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn update_changes_fields_and_replaces_labels() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let reply = create_stack(
+        &grafana,
+        json!({"name": "upd", "slug": "upd", "labels": {"a": "1", "b": "2"}}),
+    )
+    .await;
+    let created_at = reply.body["createdAt"].clone();
+    server.clock().advance(chrono::Duration::seconds(3));
+    let updated = grafana
+        .post(
+            "/api/instances/upd",
+            &json!({"name": "renamed", "description": "d", "labels": {"a": "9"}}),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.raw);
+    assert_eq!(updated.body["name"], "renamed");
+    assert_eq!(updated.body["description"], "d");
+    assert_eq!(
+        updated.body["labels"],
+        json!({"a": "9"}),
+        "omitted label b removed"
+    );
+    assert_eq!(updated.body["createdAt"], created_at);
+    assert_ne!(updated.body["updatedAt"], Value::Null);
+    let cleared = grafana
+        .post("/api/instances/upd", &json!({"labels": {}}))
+        .await;
+    assert_eq!(cleared.body["labels"], json!({}));
+    let kept = grafana
+        .post("/api/instances/upd", &json!({"description": "e"}))
+        .await;
+    assert_eq!(kept.body["labels"], json!({}));
+    assert_eq!(kept.body["name"], "renamed");
+    let bad = grafana
+        .post("/api/instances/upd", &json!({"labels": {"x": "bad value"}}))
+        .await;
+    assert_grafana_error(&bad, 409, "Conflict", "labels");
+    assert_eq!(
+        grafana.get("/api/instances/upd").await.body["description"],
+        "e"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_protected_stack_is_409_until_protection_is_disabled() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let reply = create_stack(
+        &grafana,
+        json!({"name": "prod", "slug": "prod", "deleteProtection": true}),
+    )
+    .await;
+    assert_eq!(reply.body["deleteProtection"], true);
+    let refused = grafana.delete("/api/instances/prod").await;
+    assert_grafana_error(&refused, 409, "Conflict", "deleteProtection");
+    assert_eq!(
+        grafana.get("/api/instances/prod").await.status,
+        200,
+        "still there"
+    );
+
+    let unprotected = grafana
+        .post("/api/instances/prod", &json!({"deleteProtection": false}))
+        .await;
+    assert_eq!(unprotected.body["deleteProtection"], false);
+    let deleted = grafana.delete("/api/instances/prod").await;
+    assert_eq!(deleted.status, 200, "{}", deleted.raw);
+    assert_eq!(deleted.body["status"], "deleted");
+    assert_eq!(deleted.body["slug"], "prod");
+    assert_ne!(deleted.body["billingEndDate"], Value::Null);
+
+    assert_grafana_error(
+        &grafana.get("/api/instances/prod").await,
+        404,
+        "NotFound",
+        "prod",
+    );
+    assert_grafana_error(
+        &grafana.delete("/api/instances/prod").await,
+        404,
+        "NotFound",
+        "",
+    );
+    let list = grafana.get("/api/orgs/mockorg/instances").await;
+    assert_eq!(list.body["total"], 0);
+    for path in ["restart", "datasources", "connections", "plugins"] {
+        let method = if path == "restart" { "POST" } else { "GET" };
+        let reply = grafana
+            .send(method, &format!("/api/instances/prod/{path}"), None)
+            .await;
+        assert_grafana_error(&reply, 404, "NotFound", "");
+    }
+    let key = grafana
+        .post(
+            "/api/instances/prod/api/auth/keys",
+            &json!({"name": "k", "role": "Admin"}),
+        )
+        .await;
+    assert_grafana_error(&key, 404, "NotFound", "");
+}
+
+#[tokio::test]
+async fn list_is_ordered_by_name_with_the_envelope_and_filters() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    for (name, slug, region) in [
+        ("charlie", "c1", "us"),
+        ("alpha", "a1", "eu"),
+        ("bravo", "b1", "us"),
+    ] {
+        let reply = create_stack(
+            &grafana,
+            json!({"name": name, "slug": slug, "region": region}),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.raw);
+    }
+    let list = grafana.get("/api/orgs/mockorg/instances").await;
+    assert_eq!(list.status, 200, "{}", list.raw);
+    let names: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha", "bravo", "charlie"]);
+    assert_eq!(list.body["orderBy"], "name");
+    assert_eq!(list.body["direction"], "asc");
+    assert_eq!(list.body["total"], 3);
+    assert_eq!(list.body["pages"], 1);
+    assert_eq!(list.body["page"], 1);
+    assert_eq!(list.body["links"][0]["rel"], "self");
+    // By org id too, and filtered.
+    let by_id = grafana.get("/api/orgs/1/instances?region=us").await;
+    assert_eq!(by_id.body["total"], 2);
+    let by_slug = grafana.get("/api/orgs/mockorg/instances?slug=a1").await;
+    assert_eq!(by_slug.body["items"][0]["name"], "alpha");
+}
+
+#[tokio::test]
+async fn restart_answers_true_and_data_sources_point_at_the_stack() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let stack = created(&grafana, "ops").await;
+    let restart = grafana
+        .send("POST", "/api/instances/ops/restart", None)
+        .await;
+    assert_eq!(restart.status, 200);
+    assert_eq!(restart.body, json!(true));
+    let sources = grafana.get("/api/instances/ops/datasources").await;
+    assert_eq!(sources.status, 200, "{}", sources.raw);
+    let items = sources.body["items"].as_array().unwrap();
+    assert!(items.iter().all(|d| d["instanceId"] == stack["id"]));
+    let logs = items.iter().find(|d| d["type"] == "loki").unwrap();
+    assert_eq!(logs["name"], "grafanacloud-ops-logs");
+    assert_eq!(logs["url"], stack["hlInstanceUrl"]);
+    let connections = grafana.get("/api/instances/ops/connections").await;
+    assert_eq!(connections.status, 200, "{}", connections.raw);
+    let tenants = connections.body["privateConnectivityInfo"]["tenants"]
+        .as_array()
+        .unwrap();
+    let prom = tenants.iter().find(|t| t["type"] == "prometheus").unwrap();
+    assert_eq!(prom["id"], stack["hmInstancePromId"]);
+    assert!(connections.body.get("otlpHttpUrl").is_some());
+}
+
+#[tokio::test]
+async fn hosted_grafana_api_keys_are_created_once_per_name() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    created(&grafana, "keys").await;
+    let key = grafana
+        .post(
+            "/api/instances/keys/api/auth/keys",
+            &json!({"name": "ci", "role": "Admin", "secondsToLive": 3600}),
+        )
+        .await;
+    assert_eq!(key.status, 200, "{}", key.raw);
+    assert_eq!(key.body["name"], "ci");
+    assert!(key.body["id"].as_u64().is_some());
+    assert!(key.body["key"].as_str().unwrap().starts_with("glsa_"));
+    let again = grafana
+        .post(
+            "/api/instances/keys/api/auth/keys",
+            &json!({"name": "ci", "role": "Viewer"}),
+        )
+        .await;
+    assert_grafana_error(&again, 409, "Conflict", "ci");
+    let bad_role = grafana
+        .post(
+            "/api/instances/keys/api/auth/keys",
+            &json!({"name": "x", "role": "Owner"}),
+        )
+        .await;
+    assert_grafana_error(&bad_role, 409, "Conflict", "role");
+}
+
+#[tokio::test]
+async fn stack_scopes_gate_the_stack_endpoints() {
+    let server = start_default().await;
+    let admin = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    created(&admin, "gated").await;
+    let reader = token_with(&admin, "stack-reader", &["stacks:read"]).await;
+    assert_eq!(reader.get("/api/instances/gated").await.status, 200);
+    assert_eq!(reader.get("/api/orgs/mockorg/instances").await.status, 200);
+    let denied = reader
+        .post("/api/instances", &json!({"name": "n", "slug": "n"}))
+        .await;
+    assert_grafana_error(&denied, 403, "Forbidden", "stacks:write");
+    assert_grafana_error(
+        &reader.delete("/api/instances/gated").await,
+        403,
+        "Forbidden",
+        "stacks:delete",
+    );
+    let nothing = token_with(&admin, "no-stacks", &["metrics:read"]).await;
+    assert_grafana_error(
+        &nothing.get("/api/instances/gated").await,
+        403,
+        "Forbidden",
+        "stacks:read",
+    );
+}
+
+#[tokio::test]
+async fn a_stack_realm_must_name_an_existing_stack_of_the_org() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let stack = created(&grafana, "realmed").await;
+    let id = stack["id"].as_u64().unwrap().to_string();
+    let body = |identifier: &str| {
+        json!({"name": format!("p{identifier}"), "scopes": ["metrics:read"],
+               "realms": [{"type": "stack", "identifier": identifier}]})
+    };
+    let ok = grafana
+        .post("/api/v1/accesspolicies?region=us", &body(&id))
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.raw);
+    let missing = grafana
+        .post("/api/v1/accesspolicies?region=us", &body("999999"))
+        .await;
+    assert_grafana_error(&missing, 400, "BadRequest", "999999");
+}
