@@ -165,8 +165,13 @@ impl GrafanaCaller {
 }
 
 impl World {
-    /// Establishes the caller from a bearer token secret and records its use.
-    pub fn authenticate_grafana(&mut self, secret: &str) -> EngineResult<GrafanaCaller> {
+    /// Establishes the caller from a bearer token secret and the client's
+    /// address, and records the token's use once both are accepted.
+    pub fn authenticate_grafana(
+        &mut self,
+        secret: &str,
+        client: Option<IpAddr>,
+    ) -> EngineResult<GrafanaCaller> {
         let invalid = |why: &str| EngineError::Unauthorized(format!("Invalid credentials: {why}"));
         let now = self.clock.now();
         let grafana = &mut self.grafana;
@@ -188,14 +193,16 @@ impl World {
         if policy.status == PolicyStatus::Inactive {
             return Err(invalid("the token's access policy is inactive"));
         }
-        token.first_used_at.get_or_insert(now);
-        token.last_used_at = Some(now);
-        Ok(GrafanaCaller {
+        let caller = GrafanaCaller {
             org_id: policy.org_id,
             actor: token.name.clone(),
             scopes: policy.scopes.clone(),
             allowed_subnets: policy.allowed_subnets.clone(),
-        })
+        };
+        caller.require_client_address(client)?;
+        token.first_used_at.get_or_insert(now);
+        token.last_used_at = Some(now);
+        Ok(caller)
     }
 }
 

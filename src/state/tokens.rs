@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::World;
 use super::access_policies::{AccessPolicy, PolicyStatus, RealmType};
+use super::clock::truncate_to_millis;
 use super::cursor::{Cursor, Page, page_of};
 use super::error::{EngineError, EngineResult, bad_request};
 use super::grafana::{GrafanaCaller, OrgId, RegionKey, validate_display_name, validate_name};
@@ -117,7 +118,13 @@ impl World {
                 ))
             })?;
         let now = self.clock.now();
-        if let Some(at) = new.expires_at {
+        // Kept at the precision it is shown with, so filters agree with it.
+        let expires_at = new.expires_at.map(truncate_to_millis);
+        // Only the API refuses a past expiry: a scenario may describe a token
+        // that has already expired, and must load again on reset after the
+        // clock has moved past its tokens' expiries.
+        let from_api = new.secret.is_none();
+        if let Some(at) = expires_at.filter(|_| from_api) {
             refuse_past_expiry(at, now)?;
         }
         let name_key = (org_id, region.clone(), new.name.clone());
@@ -147,7 +154,7 @@ impl World {
             access_policy_id: new.access_policy_id,
             name: new.name,
             display_name,
-            expires_at: new.expires_at,
+            expires_at,
             first_used_at: None,
             last_used_at: None,
             created_at: now,
@@ -257,7 +264,10 @@ impl World {
             validate_display_name(display_name)?;
         }
         let now = self.clock.now();
-        if let Some(Some(at)) = changes.expires_at {
+        let expires_at = changes
+            .expires_at
+            .map(|change| change.map(truncate_to_millis));
+        if let Some(Some(at)) = expires_at {
             refuse_past_expiry(at, now)?;
         }
         let token = self
@@ -268,7 +278,7 @@ impl World {
         if let Some(display_name) = changes.display_name {
             token.display_name = display_name;
         }
-        if let Some(expires_at) = changes.expires_at {
+        if let Some(expires_at) = expires_at {
             token.expires_at = expires_at;
         }
         token.updated_at = now;

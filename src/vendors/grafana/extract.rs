@@ -49,12 +49,11 @@ impl FromRequestParts<AppState> for Caller {
                     "Invalid credentials: the Authorization header must be 'Bearer <token>'",
                 )
             })?;
-        let caller = app.engine.write().authenticate_grafana(secret)?;
         let client = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
-        caller.require_client_address(client)?;
+        let caller = app.engine.write().authenticate_grafana(secret, client)?;
         Ok(Caller(caller))
     }
 }
