@@ -127,6 +127,9 @@ pub enum Plan {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackSpec {
+    /// Numeric id; the next free one when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
     pub name: String,
     pub slug: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

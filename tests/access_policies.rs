@@ -1790,7 +1790,7 @@ async fn listing_policies_by_status() {
 async fn listing_policies_combines_filters() {
     let server = start_default().await;
     let grafana = bootstrap(&server);
-    let stack = json!([{"type": "stack", "identifier": "9"}]);
+    let stack = json!([{"type": "stack", "identifier": "456"}]);
     create_ok(
         &grafana,
         EU,

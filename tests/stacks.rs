@@ -246,6 +246,7 @@ async fn region_defaults_to_us_and_a_custom_url_is_kept() {
 async fn invalid_stack_arguments_are_409_invalid_arguments() {
     let server = start_default().await;
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let before = grafana.get("/api/orgs/mockorg/instances").await.body["total"].clone();
     let too_many_labels: serde_json::Map<String, Value> =
         (0..11).map(|i| (format!("k{i}"), json!("v"))).collect();
     for (body, needle) in [
@@ -289,7 +290,11 @@ async fn invalid_stack_arguments_are_409_invalid_arguments() {
         .await;
     assert_grafana_error(&malformed, 409, "Conflict", "JSON");
     let list = grafana.get("/api/orgs/mockorg/instances").await;
-    assert_eq!(list.body["total"], 0, "nothing half-created: {}", list.raw);
+    assert_eq!(
+        list.body["total"], before,
+        "nothing half-created: {}",
+        list.raw
+    );
 }
 
 #[tokio::test]
@@ -481,7 +486,13 @@ async fn deleting_a_protected_stack_is_409_until_protection_is_disabled() {
         "",
     );
     let list = grafana.get("/api/orgs/mockorg/instances").await;
-    assert_eq!(list.body["total"], 0);
+    let slugs: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["slug"].as_str().unwrap())
+        .collect();
+    assert!(!slugs.contains(&"prod"), "{slugs:?}");
     for path in ["restart", "datasources", "connections", "plugins"] {
         let method = if path == "restart" { "POST" } else { "GET" };
         let reply = grafana
@@ -500,7 +511,24 @@ async fn deleting_a_protected_stack_is_409_until_protection_is_disabled() {
 
 #[tokio::test]
 async fn list_is_ordered_by_name_with_the_envelope_and_filters() {
-    let server = start_default().await;
+    // An org without scenario stacks, so the list is exactly what the test made.
+    let server = start_scenario(json!({
+        "name": "no-stacks",
+        "grafana": {
+            "regions": [
+                {"id": 1, "slug": "us", "name": "US", "provider": "gcp"},
+                {"id": 3, "slug": "eu", "name": "EU", "provider": "gcp"}
+            ],
+            "orgs": [{
+                "id": 1, "slug": "mockorg", "name": "Mock Org",
+                "access_policies": [{
+                    "name": "admin", "region": "us", "scopes": ["stacks:read", "stacks:write"],
+                    "tokens": [{"name": "t", "token": BOOTSTRAP_TOKEN}]
+                }]
+            }]
+        }
+    }))
+    .await;
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
     for (name, slug, region) in [
         ("charlie", "c1", "us"),
@@ -639,4 +667,38 @@ async fn a_stack_realm_must_name_an_existing_stack_of_the_org() {
         .post("/api/v1/accesspolicies?region=us", &body("999999"))
         .await;
     assert_grafana_error(&missing, 400, "BadRequest", "999999");
+}
+
+#[tokio::test]
+async fn the_default_scenario_has_stack_123_as_in_the_vendor_docs() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let stack = grafana.get("/api/instances/123").await;
+    assert_eq!(stack.status, 200, "{}", stack.raw);
+    assert_eq!(stack.body["slug"], "mockstack");
+    assert_eq!(stack.body["regionSlug"], "us");
+    let eu = grafana.get("/api/instances/mockstackeu").await;
+    assert_eq!(eu.body["id"], 456);
+    // New stacks get fresh ids that never collide with the scenario's.
+    let new = created(&grafana, "fresh").await;
+    assert!(![123, 456].contains(&new["id"].as_u64().unwrap()));
+}
+
+#[tokio::test]
+async fn a_scenario_with_a_duplicate_stack_id_does_not_load() {
+    let stack = |slug: &str| json!({"id": 7, "name": slug, "slug": slug});
+    let scenario = json!({
+        "name": "dup",
+        "grafana": {
+            "regions": [{"id": 1, "slug": "us", "name": "US", "provider": "gcp"}],
+            "orgs": [{"id": 1, "slug": "o", "name": "o", "stacks": [stack("one"), stack("two")]}]
+        }
+    });
+    let scenario = mockcloud::Scenario::from_json_value(scenario).unwrap();
+    let error = mockcloud::MockCloud::start(mockcloud::Config::default().with_scenario(scenario))
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("grafana.orgs[0].stacks[1]"), "{text}");
+    assert!(text.contains("stack id 7"), "{text}");
 }

@@ -147,6 +147,7 @@ impl World {
         };
         for (j, stack) in spec.stacks.iter().enumerate() {
             let new = NewStack {
+                id: stack.id,
                 name: stack.name.clone(),
                 slug: stack.slug.clone(),
                 url: stack.url.clone(),

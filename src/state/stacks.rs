@@ -64,6 +64,8 @@ impl Stack {
 
 #[derive(Debug, Clone, Default)]
 pub struct NewStack {
+    /// Scenario stacks may bring their id; API ones get the next number.
+    pub id: Option<StackId>,
     pub name: String,
     pub slug: String,
     pub url: Option<String>,
@@ -236,10 +238,13 @@ impl World {
                 )));
             }
         }
+        if let Some(id) = new.id.filter(|id| self.grafana.stack_id_taken(*id)) {
+            return Err(EngineError::Conflict(format!("stack id {id} is taken")));
+        }
         let now = self.clock.now();
         let created_at = new.created_at.unwrap_or(now);
         let stack = Stack {
-            id: self.ids.number(),
+            id: new.id.unwrap_or_else(|| self.ids.number()),
             org_id,
             name: new.name,
             slug: new.slug,
@@ -351,6 +356,10 @@ impl GrafanaState {
         self.stacks_by_name
             .remove(&(stack.org_id, stack.name.clone(), stack.id));
         Some(stack)
+    }
+
+    fn stack_id_taken(&self, id: StackId) -> bool {
+        self.stacks.contains_key(&id) || self.deleted_stacks.iter().any(|s| s.id == id)
     }
 
     fn org_stack_count(&self, org_id: OrgId) -> usize {

@@ -343,6 +343,7 @@ pub async fn create(
     authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
     let body: CreateStack = json_body(body).map_err(gcom)?;
     let new = NewStack {
+        id: None,
         name: body.name,
         slug: body.slug,
         url: body.url,
