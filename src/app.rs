@@ -25,6 +25,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
     let state = AppState { engine };
     Router::new()
         .merge(vendors::grafana::routes())
+        .merge(vendors::datadog::routes(state.clone()))
         .merge(admin::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)

@@ -35,6 +35,7 @@
 
 mod admin;
 mod app;
+mod faults;
 mod probe;
 mod scenario;
 mod state;

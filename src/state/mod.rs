@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod cidr;
 pub mod clock;
 pub mod cursor;
+pub mod datadog;
 pub mod error;
 pub mod grafana;
 pub mod hosted_grafana;
@@ -22,9 +23,11 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
+use crate::faults::rate_limit::RateLimiter;
 use crate::scenario::{AccessPolicySpec, OrgSpec, Scenario, ScenarioError};
 use access_policies::{NewAccessPolicy, Realm, RealmType};
 use clock::Clock;
+use datadog::DatadogState;
 use grafana::{GrafanaCaller, GrafanaState, Org, Region};
 use ids::Ids;
 use stacks::NewStack;
@@ -39,6 +42,7 @@ pub struct World {
     pub ids: Ids,
     pub clock: Clock,
     pub grafana: GrafanaState,
+    pub datadog: DatadogState,
     /// The run's seed: synthetic usage is a pure function of it.
     pub seed: u64,
 }
@@ -56,6 +60,7 @@ impl World {
             clock,
             seed,
             grafana: GrafanaState::default(),
+            datadog: DatadogState::from_scenario(&scenario.datadog)?,
         };
         world.grafana.plugins = plugins::PluginState::from_catalog(&scenario.grafana.plugins)?;
         let now = world.clock.now();
@@ -215,6 +220,8 @@ impl World {
 #[derive(Debug)]
 pub struct Engine {
     world: RwLock<World>,
+    /// Request counts per credential; cleared on reset.
+    pub rate_limits: RateLimiter,
     scenario: Arc<Scenario>,
     seed: u64,
     clock: Clock,
@@ -228,6 +235,7 @@ impl Engine {
         let world = World::from_scenario(&scenario, seed, clock.clone())?;
         Ok(Engine {
             world: RwLock::new(world),
+            rate_limits: RateLimiter::default(),
             scenario: Arc::new(scenario),
             seed,
             started_at: clock.now(),
@@ -249,6 +257,7 @@ impl Engine {
     pub fn reset(&self) -> Result<(), ScenarioError> {
         let fresh = World::from_scenario(&self.scenario, self.seed, self.clock.clone())?;
         *self.write() = fresh;
+        self.rate_limits.clear();
         Ok(())
     }
 

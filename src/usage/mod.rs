@@ -8,6 +8,12 @@
 //! weekday/weekend pattern, slow growth and a little noise.
 
 pub mod billing;
+pub mod datadog;
+mod hash;
+pub mod hourly;
+
+pub use hash::{fnv1a, hash};
+use hash::{log_uniform, unit_interval};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
@@ -113,38 +119,6 @@ mod salt {
 const EPOCH: (i32, u32, u32) = (2020, 1, 1);
 /// Relative growth per day: about 15% a year.
 const DAILY_GROWTH: f64 = 0.0004;
-
-/// splitmix64's finalizer: a well-mixed 64-bit permutation.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// FNV-1a, to turn names into hash parts.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
-    })
-}
-
-/// Folds `parts` into one hash.
-pub fn hash(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(0x6A09_E667_F3BC_C909, |h, &part| splitmix64(h ^ part))
-}
-
-/// A hash as a number in [0, 1).
-fn unit_interval(h: u64) -> f64 {
-    (h >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// A log-uniform pick in [low, high): small customers as likely as big ones.
-fn log_uniform(h: u64, low: f64, high: f64) -> f64 {
-    low * (high / low).powf(unit_interval(h))
-}
 
 /// A ten-digit id, stable for the same parts (Grafana's billing ids look so).
 pub fn billing_id(parts: &[u64]) -> u64 {

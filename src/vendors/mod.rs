@@ -1,6 +1,7 @@
 //! One module per vendor: routes in its `mod.rs`, a handler file per
 //! resource, and one `errors.rs` that renders the vendor's error bodies.
 
+pub mod datadog;
 pub mod grafana;
 pub mod params;
 

@@ -182,3 +182,67 @@ pub fn assert_grafana_error(reply: &Reply, status: u16, code: &str, needle: &str
         "message {message:?} should mention {needle:?}"
     );
 }
+
+/// The default scenario's Datadog keys (parent org `mockddorg0001`).
+pub const DD_API_KEY: &str = "mock-dd-api-key";
+pub const DD_APP_KEY: &str = "mock-dd-app-key";
+
+/// A Datadog client bound to one key pair.
+#[derive(Clone)]
+pub struct Datadog {
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub app_key: Option<String>,
+    pub client: reqwest::Client,
+}
+
+impl Datadog {
+    pub fn new(server: &MockCloud) -> Self {
+        Datadog {
+            base_url: server.base_url(),
+            api_key: Some(DD_API_KEY.to_string()),
+            app_key: Some(DD_APP_KEY.to_string()),
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn with_keys(&self, api_key: Option<&str>, app_key: Option<&str>) -> Self {
+        Datadog {
+            api_key: api_key.map(str::to_string),
+            app_key: app_key.map(str::to_string),
+            ..self.clone()
+        }
+    }
+
+    /// `path_and_query` starts with `/api/v1/usage/...` or `/api/v2/usage/...`.
+    pub async fn get(&self, path_and_query: &str) -> Reply {
+        let mut request = self
+            .client
+            .get(format!("{}{}", self.base_url, path_and_query));
+        if let Some(key) = &self.api_key {
+            request = request.header("DD-API-KEY", key);
+        }
+        if let Some(key) = &self.app_key {
+            request = request.header("DD-APPLICATION-KEY", key);
+        }
+        into_reply(request.send().await.expect("request sent")).await
+    }
+}
+
+/// Asserts a Datadog error: status and `{"errors": [...]}` mentioning `needle`.
+pub fn assert_datadog_error(reply: &Reply, status: u16, needle: &str) {
+    assert_eq!(reply.status.as_u16(), status, "body: {}", reply.raw);
+    let errors = reply.body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("errors list expected: {}", reply.raw));
+    assert!(!errors.is_empty(), "{}", reply.raw);
+    let text = errors
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.to_lowercase().contains(&needle.to_lowercase()),
+        "errors {text:?} should mention {needle:?}"
+    );
+}

@@ -1,0 +1,62 @@
+//! Datadog's error body, rendered in one place: `{"errors": ["..."]}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::state::error::EngineError;
+
+#[derive(Debug)]
+pub struct DatadogError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    errors: Vec<String>,
+}
+
+impl DatadogError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        DatadogError {
+            status,
+            body: ErrorBody {
+                errors: vec![message.into()],
+            },
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        DatadogError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn too_many_requests() -> Self {
+        DatadogError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<EngineError> for DatadogError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::BadRequest(m) => DatadogError::bad_request(m),
+            // Datadog answers bad or missing keys with 403, not 401.
+            EngineError::Unauthorized(m) | EngineError::Forbidden(m) => {
+                DatadogError::new(StatusCode::FORBIDDEN, m)
+            }
+            EngineError::NotFound(m) => DatadogError::new(StatusCode::NOT_FOUND, m),
+            EngineError::Conflict(m) => DatadogError::new(StatusCode::CONFLICT, m),
+        }
+    }
+}
+
+impl IntoResponse for DatadogError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
