@@ -84,6 +84,12 @@ where
 }
 
 impl Cursor {
+    /// The cursor after position `seq`: for computed sequences (usage
+    /// records numbered from 1) as much as for stored collections.
+    pub fn after(seq: u64) -> Self {
+        Cursor { after_seq: seq }
+    }
+
     /// The first sequence number the page may show.
     pub fn start_seq(&self) -> u64 {
         self.after_seq.saturating_add(1)
