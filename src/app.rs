@@ -26,6 +26,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
     Router::new()
         .merge(vendors::grafana::routes())
         .merge(vendors::datadog::routes(state.clone()))
+        .merge(vendors::gcore::routes())
         .merge(admin::routes())
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)

@@ -53,6 +53,12 @@ pub use probe::probe_health;
 pub use scenario::{Scenario, ScenarioError};
 pub use state::clock::Clock;
 
+/// Engine entry points timed by `benches/`; not part of the public API.
+#[doc(hidden)]
+pub mod bench {
+    pub use crate::usage::datadog_hourly::walk_one_org as datadog_hourly_walk_one_org;
+}
+
 /// How to run a server. The default listens on `127.0.0.1:0` with the
 /// default scenario.
 #[derive(Debug, Clone)]

@@ -236,12 +236,19 @@ pub struct RateLimitSpec {
     pub period_seconds: u32,
 }
 
-/// Gcore credentials; the Gcore issue extends this with the inventory.
+/// Gcore Cloud: the API keys, and the client's projects, regions and
+/// resources the usage report bills.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GcoreScenario {
     #[serde(default)]
     pub api_keys: Vec<String>,
+    #[serde(default)]
+    pub projects: Vec<crate::state::gcore::GcoreProjectSpec>,
+    #[serde(default)]
+    pub regions: Vec<crate::state::gcore::GcoreRegionSpec>,
+    #[serde(default)]
+    pub resources: Vec<crate::state::gcore::GcoreResourceSpec>,
 }
 
 /// Why a scenario could not be loaded.

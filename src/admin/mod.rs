@@ -1,5 +1,7 @@
 //! `/__admin`: mockcloud's own endpoints, off every vendor's paths.
 
+mod clock;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -13,6 +15,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/__admin/health", get(health))
         .route("/__admin/reset", post(reset))
+        .route("/__admin/clock", get(clock::read))
+        .route("/__admin/clock/freeze", post(clock::freeze))
+        .route("/__admin/clock/advance", post(clock::advance))
+        .route("/__admin/clock/resume", post(clock::resume))
 }
 
 #[derive(Debug, Serialize)]
@@ -44,23 +50,23 @@ struct ResetDone {
     scenario: String,
 }
 
+/// The admin API's error body: `{"error": "..."}`.
 #[derive(Debug, Serialize)]
-struct AdminError {
+pub(crate) struct AdminError {
     error: String,
+}
+
+pub(crate) fn admin_error(status: StatusCode, error: impl Into<String>) -> (StatusCode, Json<AdminError>) {
+    (status, Json(AdminError { error: error.into() }))
 }
 
 async fn reset(
     State(app): State<AppState>,
 ) -> Result<Json<ResetDone>, (StatusCode, Json<AdminError>)> {
-    app.engine.reset().map_err(|e| {
-        // The scenario loaded at start-up; only a bug makes it fail now.
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(AdminError {
-                error: e.to_string(),
-            }),
-        )
-    })?;
+    // The scenario loaded at start-up; only a bug makes it fail now.
+    app.engine
+        .reset()
+        .map_err(|e| admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(ResetDone {
         status: "reset",
         scenario: app.engine.scenario().name.clone(),

@@ -123,6 +123,10 @@ impl DatadogState {
                 ));
             }
         }
+        for (key, price) in &state.prices {
+            crate::usage::datadog_costs::check_price(key, *price)
+                .map_err(|problem| ScenarioError::at(format!("datadog.prices.{key}"), problem))?;
+        }
         Ok(state)
     }
 

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod cursor;
 pub mod datadog;
 pub mod error;
+pub mod gcore;
 pub mod grafana;
 pub mod hosted_grafana;
 pub mod ids;
@@ -43,6 +44,7 @@ pub struct World {
     pub clock: Clock,
     pub grafana: GrafanaState,
     pub datadog: DatadogState,
+    pub gcore: gcore::GcoreState,
     /// The run's seed: synthetic usage is a pure function of it.
     pub seed: u64,
 }
@@ -61,6 +63,7 @@ impl World {
             seed,
             grafana: GrafanaState::default(),
             datadog: DatadogState::from_scenario(&scenario.datadog)?,
+            gcore: gcore::GcoreState::from_scenario(&scenario.gcore, seed)?,
         };
         world.grafana.plugins = plugins::PluginState::from_catalog(&scenario.grafana.plugins)?;
         let now = world.clock.now();

@@ -7,8 +7,14 @@
 //! small and a large customer), then each day varies around it with a
 //! weekday/weekend pattern, slow growth and a little noise.
 
+pub mod attribution;
 pub mod billing;
 pub mod datadog;
+pub mod datadog_billable_summary;
+pub mod datadog_costs;
+pub mod datadog_hourly;
+pub mod datadog_top_avg_metrics;
+pub mod gcore;
 mod hash;
 pub mod hourly;
 

@@ -2,6 +2,7 @@
 //! resource, and one `errors.rs` that renders the vendor's error bodies.
 
 pub mod datadog;
+pub mod gcore;
 pub mod grafana;
 pub mod params;
 

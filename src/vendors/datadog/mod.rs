@@ -1,9 +1,15 @@
 //! Datadog Usage Metering, served under `/api/v1/usage` and `/api/v2/usage`
 //! as on api.datadoghq.com.
 
+mod billable_summary;
+mod costs;
 pub mod errors;
 mod extract;
+mod hourly_attribution;
+mod hourly_usage;
+mod monthly_attribution;
 mod rate_limit;
+mod top_avg_metrics;
 
 use axum::Router;
 use axum::middleware;
@@ -12,6 +18,34 @@ use crate::app::AppState;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/v1/usage/hourly-attribution",
+            axum::routing::get(hourly_attribution::get),
+        )
+        .route(
+            "/api/v1/usage/monthly-attribution",
+            axum::routing::get(monthly_attribution::get),
+        )
+        .route(
+            "/api/v2/usage/historical_cost",
+            axum::routing::get(costs::historical),
+        )
+        .route(
+            "/api/v2/usage/estimated_cost",
+            axum::routing::get(costs::estimated),
+        )
+        .route(
+            "/api/v1/usage/top_avg_metrics",
+            axum::routing::get(top_avg_metrics::get),
+        )
+        .route(
+            "/api/v2/usage/hourly_usage",
+            axum::routing::get(hourly_usage::get),
+        )
+        .route(
+            "/api/v1/usage/billable-summary",
+            axum::routing::get(billable_summary::get),
+        )
         // Every Datadog answer carries the rate-limit headers, 429s included.
         .layer(middleware::from_fn_with_state(state, rate_limit::enforce))
 }

@@ -1,0 +1,126 @@
+//! `GET /api/v1/usage/top_avg_metrics`: the org's metrics by average
+//! timeseries per hour, over a month (to date) or a day.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use serde::Serialize;
+
+use super::errors::DatadogError;
+use super::extract::{Caller, Params};
+use super::hourly_attribution::timestamp;
+use crate::app::AppState;
+use crate::state::cursor::Cursor;
+use crate::usage::datadog_top_avg_metrics::{
+    self, DEFAULT_LIMIT, MAX_LIMIT, Period, TopAvgMetricsQuery,
+};
+
+/// `UsageTopAvgMetricsResponse`.
+#[derive(Debug, Serialize)]
+pub struct UsageTopAvgMetricsResponse {
+    metadata: UsageTopAvgMetricsMetadata,
+    usage: Vec<UsageTopAvgMetricsHour>,
+}
+
+/// `UsageTopAvgMetricsMetadata`: `day` or `month`, whichever was asked.
+#[derive(Debug, Serialize)]
+struct UsageTopAvgMetricsMetadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    day: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    month: Option<String>,
+    pagination: UsageTopAvgMetricsPagination,
+}
+
+#[derive(Debug, Serialize)]
+struct UsageTopAvgMetricsPagination {
+    limit: u64,
+    next_record_id: Option<String>,
+    total_number_of_records: u64,
+}
+
+/// `UsageTopAvgMetricsHour`.
+#[derive(Debug, Serialize)]
+struct UsageTopAvgMetricsHour {
+    avg_metric_hour: i64,
+    max_metric_hour: i64,
+    metric_category: &'static str,
+    metric_name: String,
+}
+
+fn parse(params: &Params) -> Result<TopAvgMetricsQuery, DatadogError> {
+    let period = match (params.month("month")?, params.day("day")?) {
+        (Some(month), None) => Period::Month(month),
+        (None, Some(day)) => Period::Day(day),
+        (Some(_), Some(_)) => {
+            return Err(DatadogError::bad_request(
+                "Either month or day should be specified, but not both",
+            ));
+        }
+        (None, None) => {
+            return Err(DatadogError::bad_request(
+                "Missing required parameter: month or day",
+            ));
+        }
+    };
+    let limit = match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(raw) => raw
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                DatadogError::bad_request(format!(
+                    "Invalid parameter limit: expected an integer between 1 and {MAX_LIMIT}, got {raw:?}"
+                ))
+            })?,
+    };
+    Ok(TopAvgMetricsQuery {
+        period,
+        names: params.list("names"),
+        limit,
+        cursor: Cursor::decode(params.get("next_record_id").unwrap_or(""), "next_record_id")?,
+    })
+}
+
+pub async fn get(
+    State(app): State<AppState>,
+    Caller(caller): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<UsageTopAvgMetricsResponse>, DatadogError> {
+    let query = parse(&Params::parse(query.as_deref())?)?;
+    let world = app.engine.read();
+    let org = world.datadog.org(caller);
+    let page = datadog_top_avg_metrics::top_avg_metrics(
+        world.seed,
+        &org.public_id,
+        world.clock.now(),
+        &query,
+    );
+    let midnight =
+        |day: chrono::NaiveDate| timestamp(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    let (day, month) = match query.period {
+        Period::Day(day) => (Some(midnight(day)), None),
+        Period::Month(month) => (None, Some(midnight(month))),
+    };
+    Ok(Json(UsageTopAvgMetricsResponse {
+        metadata: UsageTopAvgMetricsMetadata {
+            day,
+            month,
+            pagination: UsageTopAvgMetricsPagination {
+                limit: query.limit,
+                next_record_id: page.next.map(|cursor| cursor.encode()),
+                total_number_of_records: page.total,
+            },
+        },
+        usage: page
+            .records
+            .into_iter()
+            .map(|record| UsageTopAvgMetricsHour {
+                avg_metric_hour: record.avg_metric_hour,
+                max_metric_hour: record.max_metric_hour,
+                metric_category: record.category.name(),
+                metric_name: record.name,
+            })
+            .collect(),
+    }))
+}

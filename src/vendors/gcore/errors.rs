@@ -1,0 +1,97 @@
+//! Gcore's error body, rendered in one place.
+//!
+//! Shape from Gcore's REST API docs ("Error handling",
+//! gcore.com/docs/developer-tools/rest-api/error-handling): every error is
+//! `{"exception_class": ..., "message": ..., "request_id": ...}`; request
+//! body problems are `ValidationError` (400), and every authentication
+//! failure is 401 ("Authentication credentials were not provided." without a
+//! header, "Bad permanent token: <start of the key>" for an unknown key). The
+//! official SDK only maps status codes to exception types, so it accepts any
+//! body.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::state::error::EngineError;
+use crate::usage::hash;
+
+#[derive(Debug)]
+pub struct GcoreError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    exception_class: &'static str,
+    message: String,
+    request_id: String,
+}
+
+/// Numbers the errors of a run, so each gets its own `request_id`.
+static ERRORS_ANSWERED: AtomicU64 = AtomicU64::new(0);
+
+impl GcoreError {
+    pub fn new(
+        status: StatusCode,
+        exception_class: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        let n = ERRORS_ANSWERED.fetch_add(1, Ordering::Relaxed);
+        let request_id = format!("{:016x}{:016x}", hash(&[n, 1]), hash(&[n, 2]));
+        GcoreError {
+            status,
+            body: ErrorBody {
+                exception_class,
+                message: message.into(),
+                request_id,
+            },
+        }
+    }
+
+    /// A request body Gcore refuses; `message` names the field.
+    pub fn validation(message: impl std::fmt::Display) -> Self {
+        GcoreError::new(
+            StatusCode::BAD_REQUEST,
+            "ValidationError",
+            format!("Validation Error: {message}"),
+        )
+    }
+
+    /// No `Authorization` header at all.
+    pub fn not_authenticated() -> Self {
+        GcoreError::new(
+            StatusCode::UNAUTHORIZED,
+            "NotAuthenticated",
+            "Authentication credentials were not provided.",
+        )
+    }
+
+    pub fn authentication_failed(message: impl Into<String>) -> Self {
+        GcoreError::new(StatusCode::UNAUTHORIZED, "AuthenticationFailed", message)
+    }
+}
+
+impl From<EngineError> for GcoreError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::BadRequest(m) => GcoreError::validation(m),
+            EngineError::Unauthorized(m) => GcoreError::authentication_failed(m),
+            EngineError::Forbidden(m) => {
+                GcoreError::new(StatusCode::FORBIDDEN, "ForbiddenError", m)
+            }
+            EngineError::NotFound(m) => GcoreError::new(StatusCode::NOT_FOUND, "NotFoundError", m),
+            EngineError::Conflict(m) => GcoreError::new(StatusCode::CONFLICT, "ConflictError", m),
+        }
+    }
+}
+
+impl IntoResponse for GcoreError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
