@@ -56,7 +56,7 @@ pub use state::clock::Clock;
 /// Engine entry points timed by `benches/`; not part of the public API.
 #[doc(hidden)]
 pub mod bench {
-    pub use crate::usage::datadog_hourly::walk_one_org as datadog_hourly_walk_one_org;
+    pub use crate::usage::datadog_hourly::one_org_page as datadog_hourly_one_org_page;
 }
 
 /// How to run a server. The default listens on `127.0.0.1:0` with the

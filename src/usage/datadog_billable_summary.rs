@@ -102,8 +102,18 @@ pub const BILLABLE_KEYS: &[BillableKey] = &[
     key("cspm_container_sum", "cspm", "container_count", "container"),
     key("cspm_host_sum", "cspm", "host_count", "host"),
     key("cspm_host_top99p", "cspm", "host_count", "host"),
-    key("custom_event_sum", "custom_events", "num_custom_events", "event"),
-    key("cws_container_sum", "cws", "cws_container_count", "container"),
+    key(
+        "custom_event_sum",
+        "custom_events",
+        "num_custom_events",
+        "event",
+    ),
+    key(
+        "cws_container_sum",
+        "cws",
+        "cws_container_count",
+        "container",
+    ),
     key("cws_host_sum", "cws", "cws_host_count", "host"),
     key("cws_host_top99p", "cws", "cws_host_count", "host"),
     key("dbm_host_sum", "dbm", "dbm_host_count", "host"),
@@ -114,7 +124,12 @@ pub const BILLABLE_KEYS: &[BillableKey] = &[
         "dbm_queries_count",
         "query",
     ),
-    key("dbm_normalized_queries_sum", "dbm", "dbm_queries_count", "query"),
+    key(
+        "dbm_normalized_queries_sum",
+        "dbm",
+        "dbm_queries_count",
+        "query",
+    ),
     key(
         "fargate_container_profiler_average",
         "fargate",
@@ -127,7 +142,12 @@ pub const BILLABLE_KEYS: &[BillableKey] = &[
         "avg_profiled_fargate_tasks",
         "task",
     ),
-    key("fargate_container_average", "fargate", "tasks_count", "task"),
+    key(
+        "fargate_container_average",
+        "fargate",
+        "tasks_count",
+        "task",
+    ),
     key("fargate_container_sum", "fargate", "tasks_count", "task"),
     key(
         "incident_management_maximum",
@@ -141,7 +161,12 @@ pub const BILLABLE_KEYS: &[BillableKey] = &[
         "monthly_active_users",
         "user",
     ),
-    key("infra_container_sum", "infra_hosts", "container_count", "container"),
+    key(
+        "infra_container_sum",
+        "infra_hosts",
+        "container_count",
+        "container",
+    ),
     key("infra_host_sum", "infra_hosts", "host_count", "host"),
     key("infra_host_top99p", "infra_hosts", "host_count", "host"),
     key(
@@ -164,8 +189,18 @@ pub const BILLABLE_KEYS: &[BillableKey] = &[
     ),
     key("iot_sum", "iot", "iot_device_count", "device"),
     key("iot_top99p", "iot", "iot_device_count", "device"),
-    key("lambda_function_average", "serverless", "func_count", "function"),
-    key("lambda_function_sum", "serverless", "func_count", "function"),
+    key(
+        "lambda_function_average",
+        "serverless",
+        "func_count",
+        "function",
+    ),
+    key(
+        "lambda_function_sum",
+        "serverless",
+        "func_count",
+        "function",
+    ),
     key(
         "logs_forwarding_sum",
         "logs",
@@ -200,7 +235,12 @@ pub const BILLABLE_KEYS: &[BillableKey] = &[
     key("logs_ingested_sum", "logs", "ingested_events_bytes", "byte"),
     key("network_device_sum", "snmp", "snmp_devices", "device"),
     key("network_device_top99p", "snmp", "snmp_devices", "device"),
-    key("npm_flow_sum", "network_flows", "indexed_events_count", "flow"),
+    key(
+        "npm_flow_sum",
+        "network_flows",
+        "indexed_events_count",
+        "flow",
+    ),
     key("npm_host_sum", "network_hosts", "host_count", "host"),
     key("npm_host_top99p", "network_hosts", "host_count", "host"),
     key(
@@ -229,7 +269,12 @@ pub const BILLABLE_KEYS: &[BillableKey] = &[
         "replay_session_count",
         "session",
     ),
-    key("rum_sum", "rum_browser_sessions", "session_count", "session"),
+    key(
+        "rum_sum",
+        "rum_browser_sessions",
+        "session_count",
+        "session",
+    ),
     key("rum_units_sum", "rum", "rum_units", "unit"),
     key(
         "sensitive_data_scanner_sum",
@@ -384,9 +429,10 @@ pub fn billable_summary<'a>(
         .expect("midnight")
         .and_utc();
     let end = month_end.min(last_hour_with_data(now) + Duration::hours(1));
-    let hours: Vec<DateTime<Utc>> = std::iter::successors(Some(start), |h| Some(*h + Duration::hours(1)))
-        .take_while(|h| *h < end)
-        .collect();
+    let hours: Vec<DateTime<Utc>> =
+        std::iter::successors(Some(start), |h| Some(*h + Duration::hours(1)))
+            .take_while(|h| *h < end)
+            .collect();
     let shown = state.orgs_in_scope(caller, true);
     let account = account_of(state, state.org(caller));
     let account_orgs: Vec<&DatadogOrg> = state
@@ -414,7 +460,9 @@ pub fn billable_summary<'a>(
                                 let usage_type = key.usage_type();
                                 hours
                                     .iter()
-                                    .map(|h| hourly(seed, &org.public_id, key.family, usage_type, *h))
+                                    .map(|h| {
+                                        hourly(seed, &org.public_id, key.family, usage_type, *h)
+                                    })
                                     .collect()
                             });
                         key.summary().of(values)
@@ -540,7 +588,8 @@ mod tests {
     #[test]
     fn a_past_month_sums_every_hour_of_it() {
         let state = state();
-        let summaries = billable_summary(&state, 3, now(), DatadogCaller { org: 0 }, may()).unwrap();
+        let summaries =
+            billable_summary(&state, 3, now(), DatadogCaller { org: 0 }, may()).unwrap();
         assert_eq!(summaries.len(), 3);
         let parent = &summaries[0];
         assert_eq!(parent.ratio_in_month, 1.0);
@@ -577,7 +626,8 @@ mod tests {
     #[test]
     fn percentages_of_the_account_add_up_to_100() {
         let state = state();
-        let summaries = billable_summary(&state, 3, now(), DatadogCaller { org: 0 }, may()).unwrap();
+        let summaries =
+            billable_summary(&state, 3, now(), DatadogCaller { org: 0 }, may()).unwrap();
         for (i, key) in BILLABLE_KEYS.iter().enumerate() {
             let total: f64 = summaries
                 .iter()

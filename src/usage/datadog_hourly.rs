@@ -213,17 +213,16 @@ pub fn account_of<'a>(state: &'a DatadogState, org: &'a DatadogOrg) -> &'a Datad
     org.parent.map_or(org, |parent| &state.orgs[parent])
 }
 
-/// For `benches/datadog_hourly.rs`: pages of `hourly_usage` of one org
-/// with every product family over `[start, end)`, walked to the end with
-/// `page_limit` records a page. Returns the number of records seen.
-pub fn walk_one_org(
+/// For `benches/datadog_hourly.rs`: the page of `page_limit` records after
+/// record `after` of one org's `hourly_usage` of every product family over
+/// `[start, end)`. Returns the records on the page and whether more follow.
+pub fn one_org_page(
     seed: u64,
     now: DateTime<Utc>,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
     page_limit: u64,
-    mut on_page: impl FnMut(usize),
-) -> u64 {
+    after: u64,
+) -> (usize, bool) {
     let mut state = DatadogState::default();
     state.orgs.push(DatadogOrg {
         name: "Bench Org".to_string(),
@@ -232,25 +231,17 @@ pub fn walk_one_org(
         region: "us".to_string(),
         billing_plan: "Pro".to_string(),
     });
-    let mut query = HourlyUsageQuery {
+    let query = HourlyUsageQuery {
         start,
         end: Some(end),
         families: PRODUCT_FAMILIES.iter().collect(),
         include_descendants: false,
         page_limit,
-        cursor: Cursor::first_page(),
+        cursor: Cursor::after(after),
     };
-    let mut seen = 0;
-    loop {
-        let page = hourly_usage(&state, seed, now, DatadogCaller { org: 0 }, &query)
-            .expect("a valid bench query");
-        seen += page.records.len() as u64;
-        on_page(page.records.len());
-        match page.next {
-            Some(next) => query.cursor = next,
-            None => return seen,
-        }
-    }
+    let page = hourly_usage(&state, seed, now, DatadogCaller { org: 0 }, &query)
+        .expect("a valid bench query");
+    (page.records.len(), page.next.is_some())
 }
 
 #[cfg(test)]
@@ -299,9 +290,11 @@ mod tests {
         let mut seen = Vec::new();
         loop {
             let page = hourly_usage(state, 1, now(), DatadogCaller { org: 0 }, query).unwrap();
-            seen.extend(page.records.iter().map(|r| {
-                format!("{} {} {}", r.hour, r.org.public_id, r.family.name)
-            }));
+            seen.extend(
+                page.records
+                    .iter()
+                    .map(|r| format!("{} {} {}", r.hour, r.org.public_id, r.family.name)),
+            );
             match page.next {
                 Some(next) => query.cursor = next,
                 None => return seen,
@@ -370,7 +363,11 @@ mod tests {
     #[test]
     fn measurements_are_the_one_hourly_function() {
         let state = state();
-        let q = query("2026-06-01T03:00:00Z", Some("2026-06-01T04:00:00Z"), &["dbm"]);
+        let q = query(
+            "2026-06-01T03:00:00Z",
+            Some("2026-06-01T04:00:00Z"),
+            &["dbm"],
+        );
         let page = hourly_usage(&state, 9, now(), DatadogCaller { org: 0 }, &q).unwrap();
         let record = &page.records[0];
         let family = product_family("dbm").unwrap();
@@ -389,9 +386,17 @@ mod tests {
         let caller = DatadogCaller { org: 0 };
         let old = query("2025-02-28T23:00:00Z", None, &["iot"]);
         assert!(hourly_usage(&state, 1, now(), caller, &old).is_err());
-        let oldest = query("2025-03-01T00:00:00Z", Some("2025-03-01T01:00:00Z"), &["iot"]);
+        let oldest = query(
+            "2025-03-01T00:00:00Z",
+            Some("2025-03-01T01:00:00Z"),
+            &["iot"],
+        );
         assert!(hourly_usage(&state, 1, now(), caller, &oldest).is_ok());
-        let backwards = query("2026-06-02T00:00:00Z", Some("2026-06-01T00:00:00Z"), &["iot"]);
+        let backwards = query(
+            "2026-06-02T00:00:00Z",
+            Some("2026-06-01T00:00:00Z"),
+            &["iot"],
+        );
         assert!(hourly_usage(&state, 1, now(), caller, &backwards).is_err());
         let future = query("2026-07-01T00:00:00Z", None, &["iot"]);
         let page = hourly_usage(&state, 1, now(), caller, &future).unwrap();

@@ -97,13 +97,8 @@ pub async fn get(
             .with_day(1)
             .expect("every month has a first day")
     });
-    let summaries = datadog_billable_summary::billable_summary(
-        &world.datadog,
-        world.seed,
-        now,
-        caller,
-        month,
-    )?;
+    let summaries =
+        datadog_billable_summary::billable_summary(&world.datadog, world.seed, now, caller, month)?;
     Ok(Json(UsageBillableSummaryResponse {
         usage: summaries.into_iter().map(render).collect(),
     }))

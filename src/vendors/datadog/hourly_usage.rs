@@ -10,9 +10,7 @@ use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
 use crate::app::AppState;
 use crate::state::cursor::Cursor;
-use crate::usage::datadog_hourly::{
-    self, HourlyUsageQuery, HourlyUsageRecord, MAX_PAGE_LIMIT,
-};
+use crate::usage::datadog_hourly::{self, HourlyUsageQuery, HourlyUsageRecord, MAX_PAGE_LIMIT};
 
 /// `HourlyUsageResponse`.
 #[derive(Debug, Serialize)]
