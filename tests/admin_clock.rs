@@ -5,7 +5,12 @@ mod common;
 use common::*;
 use serde_json::json;
 
-async fn admin(server: &mockcloud::MockCloud, method: &str, path: &str, body: Option<serde_json::Value>) -> Reply {
+async fn admin(
+    server: &mockcloud::MockCloud,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Reply {
     // The admin API needs no credentials; the Grafana client sends none here.
     Grafana::new(server, "")
         .with_token(None)
@@ -16,10 +21,25 @@ async fn admin(server: &mockcloud::MockCloud, method: &str, path: &str, body: Op
 #[tokio::test]
 async fn freezing_at_an_instant_then_advancing_moves_only_by_the_step() {
     let server = start_default().await;
-    let frozen = admin(&server, "POST", "/__admin/clock/freeze", Some(json!({"at": "2026-01-31T23:59:00Z"}))).await;
+    let frozen = admin(
+        &server,
+        "POST",
+        "/__admin/clock/freeze",
+        Some(json!({"at": "2026-01-31T23:59:00Z"})),
+    )
+    .await;
     assert_eq!(frozen.status, 200, "{}", frozen.raw);
-    assert_eq!(frozen.body, json!({"now": "2026-01-31T23:59:00.000Z", "frozen": true}));
-    let advanced = admin(&server, "POST", "/__admin/clock/advance", Some(json!({"seconds": 120}))).await;
+    assert_eq!(
+        frozen.body,
+        json!({"now": "2026-01-31T23:59:00.000Z", "frozen": true})
+    );
+    let advanced = admin(
+        &server,
+        "POST",
+        "/__admin/clock/advance",
+        Some(json!({"seconds": 120})),
+    )
+    .await;
     assert_eq!(advanced.body["now"], "2026-02-01T00:01:00.000Z");
     let read = admin(&server, "GET", "/__admin/clock", None).await;
     assert_eq!(read.body, advanced.body);
@@ -36,7 +56,9 @@ async fn the_clock_drives_token_expiry() {
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
     admin(&server, "POST", "/__admin/clock/freeze", None).await;
     let now: chrono::DateTime<chrono::Utc> = server.clock().now();
-    let policy = grafana.create_policy("eu", "expiring", &["accesspolicies:read"]).await;
+    let policy = grafana
+        .create_policy("eu", "expiring", &["accesspolicies:read"])
+        .await;
     let token = grafana
         .post(
             "/api/v1/tokens?region=eu",
@@ -46,8 +68,17 @@ async fn the_clock_drives_token_expiry() {
         .await;
     assert_eq!(token.status, 200, "{}", token.raw);
     let user = grafana.with_token(token.body["token"].as_str());
-    assert_eq!(user.get("/api/v1/accesspolicies?region=eu").await.status, 200);
-    admin(&server, "POST", "/__admin/clock/advance", Some(json!({"seconds": 3601}))).await;
+    assert_eq!(
+        user.get("/api/v1/accesspolicies?region=eu").await.status,
+        200
+    );
+    admin(
+        &server,
+        "POST",
+        "/__admin/clock/advance",
+        Some(json!({"seconds": 3601})),
+    )
+    .await;
     let expired = user.get("/api/v1/accesspolicies?region=eu").await;
     assert_grafana_error(&expired, 401, "InvalidCredentials", "expired");
 }
@@ -55,7 +86,13 @@ async fn the_clock_drives_token_expiry() {
 #[tokio::test]
 async fn bad_clock_requests_are_400_and_change_nothing() {
     let server = start_default().await;
-    admin(&server, "POST", "/__admin/clock/freeze", Some(json!({"at": "2026-05-01T00:00:00Z"}))).await;
+    admin(
+        &server,
+        "POST",
+        "/__admin/clock/freeze",
+        Some(json!({"at": "2026-05-01T00:00:00Z"})),
+    )
+    .await;
     for (path, body) in [
         ("/__admin/clock/freeze", json!({"at": "tomorrow"})),
         ("/__admin/clock/advance", json!({"seconds": "ten"})),
@@ -63,7 +100,14 @@ async fn bad_clock_requests_are_400_and_change_nothing() {
     ] {
         let reply = admin(&server, "POST", path, Some(body)).await;
         assert_eq!(reply.status, 400, "{}", reply.raw);
-        assert!(reply.body["error"].as_str().unwrap().contains("invalid JSON body"), "{}", reply.raw);
+        assert!(
+            reply.body["error"]
+                .as_str()
+                .unwrap()
+                .contains("invalid JSON body"),
+            "{}",
+            reply.raw
+        );
     }
     let read = admin(&server, "GET", "/__admin/clock", None).await;
     assert_eq!(read.body["now"], "2026-05-01T00:00:00.000Z");

@@ -60,7 +60,10 @@ async fn over_the_limit_is_429_with_datadogs_body_until_the_window_resets() {
     assert_eq!(header(&refused, "x-ratelimit-remaining"), "0");
     assert_eq!(header(&refused, "x-ratelimit-reset"), "40");
     // Another key has its own budget.
-    let child = datadog.with_keys(Some("mock-dd-child-a-api-key"), Some("mock-dd-child-a-app-key"));
+    let child = datadog.with_keys(
+        Some("mock-dd-child-a-api-key"),
+        Some("mock-dd-child-a-app-key"),
+    );
     assert_eq!(child.get(PATH).await.status, 200);
     // The window follows the server clock.
     server.clock().advance(chrono::Duration::seconds(40));

@@ -30,7 +30,9 @@ fn view(app: &AppState) -> Json<ClockView> {
 }
 
 /// An optional JSON body: empty means `T::default()`.
-fn body<T: for<'de> Deserialize<'de> + Default>(bytes: &[u8]) -> Result<T, (StatusCode, Json<AdminError>)> {
+fn body<T: for<'de> Deserialize<'de> + Default>(
+    bytes: &[u8],
+) -> Result<T, (StatusCode, Json<AdminError>)> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
@@ -63,8 +65,12 @@ pub struct Advance {
 
 pub async fn advance(State(app): State<AppState>, bytes: Bytes) -> AdminResult<ClockView> {
     let Advance { seconds } = body(&bytes)?;
-    let by = Duration::try_seconds(seconds)
-        .ok_or_else(|| admin_error(StatusCode::BAD_REQUEST, format!("seconds out of range: {seconds}")))?;
+    let by = Duration::try_seconds(seconds).ok_or_else(|| {
+        admin_error(
+            StatusCode::BAD_REQUEST,
+            format!("seconds out of range: {seconds}"),
+        )
+    })?;
     app.engine.clock().advance(by);
     Ok(view(&app))
 }

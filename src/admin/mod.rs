@@ -56,8 +56,16 @@ pub(crate) struct AdminError {
     error: String,
 }
 
-pub(crate) fn admin_error(status: StatusCode, error: impl Into<String>) -> (StatusCode, Json<AdminError>) {
-    (status, Json(AdminError { error: error.into() }))
+pub(crate) fn admin_error(
+    status: StatusCode,
+    error: impl Into<String>,
+) -> (StatusCode, Json<AdminError>) {
+    (
+        status,
+        Json(AdminError {
+            error: error.into(),
+        }),
+    )
 }
 
 async fn reset(

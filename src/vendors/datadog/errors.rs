@@ -35,10 +35,6 @@ impl DatadogError {
     pub fn too_many_requests() -> Self {
         DatadogError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
     }
-
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
 }
 
 impl From<EngineError> for DatadogError {
