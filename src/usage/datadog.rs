@@ -48,6 +48,15 @@ const fn count(name: &'static str) -> UsageType {
     }
 }
 
+/// A count with its own magnitude (`Profile::SESSIONS`, `BYTES`, …).
+const fn count_of(name: &'static str, profile: Profile) -> UsageType {
+    UsageType {
+        name,
+        aggregation: Aggregation::Count,
+        profile,
+    }
+}
+
 const fn family(name: &'static str, usage_types: &'static [UsageType]) -> ProductFamily {
     ProductFamily { name, usage_types }
 }
@@ -129,7 +138,10 @@ pub const PRODUCT_FAMILIES: &[ProductFamily] = &[
         ],
     ),
     family("indexed_spans", &[count("indexed_events_count")]),
-    family("ingested_spans", &[count("ingested_events_bytes")]),
+    family(
+        "ingested_spans",
+        &[count_of("ingested_events_bytes", Profile::BYTES)],
+    ),
     family("iot", &[gauge("iot_device_count")]),
     family(
         "lambda_traced_invocations",
@@ -138,21 +150,24 @@ pub const PRODUCT_FAMILIES: &[ProductFamily] = &[
     family(
         "logs",
         &[
-            count("billable_ingested_bytes"),
+            count_of("billable_ingested_bytes", Profile::BYTES),
             count("indexed_events_count"),
-            count("ingested_events_bytes"),
-            count("logs_forwarding_events_bytes"),
+            count_of("ingested_events_bytes", Profile::BYTES),
+            count_of("logs_forwarding_events_bytes", Profile::BYTES),
             count("logs_live_indexed_count"),
-            count("logs_live_ingested_bytes"),
+            count_of("logs_live_ingested_bytes", Profile::BYTES),
             count("logs_rehydrated_indexed_count"),
-            count("logs_rehydrated_ingested_bytes"),
+            count_of("logs_rehydrated_ingested_bytes", Profile::BYTES),
         ],
     ),
     family("network_flows", &[count("indexed_events_count")]),
     family("network_hosts", &[gauge("host_count")]),
     family(
         "observability_pipelines",
-        &[count("observability_pipelines_bytes_processed")],
+        &[count_of(
+            "observability_pipelines_bytes_processed",
+            Profile::BYTES,
+        )],
     ),
     family("online_archive", &[count("online_archive_events_count")]),
     family(
@@ -162,32 +177,44 @@ pub const PRODUCT_FAMILIES: &[ProductFamily] = &[
     family(
         "rum",
         &[
-            count("browser_rum_units"),
-            count("mobile_rum_units"),
-            count("rum_units"),
+            count_of("browser_rum_units", Profile::SESSIONS),
+            count_of("mobile_rum_units", Profile::SESSIONS),
+            count_of("rum_units", Profile::SESSIONS),
         ],
     ),
     family(
         "rum_browser_sessions",
-        &[count("replay_session_count"), count("session_count")],
+        &[
+            count_of("replay_session_count", Profile::SESSIONS),
+            count_of("session_count", Profile::SESSIONS),
+        ],
     ),
     family(
         "rum_mobile_sessions",
         &[
-            count("session_count"),
-            count("session_count_android"),
-            count("session_count_flutter"),
-            count("session_count_ios"),
-            count("session_count_reactnative"),
+            count_of("session_count", Profile::SESSIONS),
+            count_of("session_count_android", Profile::SESSIONS),
+            count_of("session_count_flutter", Profile::SESSIONS),
+            count_of("session_count_ios", Profile::SESSIONS),
+            count_of("session_count_reactnative", Profile::SESSIONS),
         ],
     ),
     family(
         "sds",
-        &[count("logs_scanned_bytes"), count("total_scanned_bytes")],
+        &[
+            count_of("logs_scanned_bytes", Profile::BYTES),
+            count_of("total_scanned_bytes", Profile::BYTES),
+        ],
     ),
     family("snmp", &[gauge("snmp_devices")]),
-    family("synthetics_api", &[count("check_calls_count")]),
-    family("synthetics_browser", &[count("browser_check_calls_count")]),
+    family(
+        "synthetics_api",
+        &[count_of("check_calls_count", Profile::CHECKS)],
+    ),
+    family(
+        "synthetics_browser",
+        &[count_of("browser_check_calls_count", Profile::CHECKS)],
+    ),
     family(
         "timeseries",
         &[

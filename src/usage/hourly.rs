@@ -32,7 +32,31 @@ impl Profile {
         monthly_growth: 0.01,
         noise: 0.05,
     };
-    /// Things people cause: requests, logs, sessions, spans.
+    /// Sessions of real users (RUM): tens to thousands an hour.
+    pub const SESSIONS: Profile = Profile {
+        size: (20.0, 5_000.0),
+        daily_swing: 0.7,
+        weekend: 0.5,
+        monthly_growth: 0.02,
+        noise: 0.15,
+    };
+    /// Scheduled checks (synthetics): steady, tens to thousands an hour.
+    pub const CHECKS: Profile = Profile {
+        size: (20.0, 3_000.0),
+        daily_swing: 0.0,
+        weekend: 1.0,
+        monthly_growth: 0.01,
+        noise: 0.02,
+    };
+    /// Bytes ingested or scanned: 100 MB to 20 GB an hour.
+    pub const BYTES: Profile = Profile {
+        size: (1e8, 2e10),
+        daily_swing: 0.5,
+        weekend: 0.6,
+        monthly_growth: 0.02,
+        noise: 0.15,
+    };
+    /// Things people cause: requests, log lines, spans, events.
     pub const TRAFFIC: Profile = Profile {
         size: (1_000.0, 5_000_000.0),
         daily_swing: 0.6,
