@@ -39,16 +39,21 @@ mod faults;
 mod probe;
 mod scenario;
 mod state;
+mod state_file;
 mod usage;
 mod vendors;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use faults::rules::{
+    Dribble, Effect, ErrorFault, FaultRule, FaultsSpec, Latency, Vendor as FaultVendor,
+};
 pub use probe::probe_health;
 pub use scenario::{Scenario, ScenarioError};
 pub use state::clock::Clock;
@@ -69,6 +74,17 @@ pub struct Config {
     pub scenario: Scenario,
     /// Overrides the scenario's seed.
     pub seed: Option<u64>,
+    /// Fault rules run after the scenario's (`--fault`, `--faults FILE`);
+    /// their seed, if any, overrides the scenario's fault seed. Reset keeps them.
+    pub faults: FaultsSpec,
+    /// When set, every `/__admin` endpoint but health wants it
+    /// (`Authorization: Bearer TOKEN` or `X-Admin-Token: TOKEN`).
+    pub admin_token: Option<String>,
+    /// How many requests the journal keeps (the newest); 0 keeps none.
+    pub journal_capacity: usize,
+    /// Where the world is kept across restarts: loaded at start when it
+    /// exists, saved atomically after changes and at stop.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -78,6 +94,10 @@ impl Default for Config {
             port: 0,
             scenario: Scenario::default_scenario(),
             seed: None,
+            faults: FaultsSpec::default(),
+            admin_token: None,
+            journal_capacity: admin::journal::DEFAULT_CAPACITY,
+            state_file: None,
         }
     }
 }
@@ -93,6 +113,31 @@ impl Config {
         self
     }
 
+    /// Protects `/__admin` (but health) with `token`.
+    pub fn with_admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
+    /// Keeps the newest `capacity` requests in the journal (default 1000).
+    pub fn with_journal_capacity(mut self, capacity: usize) -> Self {
+        self.journal_capacity = capacity;
+        self
+    }
+
+    /// Adds fault rules (and their seed) to the scenario's.
+    pub fn with_faults(mut self, faults: FaultsSpec) -> Self {
+        self.faults.seed = faults.seed.or(self.faults.seed);
+        self.faults.rules.extend(faults.rules);
+        self
+    }
+
+    /// Keeps the world in `path` (see [`Config::state_file`]).
+    pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
     pub fn with_address(mut self, host: impl Into<String>, port: u16) -> Self {
         self.host = host.into();
         self.port = port;
@@ -105,6 +150,8 @@ impl Config {
 pub enum StartError {
     Scenario(ScenarioError),
     Bind(std::io::Error),
+    /// The state file exists but cannot be read or loaded.
+    StateFile(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -112,6 +159,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Scenario(e) => write!(f, "invalid scenario: {e}"),
             StartError::Bind(e) => write!(f, "cannot listen: {e}"),
+            StartError::StateFile(e) => f.write_str(e),
         }
     }
 }
@@ -125,20 +173,36 @@ pub struct MockCloud {
     engine: Arc<state::Engine>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    saver: Option<state_file::Saver>,
 }
+
+/// How long `stop` waits for in-flight requests before dropping them.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(800);
 
 impl MockCloud {
     /// Loads the scenario, binds, and serves in a background task.
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        let mut scenario = config.scenario;
+        // Folded into the scenario, so reset restores them with its own.
+        scenario.faults.seed = config.faults.seed.or(scenario.faults.seed);
+        scenario.faults.rules.extend(config.faults.rules);
         let engine = Arc::new(
-            state::Engine::new(config.scenario, config.seed, Clock::default())
+            state::Engine::new(scenario, config.seed, Clock::default())
                 .map_err(StartError::Scenario)?,
         );
+        if let Some(path) = &config.state_file {
+            state_file::load(path, &engine).map_err(StartError::StateFile)?;
+        }
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
-        let app = app::router(engine.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let admin = admin::Options {
+            token: config.admin_token,
+            journal_capacity: config.journal_capacity,
+        };
+        let app = app::router(engine.clone(), admin)
+            .into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -148,11 +212,15 @@ impl MockCloud {
                 eprintln!("mockcloud: server error: {e}");
             }
         });
+        let saver = config
+            .state_file
+            .map(|path| state_file::Saver::spawn(path, engine.clone()));
         Ok(MockCloud {
             addr,
             engine,
             shutdown: Some(shutdown),
             task: Some(task),
+            saver,
         })
     }
 
@@ -177,13 +245,20 @@ impl MockCloud {
             .expect("the scenario loaded at start-up loads again");
     }
 
-    /// Stops accepting connections and waits for in-flight requests.
+    /// Stops accepting connections, waits for in-flight requests (for
+    /// under a second; slower ones are dropped), then saves the state file.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        if let Some(task) = self.task.take() {
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await.is_err()
+        {
+            task.abort();
             let _ = task.await;
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.finish().await;
         }
     }
 }

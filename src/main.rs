@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use mockcloud::{Config, MockCloud, Scenario};
+use mockcloud::{Config, FaultRule, FaultsSpec, MockCloud, Scenario};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +26,22 @@ enum Command {
     Serve(ServeArgs),
     /// Exit 0 if a server on this machine answers /__admin/health (for container health checks).
     Healthcheck(HealthcheckArgs),
+    /// Check scenario files, or print their JSON Schema.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenarioCommand {
+    /// Report every problem that would stop `serve --scenario FILE` (with its
+    /// location), or print "ok"; exits non-zero on any problem.
+    Validate {
+        /// Scenario files (or built-in scenario names).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Print the JSON Schema of scenario files (scenarios/schema.json).
+    Schema,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,12 +73,35 @@ struct ServeArgs {
     /// Seed for generated ids, secrets and usage; overrides the scenario's seed.
     #[arg(long, env = "MOCKCLOUD_SEED", value_name = "N")]
     seed: Option<u64>,
+    /// Keep the world in this file: loaded at start if it exists (instead of
+    /// the scenario), saved atomically after changes and at shutdown.
+    #[arg(long, env = "MOCKCLOUD_STATE_FILE", value_name = "PATH")]
+    state_file: Option<std::path::PathBuf>,
+    /// A fault rule as JSON, run after the scenario's rules; repeatable.
+    /// E.g. '{"vendor": "datadog", "probability": 0.2, "effect": {"error": {"status": 503}}}'.
+    #[arg(long = "fault", value_name = "JSON")]
+    fault: Vec<String>,
+    /// A JSON file of fault rules: {"seed": N, "rules": [...]} or a list of rules.
+    #[arg(long = "faults", value_name = "FILE")]
+    faults_file: Option<std::path::PathBuf>,
+    /// Protect /__admin (all but health): clients send `Authorization: Bearer TOKEN`
+    /// or `X-Admin-Token: TOKEN`.
+    #[arg(long, env = "MOCKCLOUD_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// How many requests the journal (/__admin/journal) keeps; 0 keeps none.
+    #[arg(long, env = "MOCKCLOUD_JOURNAL_SIZE", value_name = "N", default_value_t = 1000)]
+    journal_size: usize,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Scenario(ScenarioCommand::Validate { files }) => validate_scenarios(&files),
+        Command::Scenario(ScenarioCommand::Schema) => {
+            print!("{}", Scenario::json_schema());
+            ExitCode::SUCCESS
+        }
         Command::Healthcheck(args) => {
             match mockcloud::probe_health(&args.host, args.port, Duration::from_secs(2)) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -75,11 +114,38 @@ fn main() -> ExitCode {
     }
 }
 
+fn validate_scenarios(files: &[String]) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        match Scenario::validate_name_or_path(file) {
+            Ok(scenario) => println!("{file}: ok (scenario {:?})", scenario.name),
+            Err(problems) => {
+                failed = true;
+                for problem in problems {
+                    println!("{problem}");
+                }
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn serve(args: ServeArgs) -> ExitCode {
     let scenario = match Scenario::resolve(&args.scenario) {
         Ok(scenario) => scenario,
         Err(e) => {
             eprintln!("mockcloud: cannot load scenario: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let faults = match fault_rules(&args) {
+        Ok(faults) => faults,
+        Err(e) => {
+            eprintln!("mockcloud: invalid fault rule: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -96,6 +162,10 @@ fn serve(args: ServeArgs) -> ExitCode {
             port: args.port,
             scenario,
             seed: args.seed,
+            state_file: args.state_file,
+            faults,
+            admin_token: args.admin_token.filter(|token| !token.is_empty()),
+            journal_capacity: args.journal_size,
         };
         let server = match MockCloud::start(config).await {
             Ok(server) => server,
@@ -109,6 +179,28 @@ fn serve(args: ServeArgs) -> ExitCode {
         server.stop().await;
         ExitCode::SUCCESS
     })
+}
+
+/// `--faults FILE` first, then each `--fault`, in the order given.
+fn fault_rules(args: &ServeArgs) -> Result<FaultsSpec, mockcloud::ScenarioError> {
+    let mut faults = match &args.faults_file {
+        Some(path) => {
+            let location = path.display().to_string();
+            let text =
+                std::fs::read_to_string(path).map_err(|e| mockcloud::ScenarioError {
+                    location: location.clone(),
+                    message: e.to_string(),
+                })?;
+            FaultsSpec::from_json_str(&text, &location)?
+        }
+        None => FaultsSpec::default(),
+    };
+    for (i, json) in args.fault.iter().enumerate() {
+        faults
+            .rules
+            .push(FaultRule::from_json_str(json, &format!("--fault[{i}]"))?);
+    }
+    Ok(faults)
 }
 
 async fn shutdown_signal() {

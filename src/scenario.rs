@@ -13,8 +13,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::access_policies::{Conditions, PolicyStatus, Realm};
 
+mod generate;
+mod schema;
+mod validate;
+
+pub use generate::GenerateSpec;
+
 /// The scenarios shipped in `scenarios/`, by name.
-const BUILT_IN: &[(&str, &str)] = &[("default", include_str!("../scenarios/default.json"))];
+const BUILT_IN: &[(&str, &str)] = &[
+    ("default", include_str!("../scenarios/default.json")),
+    ("empty", include_str!("../scenarios/empty.json")),
+    ("large", include_str!("../scenarios/large.json")),
+    ("flaky", include_str!("../scenarios/flaky.json")),
+    ("demo", include_str!("../scenarios/demo.json")),
+];
 
 /// A parsed scenario file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,6 +45,9 @@ pub struct Scenario {
     pub datadog: DatadogScenario,
     #[serde(default)]
     pub gcore: GcoreScenario,
+    /// Fault rules for the vendor endpoints, and the seed of their draws.
+    #[serde(default, skip_serializing_if = "crate::faults::rules::FaultsSpec::is_empty")]
+    pub faults: crate::faults::rules::FaultsSpec,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -45,6 +60,10 @@ pub struct GrafanaScenario {
     /// The plugin catalog stacks can install from.
     #[serde(default)]
     pub plugins: Vec<PluginSpec>,
+    /// Rate limits per bearer token on the access-policy and token
+    /// endpoints; Grafana's documented 600 per hour when empty.
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimitSpec>,
 }
 
 /// A plugin of the catalog (grafana.com/grafana/plugins).
@@ -112,6 +131,9 @@ pub struct OrgSpec {
     pub stacks: Vec<StackSpec>,
     #[serde(default)]
     pub access_policies: Vec<AccessPolicySpec>,
+    /// Stacks, policies and tokens made up at load time, after the listed ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate: Option<GenerateSpec>,
 }
 
 /// Grafana Cloud plans, as far as they limit stacks: Free 1, Pro 3,
@@ -249,6 +271,9 @@ pub struct GcoreScenario {
     pub regions: Vec<crate::state::gcore::GcoreRegionSpec>,
     #[serde(default)]
     pub resources: Vec<crate::state::gcore::GcoreResourceSpec>,
+    /// Rate limits per API key; a generous default when empty.
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimitSpec>,
 }
 
 /// Why a scenario could not be loaded.

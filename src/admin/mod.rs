@@ -1,9 +1,17 @@
 //! `/__admin`: mockcloud's own endpoints, off every vendor's paths.
 
 mod clock;
+pub mod journal;
+pub mod metrics;
+mod rate_limits;
+mod scenarios;
+mod token;
+mod state;
+mod faults;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -11,14 +19,63 @@ use serde::Serialize;
 use crate::app::AppState;
 use crate::vendors::grafana::timestamp;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// How the admin side runs (from `Config`).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Required on every endpoint but health, when set.
+    pub token: Option<String>,
+    /// Journal entries kept.
+    pub journal_capacity: usize,
+}
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    protected_routes()
+        // Every route wants the admin token (when one is set) ...
+        .route_layer(middleware::from_fn_with_state(state, token::require))
+        // ... but health: container health checks have no token.
         .route("/__admin/health", get(health))
+}
+
+fn protected_routes() -> Router<AppState> {
+    Router::new()
+        .route("/__admin/journal", get(journal::list).delete(journal::clear))
+        .route("/__admin/metrics", get(metrics::get))
+        .route("/__admin/rate-limits", get(rate_limits::list))
+        .route(
+            "/__admin/rate-limits/{vendor}",
+            axum::routing::put(rate_limits::replace).delete(rate_limits::clear),
+        )
         .route("/__admin/reset", post(reset))
+        .route(
+            "/__admin/scenario",
+            post(scenarios::load).layer(axum::extract::DefaultBodyLimit::max(
+                scenarios::MAX_SCENARIO_BYTES,
+            )),
+        )
+        .route(
+            "/__admin/state",
+            get(state::export)
+                .put(state::import)
+                .post(state::import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    state::MAX_STATE_BYTES,
+                )),
+        )
         .route("/__admin/clock", get(clock::read))
         .route("/__admin/clock/freeze", post(clock::freeze))
         .route("/__admin/clock/advance", post(clock::advance))
         .route("/__admin/clock/resume", post(clock::resume))
+        .route(
+            "/__admin/faults",
+            get(faults::list).post(faults::add).delete(faults::clear),
+        )
+        .route(
+            "/__admin/faults/{id}",
+            get(faults::get)
+                .put(faults::change)
+                .post(faults::change)
+                .delete(faults::remove),
+        )
 }
 
 #[derive(Debug, Serialize)]

@@ -7,11 +7,13 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::scenario::RateLimitSpec;
+use super::AppliedFault;
+use crate::scenario::{RateLimitSpec, ScenarioError};
 
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(String, String), Window>>,
+    /// (vendor, rule name, credential) → its current window.
+    windows: Mutex<HashMap<(&'static str, String, String), Window>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -32,13 +34,29 @@ pub struct Decision {
     pub reset_seconds: u32,
 }
 
+impl Decision {
+    /// How a refusal shows in the journal and the metrics.
+    pub fn as_fault(&self) -> AppliedFault {
+        AppliedFault {
+            rule: self.name.clone(),
+            effect: "rate_limit".to_string(),
+        }
+    }
+}
+
 impl RateLimiter {
-    /// Counts one request by `credential` under `rule` at `now`.
-    pub fn check(&self, rule: &RateLimitSpec, credential: &str, now: DateTime<Utc>) -> Decision {
+    /// Counts one request by `credential` under `vendor`'s `rule` at `now`.
+    pub fn check(
+        &self,
+        vendor: &'static str,
+        rule: &RateLimitSpec,
+        credential: &str,
+        now: DateTime<Utc>,
+    ) -> Decision {
         let period = Duration::seconds(i64::from(rule.period_seconds));
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let window = windows
-            .entry((rule.name.clone(), credential.to_string()))
+            .entry((vendor, rule.name.clone(), credential.to_string()))
             .or_insert(Window {
                 started: now,
                 used: 0,
@@ -60,9 +78,39 @@ impl RateLimiter {
             name: rule.name.clone(),
             limit: rule.limit,
             period_seconds: rule.period_seconds,
-            remaining: rule.limit - window.used,
+            // A limit lowered at run time may sit below what was used.
+            remaining: rule.limit.saturating_sub(window.used),
             reset_seconds: u32::try_from((reset + 999) / 1000).unwrap_or(u32::MAX),
         }
+    }
+
+    /// Counts one request under each of `vendor`'s rules. The decision to
+    /// show is the first refusal, or else the first rule's; `None` without
+    /// rules.
+    pub fn check_all(
+        &self,
+        vendor: &'static str,
+        rules: &[RateLimitSpec],
+        credential: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Decision> {
+        let decisions: Vec<Decision> = rules
+            .iter()
+            .map(|rule| self.check(vendor, rule, credential, now))
+            .collect();
+        decisions
+            .iter()
+            .find(|d| !d.allowed)
+            .or_else(|| decisions.first())
+            .cloned()
+    }
+
+    /// Forgets `vendor`'s windows (its rules were replaced).
+    pub fn clear_vendor(&self, vendor: &str) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(v, _, _), _| *v != vendor);
     }
 
     /// Forgets every window (on reset).
@@ -72,6 +120,48 @@ impl RateLimiter {
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
+}
+
+/// Checks a vendor's rules, as a scenario or the admin API gives them:
+/// each named, names unique, limit and period positive. The error names the
+/// rule's index (`[1].limit`).
+pub fn validate(rules: &[RateLimitSpec]) -> Result<(), (String, String)> {
+    for (i, rule) in rules.iter().enumerate() {
+        if rule.name.trim().is_empty() {
+            return Err((format!("[{i}].name"), "name a rule".to_string()));
+        }
+        if rules[..i].iter().any(|r| r.name == rule.name) {
+            return Err((
+                format!("[{i}].name"),
+                format!("duplicate rule name {:?}", rule.name),
+            ));
+        }
+        if rule.limit == 0 {
+            return Err((format!("[{i}].limit"), "must be positive".to_string()));
+        }
+        if rule.period_seconds == 0 {
+            return Err((
+                format!("[{i}].period_seconds"),
+                "must be positive".to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A vendor's rules from its scenario section, or `default` when it sets
+/// none; problems are located under `at` (`grafana.rate_limits`).
+pub fn from_scenario(
+    rules: &[RateLimitSpec],
+    at: &str,
+    default: RateLimitSpec,
+) -> Result<Vec<RateLimitSpec>, ScenarioError> {
+    if rules.is_empty() {
+        return Ok(vec![default]);
+    }
+    validate(rules)
+        .map_err(|(location, problem)| ScenarioError::at(format!("{at}{location}"), problem))?;
+    Ok(rules.to_vec())
 }
 
 #[cfg(test)]
@@ -87,15 +177,18 @@ mod tests {
             period_seconds: 60,
         };
         let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
-        assert_eq!(limiter.check(&rule, "k", t0).remaining, 1);
-        assert!(limiter.check(&rule, "k", t0).allowed);
-        let refused = limiter.check(&rule, "k", t0 + Duration::seconds(10));
+        assert_eq!(limiter.check("datadog", &rule, "k", t0).remaining, 1);
+        assert!(limiter.check("datadog", &rule, "k", t0).allowed);
+        let refused = limiter.check("datadog", &rule, "k", t0 + Duration::seconds(10));
         assert!(!refused.allowed);
         assert_eq!((refused.remaining, refused.reset_seconds), (0, 50));
-        assert!(limiter.check(&rule, "other", t0).allowed, "per credential");
+        assert!(
+            limiter.check("datadog", &rule, "other", t0).allowed,
+            "per credential"
+        );
         assert!(
             limiter
-                .check(&rule, "k", t0 + Duration::seconds(60))
+                .check("datadog", &rule, "k", t0 + Duration::seconds(60))
                 .allowed
         );
     }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::World;
 use super::error::{EngineError, EngineResult};
+use crate::faults::rate_limit;
 use crate::scenario::{DatadogScenario, RateLimitSpec, ScenarioError};
 
 #[derive(Debug, Clone)]
@@ -48,24 +49,17 @@ impl DatadogState {
         let mut state = DatadogState {
             attribution_tags: scenario.attribution_tags.clone(),
             prices: scenario.prices.clone(),
-            rate_limits: scenario.rate_limits.clone(),
+            rate_limits: rate_limit::from_scenario(
+                &scenario.rate_limits,
+                "datadog.rate_limits",
+                RateLimitSpec {
+                    name: RATE_LIMIT_NAME.to_string(),
+                    limit: DEFAULT_RATE_LIMIT,
+                    period_seconds: 3600,
+                },
+            )?,
             ..DatadogState::default()
         };
-        if state.rate_limits.is_empty() {
-            state.rate_limits.push(RateLimitSpec {
-                name: RATE_LIMIT_NAME.to_string(),
-                limit: DEFAULT_RATE_LIMIT,
-                period_seconds: 3600,
-            });
-        }
-        for (i, rule) in state.rate_limits.iter().enumerate() {
-            if rule.limit == 0 || rule.period_seconds == 0 {
-                return Err(ScenarioError::at(
-                    format!("datadog.rate_limits[{i}]"),
-                    "limit and period_seconds must be positive",
-                ));
-            }
-        }
         for (i, spec) in scenario.orgs.iter().enumerate() {
             let at = format!("datadog.orgs[{i}]");
             if state.orgs.iter().any(|o| o.public_id == spec.public_id) {
@@ -147,6 +141,20 @@ impl DatadogState {
             return Err(forbidden());
         }
         Ok(DatadogCaller { org: *org })
+    }
+
+    /// The API and application keys of `orgs[org]`, sorted (for snapshots).
+    pub(crate) fn keys_of(&self, org: usize) -> (Vec<String>, Vec<String>) {
+        let of = |keys: &HashMap<String, usize>| {
+            let mut mine: Vec<String> = keys
+                .iter()
+                .filter(|(_, o)| **o == org)
+                .map(|(key, _)| key.clone())
+                .collect();
+            mine.sort();
+            mine
+        };
+        (of(&self.api_keys), of(&self.application_keys))
     }
 
     pub fn org(&self, caller: DatadogCaller) -> &DatadogOrg {

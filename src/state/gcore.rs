@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::{EngineError, EngineResult};
-use crate::scenario::{GcoreScenario, ScenarioError};
+use crate::faults::rate_limit;
+use crate::scenario::{GcoreScenario, RateLimitSpec, ScenarioError};
 use crate::usage::{fnv1a, hash};
 
 /// The resource types of the usage report, spelled as Gcore spells them.
@@ -492,13 +493,28 @@ pub struct GcoreState {
     pub projects: Vec<GcoreProjectSpec>,
     pub regions: Vec<GcoreRegionSpec>,
     pub resources: Vec<GcoreResource>,
+    /// Limits per API key.
+    pub rate_limits: Vec<RateLimitSpec>,
 }
+
+/// Requests per hour per key when the scenario sets no limit: high enough
+/// that trying the API never meets it (Gcore documents no number).
+const DEFAULT_RATE_LIMIT: u32 = 10_000;
 
 impl GcoreState {
     pub fn from_scenario(scenario: &GcoreScenario, seed: u64) -> Result<Self, ScenarioError> {
         let mut state = GcoreState {
             projects: scenario.projects.clone(),
             regions: scenario.regions.clone(),
+            rate_limits: rate_limit::from_scenario(
+                &scenario.rate_limits,
+                "gcore.rate_limits",
+                RateLimitSpec {
+                    name: "api".to_string(),
+                    limit: DEFAULT_RATE_LIMIT,
+                    period_seconds: 3600,
+                },
+            )?,
             ..GcoreState::default()
         };
         for (i, key) in scenario.api_keys.iter().enumerate() {
@@ -681,6 +697,13 @@ impl GcoreState {
             instance_type: has(A::InstanceType)
                 .then(|| spec.instance_type.unwrap_or(InstanceType::Vm)),
         })
+    }
+
+    /// The API keys, sorted (for snapshots).
+    pub(crate) fn api_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.api_keys.iter().cloned().collect();
+        keys.sort();
+        keys
     }
 
     /// Whether `api_key` (from `Authorization: APIKey <key>`) is one of the

@@ -15,7 +15,7 @@ use super::error::{EngineError, EngineResult, bad_request};
 use super::hosted_grafana::HostedGrafanaKey;
 use super::stacks::{Stack, StackId};
 use super::tokens::Token;
-use crate::scenario::Plan;
+use crate::scenario::{Plan, RateLimitSpec};
 
 pub type OrgId = u64;
 /// A region's slug (`us`, `prod-eu-west-2`, …).
@@ -78,6 +78,18 @@ pub struct GrafanaState {
     pub api_keys: BTreeMap<(OrgId, String), OrgApiKey>,
     /// The plugin catalog and what each stack has installed.
     pub plugins: super::plugins::PluginState,
+    /// Limits per bearer token on the access-policy and token endpoints.
+    pub rate_limits: Vec<RateLimitSpec>,
+}
+
+/// Grafana's documented limit on the access-policy API: 600 requests per
+/// hour (used when the scenario sets none).
+pub fn default_rate_limit() -> RateLimitSpec {
+    RateLimitSpec {
+        name: "accesspolicies".to_string(),
+        limit: 600,
+        period_seconds: 3600,
+    }
 }
 
 impl GrafanaState {

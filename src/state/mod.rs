@@ -17,14 +17,17 @@ pub mod grafana;
 pub mod hosted_grafana;
 pub mod ids;
 pub mod plugins;
+pub mod snapshot;
 pub mod stacks;
 pub mod tokens;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
 use crate::faults::rate_limit::RateLimiter;
+use crate::faults::store::FaultStore;
 use crate::scenario::{AccessPolicySpec, OrgSpec, Scenario, ScenarioError};
 use access_policies::{NewAccessPolicy, Realm, RealmType};
 use clock::Clock;
@@ -57,6 +60,7 @@ impl World {
         seed: u64,
         clock: Clock,
     ) -> Result<World, ScenarioError> {
+        scenario.faults.validate("faults")?;
         let mut world = World {
             ids: Ids::new(seed),
             clock,
@@ -66,6 +70,11 @@ impl World {
             gcore: gcore::GcoreState::from_scenario(&scenario.gcore, seed)?,
         };
         world.grafana.plugins = plugins::PluginState::from_catalog(&scenario.grafana.plugins)?;
+        world.grafana.rate_limits = crate::faults::rate_limit::from_scenario(
+            &scenario.grafana.rate_limits,
+            "grafana.rate_limits",
+            grafana::default_rate_limit(),
+        )?;
         let now = world.clock.now();
         for (i, spec) in scenario.grafana.regions.iter().enumerate() {
             let at = format!("grafana.regions[{i}]");
@@ -153,7 +162,20 @@ impl World {
             scopes: Vec::new(),
             allowed_subnets: None,
         };
-        for (j, stack) in spec.stacks.iter().enumerate() {
+        let generated_stacks = spec
+            .generate
+            .as_ref()
+            .map(|g| g.stacks(spec))
+            .unwrap_or_default();
+        let listed = spec.stacks.len();
+        for (j, stack) in spec.stacks.iter().chain(&generated_stacks).enumerate() {
+            let location = match j.checked_sub(listed) {
+                None => format!("{at}.stacks[{j}]"),
+                Some(n) => format!(
+                    "{at}.generate.stacks (stack {:?})",
+                    generated_stacks[n].slug
+                ),
+            };
             let new = NewStack {
                 id: stack.id,
                 name: stack.name.clone(),
@@ -166,10 +188,15 @@ impl World {
                 created_at: stack.created_at,
             };
             self.create_stack(&owner, new)
-                .map_err(|e| ScenarioError::at(format!("{at}.stacks[{j}]"), e))?;
+                .map_err(|e| ScenarioError::at(location, e))?;
         }
         for (j, policy) in spec.access_policies.iter().enumerate() {
             self.load_access_policy(&owner, policy, &format!("{at}.access_policies[{j}]"))?;
+        }
+        let generated_policies = spec.generate.as_ref().map(|g| g.access_policies(spec));
+        for policy in generated_policies.iter().flatten() {
+            let location = format!("{at}.generate.access_policies (policy {:?})", policy.name);
+            self.load_access_policy(&owner, policy, &location)?;
         }
         Ok(())
     }
@@ -219,14 +246,27 @@ impl World {
     }
 }
 
+/// The scenario the world was built from, and the seed it was built with.
+#[derive(Debug, Clone)]
+struct Loaded {
+    scenario: Arc<Scenario>,
+    seed: u64,
+}
+
 /// The world plus what it was built from, so it can be rebuilt on reset.
 #[derive(Debug)]
 pub struct Engine {
     world: RwLock<World>,
+    /// Counts write locks taken: the state file is saved when it moves.
+    changes: AtomicU64,
     /// Request counts per credential; cleared on reset.
     pub rate_limits: RateLimiter,
-    scenario: Arc<Scenario>,
-    seed: u64,
+    /// Fault rules in force; reset and load restore the scenario's.
+    pub faults: FaultStore,
+    /// Swapped whole by `load`; `reset` rebuilds from whatever it holds.
+    loaded: RwLock<Loaded>,
+    /// `--seed`: wins over every scenario's own seed, also after `load`.
+    seed_override: Option<u64>,
     clock: Clock,
     started_at: DateTime<Utc>,
 }
@@ -234,13 +274,19 @@ pub struct Engine {
 impl Engine {
     /// `seed` overrides the scenario's own.
     pub fn new(scenario: Scenario, seed: Option<u64>, clock: Clock) -> Result<Self, ScenarioError> {
+        let seed_override = seed;
         let seed = seed.unwrap_or(scenario.seed);
         let world = World::from_scenario(&scenario, seed, clock.clone())?;
         Ok(Engine {
             world: RwLock::new(world),
+            changes: AtomicU64::new(0),
             rate_limits: RateLimiter::default(),
-            scenario: Arc::new(scenario),
-            seed,
+            faults: FaultStore::new(&scenario.faults, seed),
+            loaded: RwLock::new(Loaded {
+                scenario: Arc::new(scenario),
+                seed,
+            }),
+            seed_override,
             started_at: clock.now(),
             clock,
         })
@@ -252,24 +298,62 @@ impl Engine {
         self.world.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Every mutation goes through here, so this is where changes are
+    /// counted; counted once the lock is held, so whoever sees the count
+    /// move and then reads sees the change.
     pub fn write(&self) -> RwLockWriteGuard<'_, World> {
-        self.world.write().unwrap_or_else(|e| e.into_inner())
+        let world = self.world.write().unwrap_or_else(|e| e.into_inner());
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        world
+    }
+
+    /// How many times the world has been opened for writing.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
     }
 
     /// Back to the loaded scenario, ids and all.
     pub fn reset(&self) -> Result<(), ScenarioError> {
-        let fresh = World::from_scenario(&self.scenario, self.seed, self.clock.clone())?;
+        // Held until the world is replaced, so a concurrent `load` cannot
+        // be undone by a reset that read the previous scenario.
+        let loaded = self.loaded.read().unwrap_or_else(|e| e.into_inner());
+        let fresh = World::from_scenario(&loaded.scenario, loaded.seed, self.clock.clone())?;
         *self.write() = fresh;
+        self.faults.load(&loaded.scenario.faults, loaded.seed);
+        drop(loaded);
         self.rate_limits.clear();
         Ok(())
     }
 
-    pub fn scenario(&self) -> &Scenario {
-        &self.scenario
+    /// Replaces the world with `scenario`'s, which `reset` then returns to.
+    /// The world is built first, so a bad scenario changes nothing.
+    pub fn load(&self, scenario: Scenario) -> Result<(), ScenarioError> {
+        let seed = self.seed_override.unwrap_or(scenario.seed);
+        let fresh = World::from_scenario(&scenario, seed, self.clock.clone())?;
+        let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+        *self.write() = fresh;
+        self.faults.load(&scenario.faults, seed);
+        *loaded = Loaded {
+            scenario: Arc::new(scenario),
+            seed,
+        };
+        self.rate_limits.clear();
+        Ok(())
+    }
+
+    fn loaded(&self) -> Loaded {
+        self.loaded
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn scenario(&self) -> Arc<Scenario> {
+        self.loaded().scenario
     }
 
     pub fn seed(&self) -> u64 {
-        self.seed
+        self.loaded().seed
     }
 
     pub fn clock(&self) -> &Clock {

@@ -136,6 +136,26 @@ impl PluginState {
         Ok(state)
     }
 
+    /// The catalog, by id (for snapshots).
+    pub(crate) fn catalog(&self) -> impl Iterator<Item = &Plugin> {
+        self.catalog.values()
+    }
+
+    /// Every installation, by stack then plugin (for snapshots).
+    pub(crate) fn installations(&self) -> impl Iterator<Item = &PluginInstallation> {
+        self.installations.values()
+    }
+
+    /// Puts back a saved installation; `false` if its (stack, plugin) is taken.
+    pub(crate) fn restore_installation(&mut self, installation: PluginInstallation) -> bool {
+        let key = (installation.stack_id, installation.plugin_id);
+        if self.installations.contains_key(&key) {
+            return false;
+        }
+        self.installations.insert(key, installation);
+        true
+    }
+
     /// A catalog plugin by slug or numeric id.
     pub fn plugin(&self, slug_or_id: &str) -> EngineResult<&Plugin> {
         let id = match slug_or_id.parse::<PluginId>() {

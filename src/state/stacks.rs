@@ -343,7 +343,7 @@ impl World {
 }
 
 impl GrafanaState {
-    fn insert_stack(&mut self, stack: Stack) {
+    pub(crate) fn insert_stack(&mut self, stack: Stack) {
         self.stack_slugs.insert(stack.slug.clone(), stack.id);
         self.stacks_by_name
             .insert((stack.org_id, stack.name.clone(), stack.id));

@@ -18,8 +18,8 @@ pub mod gcore;
 mod hash;
 pub mod hourly;
 
-pub use hash::{fnv1a, hash};
-use hash::{log_uniform, unit_interval};
+pub use hash::{fnv1a, hash, unit_interval};
+use hash::log_uniform;
 
 use chrono::{Datelike, NaiveDate, Weekday};
 

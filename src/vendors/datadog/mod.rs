@@ -8,7 +8,7 @@ mod extract;
 mod hourly_attribution;
 mod hourly_usage;
 mod monthly_attribution;
-mod rate_limit;
+pub mod rate_limit;
 mod top_avg_metrics;
 
 use axum::Router;

@@ -12,6 +12,9 @@ use super::extract::API_KEY_HEADER;
 use crate::app::AppState;
 use crate::faults::rate_limit::Decision;
 
+/// The limiter's name for Datadog's windows.
+pub const VENDOR: &str = "datadog";
+
 pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) -> Response {
     // Without a key the request is refused (403) before it can count.
     let Some(key) = request
@@ -26,17 +29,13 @@ pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) 
         let world = app.engine.read();
         (world.datadog.rate_limits.clone(), world.clock.now())
     };
-    let decisions: Vec<Decision> = rules
-        .iter()
-        .map(|rule| app.engine.rate_limits.check(rule, &key, now))
-        .collect();
-    let shown = decisions
-        .iter()
-        .find(|d| !d.allowed)
-        .or_else(|| decisions.first())
-        .cloned();
+    let shown = app.engine.rate_limits.check_all(VENDOR, &rules, &key, now);
     let mut response = match &shown {
-        Some(decision) if !decision.allowed => DatadogError::too_many_requests().into_response(),
+        Some(decision) if !decision.allowed => {
+            let mut refused = DatadogError::too_many_requests().into_response();
+            refused.extensions_mut().insert(decision.as_fault());
+            refused
+        }
         _ => next.run(request).await,
     };
     if let Some(decision) = shown {

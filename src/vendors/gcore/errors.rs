@@ -71,8 +71,34 @@ impl GcoreError {
         )
     }
 
+    /// Any error status (injected faults), with the matching exception class.
+    pub fn for_status(status: StatusCode, message: impl Into<String>) -> Self {
+        let exception_class = match status {
+            StatusCode::BAD_REQUEST => "ValidationError",
+            StatusCode::UNAUTHORIZED => "AuthenticationFailed",
+            StatusCode::FORBIDDEN => "ForbiddenError",
+            StatusCode::NOT_FOUND => "NotFoundError",
+            StatusCode::CONFLICT => "ConflictError",
+            StatusCode::TOO_MANY_REQUESTS => "Throttled",
+            StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
+            s if s.is_server_error() => "InternalServerError",
+            _ => "APIException",
+        };
+        GcoreError::new(status, exception_class, message)
+    }
+
     pub fn authentication_failed(message: impl Into<String>) -> Self {
         GcoreError::new(StatusCode::UNAUTHORIZED, "AuthenticationFailed", message)
+    }
+
+    /// Over a rate limit (429), worded as Gcore's API framework (Django REST
+    /// framework, whose exception names these are) words it.
+    pub fn throttled(wait_seconds: u32) -> Self {
+        GcoreError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Throttled",
+            format!("Request was throttled. Expected available in {wait_seconds} seconds."),
+        )
     }
 }
 

@@ -2,13 +2,17 @@
 
 pub mod errors;
 mod extract;
+pub mod rate_limit;
 mod usage_report;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::post;
 
 use crate::app::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/cloud/v1/usage_report", post(usage_report::get))
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/cloud/v1/usage_report", post(usage_report::get))
+        .layer(middleware::from_fn_with_state(state, rate_limit::enforce))
 }

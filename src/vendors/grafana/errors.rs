@@ -47,6 +47,29 @@ impl GrafanaError {
     pub fn payload_too_large(message: impl Into<String>) -> Self {
         GrafanaError::new(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", message)
     }
+
+    /// Any error status (injected faults): the code is the reason phrase in
+    /// the spec's style (`TooManyRequests`, `ServiceUnavailable`).
+    pub fn for_status(status: StatusCode, message: impl Into<String>) -> Self {
+        let code = match status {
+            StatusCode::BAD_REQUEST => "BadRequest",
+            StatusCode::UNAUTHORIZED => "InvalidCredentials",
+            StatusCode::FORBIDDEN => "Forbidden",
+            StatusCode::NOT_FOUND => "NotFound",
+            StatusCode::CONFLICT => "Conflict",
+            StatusCode::TOO_MANY_REQUESTS => "TooManyRequests",
+            StatusCode::BAD_GATEWAY => "BadGateway",
+            StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
+            StatusCode::GATEWAY_TIMEOUT => "GatewayTimeout",
+            s if s.is_server_error() => "InternalServerError",
+            _ => "BadRequest",
+        };
+        GrafanaError::new(status, code, message)
+    }
+
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        GrafanaError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", message)
+    }
 }
 
 /// The instance, org and plugin endpoints answer invalid or missing

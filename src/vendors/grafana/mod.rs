@@ -9,28 +9,21 @@ mod hosted_grafana;
 mod orgs;
 mod pagination;
 mod plugins;
+pub mod rate_limit;
 mod regions;
 mod stacks;
 mod tokens;
 
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 
 use crate::app::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/accesspolicies",
-            get(access_policies::list).post(access_policies::create),
-        )
-        .route(
-            "/api/v1/accesspolicies/{id}",
-            get(access_policies::get)
-                .post(access_policies::update)
-                .delete(access_policies::delete),
-        )
+        .merge(access_policy_routes(state))
         .route("/api/stack-regions", get(regions::list))
         .route("/api/instances", post(stacks::create))
         .route(
@@ -74,11 +67,27 @@ pub fn routes() -> Router<AppState> {
                 .post(plugins::update)
                 .delete(plugins::uninstall),
         )
+}
+
+/// The access-policy and token endpoints: the ones Grafana rate-limits.
+fn access_policy_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/accesspolicies",
+            get(access_policies::list).post(access_policies::create),
+        )
+        .route(
+            "/api/v1/accesspolicies/{id}",
+            get(access_policies::get)
+                .post(access_policies::update)
+                .delete(access_policies::delete),
+        )
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route(
             "/api/v1/tokens/{id}",
             get(tokens::get).post(tokens::update).delete(tokens::delete),
         )
+        .layer(middleware::from_fn_with_state(state, rate_limit::enforce))
 }
 
 /// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.

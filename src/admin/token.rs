@@ -1,0 +1,59 @@
+//! The admin token: when the server is started with one (`--admin-token`,
+//! `MOCKCLOUD_ADMIN_TOKEN`, `Config::with_admin_token`), every `/__admin`
+//! endpoint but `health` wants it as `Authorization: Bearer TOKEN` or
+//! `X-Admin-Token: TOKEN`, and answers 401 `{"error": ...}` without it.
+
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::admin_error;
+use crate::app::AppState;
+
+pub const ADMIN_TOKEN_HEADER: &str = "x-admin-token";
+
+pub async fn require(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(expected) = app.admin_token.as_deref() else {
+        return next.run(request).await;
+    };
+    if presented(request.headers()).any(|given| same(given.as_bytes(), expected.as_bytes())) {
+        return next.run(request).await;
+    }
+    let mut refused = admin_error(
+        StatusCode::UNAUTHORIZED,
+        "admin token required: send Authorization: Bearer <token> or X-Admin-Token: <token>",
+    )
+    .into_response();
+    refused.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"mockcloud-admin\""),
+    );
+    refused
+}
+
+/// The tokens a request presents, in either header.
+fn presented(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    let header = headers
+        .get(ADMIN_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    bearer.into_iter().chain(header)
+}
+
+/// Equality in time independent of where the first difference is.
+fn same(given: &[u8], expected: &[u8]) -> bool {
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
