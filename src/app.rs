@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use axum::{Router, middleware};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::{Router, middleware};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::faults::layer::FaultLayer;

@@ -201,8 +201,8 @@ impl MockCloud {
             token: config.admin_token,
             journal_capacity: config.journal_capacity,
         };
-        let app = app::router(engine.clone(), admin)
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            app::router(engine.clone(), admin).into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {

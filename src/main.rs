@@ -86,10 +86,20 @@ struct ServeArgs {
     faults_file: Option<std::path::PathBuf>,
     /// Protect /__admin (all but health): clients send `Authorization: Bearer TOKEN`
     /// or `X-Admin-Token: TOKEN`.
-    #[arg(long, env = "MOCKCLOUD_ADMIN_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "MOCKCLOUD_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     admin_token: Option<String>,
     /// How many requests the journal (/__admin/journal) keeps; 0 keeps none.
-    #[arg(long, env = "MOCKCLOUD_JOURNAL_SIZE", value_name = "N", default_value_t = 1000)]
+    #[arg(
+        long,
+        env = "MOCKCLOUD_JOURNAL_SIZE",
+        value_name = "N",
+        default_value_t = 1000
+    )]
     journal_size: usize,
 }
 
@@ -122,7 +132,7 @@ fn validate_scenarios(files: &[String]) -> ExitCode {
             Err(problems) => {
                 failed = true;
                 for problem in problems {
-                    println!("{problem}");
+                    eprintln!("{problem}");
                 }
             }
         }
@@ -186,11 +196,10 @@ fn fault_rules(args: &ServeArgs) -> Result<FaultsSpec, mockcloud::ScenarioError>
     let mut faults = match &args.faults_file {
         Some(path) => {
             let location = path.display().to_string();
-            let text =
-                std::fs::read_to_string(path).map_err(|e| mockcloud::ScenarioError {
-                    location: location.clone(),
-                    message: e.to_string(),
-                })?;
+            let text = std::fs::read_to_string(path).map_err(|e| mockcloud::ScenarioError {
+                location: location.clone(),
+                message: e.to_string(),
+            })?;
             FaultsSpec::from_json_str(&text, &location)?
         }
         None => FaultsSpec::default(),

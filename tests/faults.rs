@@ -85,7 +85,10 @@ async fn uniform_and_long_tailed_latencies_stay_within_their_bounds() {
         let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
         let (reply, took) = timed(grafana.get(POLICIES)).await;
         assert_eq!(reply.status, 200);
-        assert!(took >= Duration::from_millis(150), "{latency}: took {took:?}");
+        assert!(
+            took >= Duration::from_millis(150),
+            "{latency}: took {took:?}"
+        );
         assert!(took < Duration::from_secs(5), "{latency}: took {took:?}");
     }
 }
@@ -147,13 +150,12 @@ async fn a_dropped_connection_gives_the_client_no_status_at_all() {
 
 #[tokio::test]
 async fn a_dribbled_body_arrives_complete_and_late() {
-    let plain = start_default().await;
-    let expected = Grafana::new(&plain, BOOTSTRAP_TOKEN).get(POLICIES).await.raw;
-    let server = with_rules(json!([
-        {"effect": {"dribble": {"chunk_bytes": 64, "delay_ms": 20}}}
-    ]))
-    .await;
-    let (reply, took) = timed(Grafana::new(&server, BOOTSTRAP_TOKEN).get(POLICIES)).await;
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    let expected = grafana.get(POLICIES).await.raw;
+    let rule = json!({"effect": {"dribble": {"chunk_bytes": 64, "delay_ms": 20}}});
+    admin(&server, "POST", "/__admin/faults", Some(rule)).await;
+    let (reply, took) = timed(grafana.get(POLICIES)).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.raw, expected);
     let pauses = expected.len().div_ceil(64) as u32 - 1;
@@ -216,7 +218,10 @@ async fn rules_match_by_vendor_method_path_and_operation() {
         .await;
     assert_eq!(datadog.status, 502);
     assert_eq!(
-        grafana.delete("/api/v1/accesspolicies/nope?region=us").await.status,
+        grafana
+            .delete("/api/v1/accesspolicies/nope?region=us")
+            .await
+            .status,
         503
     );
     assert_eq!(grafana.get("/api/stack-regions").await.status, 504);
@@ -252,7 +257,10 @@ async fn reset_replays_the_same_faults() {
     ]}))
     .await;
     let before = statuses(&server, 20).await;
-    assert_eq!(admin(&server, "POST", "/__admin/reset", None).await.status, 200);
+    assert_eq!(
+        admin(&server, "POST", "/__admin/reset", None).await.status,
+        200
+    );
     assert_eq!(statuses(&server, 20).await, before);
 }
 
@@ -377,8 +385,14 @@ async fn the_admin_api_is_never_faulted() {
         {"path": "*", "effect": {"error": {"status": 503}}}
     ]))
     .await;
-    assert_eq!(admin(&server, "GET", "/__admin/health", None).await.status, 200);
-    assert_eq!(admin(&server, "GET", "/__admin/faults", None).await.status, 200);
+    assert_eq!(
+        admin(&server, "GET", "/__admin/health", None).await.status,
+        200
+    );
+    assert_eq!(
+        admin(&server, "GET", "/__admin/faults", None).await.status,
+        200
+    );
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
     assert_eq!(grafana.get(POLICIES).await.status, 503);
 }
@@ -431,7 +445,8 @@ mod cli {
 
     #[tokio::test]
     async fn fault_rules_come_from_the_command_line_and_a_file() {
-        let file = std::env::temp_dir().join(format!("mockcloud-faults-{}.json", std::process::id()));
+        let file =
+            std::env::temp_dir().join(format!("mockcloud-faults-{}.json", std::process::id()));
         std::fs::write(
             &file,
             json!({"seed": 3, "rules": [
@@ -440,7 +455,8 @@ mod cli {
             .to_string(),
         )
         .unwrap();
-        let rule = json!({"method": "GET", "path": "/api/v1/*", "effect": {"error": {"status": 503}}});
+        let rule =
+            json!({"method": "GET", "path": "/api/v1/*", "effect": {"error": {"status": 503}}});
         let (_server, url) = serve(&[
             "--faults",
             file.to_str().unwrap(),
@@ -463,7 +479,13 @@ mod cli {
     #[test]
     fn a_bad_fault_rule_stops_the_server_with_its_location() {
         let output = Command::new(env!("CARGO_BIN_EXE_mockcloud"))
-            .args(["serve", "--port", "0", "--fault", r#"{"effect": "explode"}"#])
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--fault",
+                r#"{"effect": "explode"}"#,
+            ])
             .output()
             .expect("mockcloud runs");
         assert!(!output.status.success());

@@ -276,8 +276,16 @@ async fn the_admin_token_guards_every_admin_endpoint_but_health() {
                 refused.raw
             );
         }
-        let allowed = admin(&server, method, path, Some("admin-s3cret")).await;
-        assert_eq!(allowed.status, 200, "{method} {path}");
+        let allowed = reqwest::Client::new()
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", server.base_url()),
+            )
+            .bearer_auth("admin-s3cret")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(allowed.status(), 200, "{method} {path}");
     }
     let by_header = reqwest::Client::new()
         .get(format!("{}/__admin/journal", server.base_url()))
@@ -302,4 +310,38 @@ async fn without_an_admin_token_the_admin_api_is_open() {
         admin(&server, "GET", "/__admin/journal", None).await.status,
         200
     );
+}
+
+#[tokio::test]
+async fn faults_applied_show_in_the_journal_and_the_metrics() {
+    let mut scenario: Value =
+        serde_json::from_str(include_str!("../scenarios/default.json")).unwrap();
+    scenario["faults"] = json!({"rules": [
+        {"id": "dd-down", "vendor": "datadog", "effect": {"error": {"status": 503}}},
+        {"id": "gcore-gone", "vendor": "gcore", "effect": "drop"}
+    ]});
+    let server = start_scenario(scenario).await;
+    assert_eq!(Datadog::new(&server).get(DD_PATH).await.status, 503);
+    let dropped = reqwest::Client::new()
+        .post(format!("{}/cloud/v1/usage_report", server.base_url()))
+        .send()
+        .await;
+    assert!(dropped.is_err(), "no answer at all");
+
+    let entries = journal(&server, "").await;
+    assert_eq!(entries[0]["status"], 503);
+    assert_eq!(entries[0]["fault"]["rule"], "dd-down");
+    assert_eq!(
+        entries[1]["status"],
+        Value::Null,
+        "the client saw no status"
+    );
+    assert_eq!(entries[1]["fault"]["rule"], "gcore-gone");
+    let text = metrics(&server).await;
+    let effect = entries[0]["fault"]["effect"].as_str().unwrap();
+    let faults =
+        format!(r#"mockcloud_faults_total{{vendor="datadog",rule="dd-down",effect="{effect}"}}"#);
+    assert_eq!(sample(&text, &faults), 1.0, "{text}");
+    let dropped = r#"mockcloud_requests_total{vendor="gcore",operation="/cloud/v1/usage_report",status="dropped"}"#;
+    assert_eq!(sample(&text, dropped), 1.0, "{text}");
 }

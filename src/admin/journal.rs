@@ -41,7 +41,8 @@ pub struct Entry {
     pub path: String,
     /// The query string as sent, credential values redacted.
     pub query: Option<String>,
-    pub status: u16,
+    /// `null` when a fault dropped the connection: the client saw no status.
+    pub status: Option<u16>,
     /// Time to the response head, in milliseconds.
     pub latency_ms: f64,
     pub vendor: &'static str,
@@ -191,8 +192,10 @@ pub async fn observe(State(app): State<AppState>, request: Request, next: Next) 
     let vendor = vendor_of(&path);
     let response = next.run(request).await;
     let latency = started.elapsed();
-    let status = response.status().as_u16();
     let fault = response.extensions().get::<AppliedFault>();
+    // A dropped connection's response never reaches the client.
+    let dropped = fault.is_some_and(|f| f.effect.split('+').any(|e| e == "drop"));
+    let status = (!dropped).then(|| response.status().as_u16());
     app.metrics
         .record(vendor, operation.as_deref(), status, latency, fault);
     if vendor != "admin" {
@@ -265,7 +268,7 @@ impl Filter {
                 .status
                 .as_deref()
                 .and_then(status_pattern)
-                .is_none_or(|(low, high)| (low..=high).contains(&entry.status))
+                .is_none_or(|(low, high)| entry.status.is_some_and(|s| (low..=high).contains(&s)))
     }
 }
 

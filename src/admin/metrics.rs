@@ -29,8 +29,9 @@ pub struct Metrics {
 
 #[derive(Debug, Default)]
 struct Counted {
-    /// (vendor, operation, status) → requests.
-    requests: BTreeMap<(&'static str, String, u16), u64>,
+    /// (vendor, operation, status) → requests; status `dropped` when a
+    /// fault closed the connection instead.
+    requests: BTreeMap<(&'static str, String, String), u64>,
     /// (vendor, rule, effect) → faults applied.
     faults: BTreeMap<(&'static str, String, String), u64>,
     /// (vendor, operation) → durations.
@@ -50,11 +51,12 @@ impl Metrics {
         &self,
         vendor: &'static str,
         operation: Option<&str>,
-        status: u16,
+        status: Option<u16>,
         latency: Duration,
         fault: Option<&AppliedFault>,
     ) {
         let operation = operation.unwrap_or(UNMATCHED).to_string();
+        let status = status.map_or_else(|| "dropped".to_string(), |s| s.to_string());
         let seconds = latency.as_secs_f64();
         let mut counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
         *counted
@@ -89,7 +91,7 @@ impl Metrics {
             let labels = labels(&[
                 ("vendor", vendor),
                 ("operation", operation),
-                ("status", &status.to_string()),
+                ("status", status),
             ]);
             let _ = writeln!(out, "mockcloud_requests_total{{{labels}}} {n}");
         }
@@ -178,7 +180,13 @@ mod tests {
     fn histogram_buckets_are_cumulative() {
         let metrics = Metrics::default();
         for ms in [1, 20, 20_000] {
-            metrics.record("grafana", Some("/x"), 200, Duration::from_millis(ms), None);
+            metrics.record(
+                "grafana",
+                Some("/x"),
+                Some(200),
+                Duration::from_millis(ms),
+                None,
+            );
         }
         let text = metrics.render();
         assert!(text.contains(r#"_bucket{vendor="grafana",operation="/x",le="0.005"} 1"#));

@@ -1,13 +1,13 @@
 //! `/__admin`: mockcloud's own endpoints, off every vendor's paths.
 
 mod clock;
+mod faults;
 pub mod journal;
 pub mod metrics;
 mod rate_limits;
 mod scenarios;
 mod token;
 mod state;
-mod faults;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -38,7 +38,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
 
 fn protected_routes() -> Router<AppState> {
     Router::new()
-        .route("/__admin/journal", get(journal::list).delete(journal::clear))
+        .route(
+            "/__admin/journal",
+            get(journal::list).delete(journal::clear),
+        )
         .route("/__admin/metrics", get(metrics::get))
         .route("/__admin/rate-limits", get(rate_limits::list))
         .route(

@@ -194,3 +194,56 @@ async fn dribbled(response: Response, dribble: &Dribble) -> Response {
     });
     Response::from_parts(parts, Body::from_stream(chunks))
 }
+
+#[cfg(test)]
+mod tests {
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::scenario::Scenario;
+    use crate::state::clock::Clock;
+
+    async fn through_faults(rules: &str) -> Response {
+        let mut scenario = Scenario::default_scenario();
+        scenario.faults = super::super::rules::FaultsSpec::from_json_str(rules, "faults").unwrap();
+        let engine = Arc::new(Engine::new(scenario, None, Clock::default()).unwrap());
+        let handler = tower::service_fn(|_: Request| async {
+            Ok::<_, Infallible>("handled".into_response())
+        });
+        let request = Request::get("/api/v1/accesspolicies")
+            .body(Body::empty())
+            .unwrap();
+        FaultLayer::new(engine)
+            .layer(handler)
+            .oneshot(request)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_altered_response_says_which_rules_did_what() {
+        let response = through_faults(
+            r#"[{"id": "slow", "continue": true, "effect": {"latency": {"fixed_ms": 1}}},
+                {"id": "down", "effect": {"error": {"status": 503}}}]"#,
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.extensions().get::<AppliedFault>(),
+            Some(&AppliedFault {
+                rule: "slow+down".into(),
+                effect: "latency+error".into()
+            })
+        );
+        let dropped = through_faults(r#"[{"effect": "drop"}]"#).await;
+        assert_eq!(
+            dropped
+                .extensions()
+                .get::<AppliedFault>()
+                .map(|f| f.effect.as_str()),
+            Some("drop")
+        );
+        let untouched = through_faults(r#"[{"vendor": "gcore", "effect": "drop"}]"#).await;
+        assert!(untouched.extensions().get::<AppliedFault>().is_none());
+    }
+}

@@ -448,7 +448,10 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
-fn parse_json<T: for<'de> Deserialize<'de>>(text: &str, location: &str) -> Result<T, ScenarioError> {
+fn parse_json<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    location: &str,
+) -> Result<T, ScenarioError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

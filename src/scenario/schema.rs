@@ -61,21 +61,18 @@ impl<'s> Checker<'s> {
         if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
             if !allowed.contains(value) {
                 let names: Vec<String> = allowed.iter().map(Value::to_string).collect();
-                self.report(
-                    path,
-                    format!("{value} is not one of {}", names.join(", ")),
-                );
+                self.report(path, format!("{value} is not one of {}", names.join(", ")));
             }
             return;
         }
-        if let Some(expected) = schema.get("type").and_then(Value::as_str) {
-            if !has_type(value, expected) {
-                self.report(
-                    path,
-                    format!("expected {}, found {}", article(expected), describe(value)),
-                );
-                return;
-            }
+        if let Some(expected) = schema.get("type").and_then(Value::as_str)
+            && !has_type(value, expected)
+        {
+            self.report(
+                path,
+                format!("expected {}, found {}", article(expected), describe(value)),
+            );
+            return;
         }
         if let (Some(minimum), Some(number)) = (
             schema.get("minimum").and_then(Value::as_f64),
@@ -217,9 +214,7 @@ impl<'s> Checker<'s> {
                         ),
                     );
                 }
-                (None, Some(extra @ Value::Object(_))) => {
-                    self.check(extra, member, &member_path)
-                }
+                (None, Some(extra @ Value::Object(_))) => self.check(extra, member, &member_path),
                 (None, _) => {}
             }
         }

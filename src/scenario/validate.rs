@@ -21,6 +21,12 @@ impl Scenario {
         SCHEMA
     }
 
+    /// Every place `document` breaks `scenarios/schema.json`, located as
+    /// `LOCATION: json.path`; empty when it fits.
+    pub fn schema_problems(document: &Value, location: &str) -> Vec<ScenarioError> {
+        structural_problems(document, location)
+    }
+
     /// `NAME|PATH` as `serve --scenario` takes it: an existing file wins,
     /// otherwise a built-in name.
     pub fn validate_name_or_path(name_or_path: &str) -> Result<Scenario, Vec<ScenarioError>> {
@@ -64,20 +70,21 @@ impl Scenario {
     /// Builds the world this scenario describes, reporting what stops it.
     pub fn check_world(&self) -> Result<(), Vec<ScenarioError>> {
         let mut problems: Vec<ScenarioError> = Vec::new();
-        let mut build = |part: &Scenario, rename: &dyn Fn(String) -> String| match World::from_scenario(
-            part,
-            part.seed,
-            Clock::default(),
-        ) {
-            Ok(_) => true,
-            Err(mut e) => {
-                e.location = rename(e.location);
-                if !problems.contains(&e) {
-                    problems.push(e);
+        let mut build =
+            |part: &Scenario, rename: &dyn Fn(String) -> String| match World::from_scenario(
+                part,
+                part.seed,
+                Clock::default(),
+            ) {
+                Ok(_) => true,
+                Err(mut e) => {
+                    e.location = rename(e.location);
+                    if !problems.contains(&e) {
+                        problems.push(e);
+                    }
+                    false
                 }
-                false
-            }
-        };
+            };
         let same = |location: String| location;
         let alone = |change: &dyn Fn(&mut Scenario)| {
             let mut part = self.clone();

@@ -198,7 +198,8 @@ pub fn parse(bytes: &[u8]) -> Result<Snapshot, ScenarioError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let snapshot = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let location = if path == "." {
+        // `.` (the root) or `?` (not parsed far enough to know where).
+        let location = if path == "." || path == "?" {
             "(document)".to_string()
         } else {
             path
