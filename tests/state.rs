@@ -426,6 +426,7 @@ async fn a_crash_at_any_moment_leaves_a_file_that_loads() {
         signal(&child, "-KILL");
         child.wait().unwrap();
         writer.abort();
+        eprintln!("DEBUG round {round} tmp exists after kill: {}", temporary.exists());
 
         let text = std::fs::read_to_string(&path).expect("the state file is there");
         let state: Value = serde_json::from_str(&text)
