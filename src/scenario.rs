@@ -46,7 +46,10 @@ pub struct Scenario {
     #[serde(default)]
     pub gcore: GcoreScenario,
     /// Fault rules for the vendor endpoints, and the seed of their draws.
-    #[serde(default, skip_serializing_if = "crate::faults::rules::FaultsSpec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::faults::rules::FaultsSpec::is_empty"
+    )]
     pub faults: crate::faults::rules::FaultsSpec,
 }
 

@@ -112,3 +112,28 @@ async fn bad_clock_requests_are_400_and_change_nothing() {
     let read = admin(&server, "GET", "/__admin/clock", None).await;
     assert_eq!(read.body["now"], "2026-05-01T00:00:00.000Z");
 }
+
+#[tokio::test]
+async fn advancing_across_a_month_boundary_opens_the_new_month() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    admin(
+        &server,
+        "POST",
+        "/__admin/clock/freeze",
+        Some(json!({"at": "2026-06-30T23:59:00Z"})),
+    )
+    .await;
+    let july = "/api/orgs/mockorg/billed-usage?month=7&year=2026";
+    assert_grafana_error(&grafana.get(july).await, 404, "NotFound", "");
+    admin(
+        &server,
+        "POST",
+        "/__admin/clock/advance",
+        Some(json!({"seconds": 120})),
+    )
+    .await;
+    let opened = grafana.get(july).await;
+    assert_eq!(opened.status, 200, "{}", opened.raw);
+    assert!(!opened.body["items"].as_array().unwrap().is_empty());
+}

@@ -134,7 +134,11 @@ async fn answers(server: &MockCloud) -> Vec<(String, u16, Value)> {
         .await
         .unwrap();
     let reply = into_reply(gcore).await;
-    seen.push(("gcore usage_report".into(), reply.status.as_u16(), reply.body));
+    seen.push((
+        "gcore usage_report".into(),
+        reply.status.as_u16(),
+        reply.body,
+    ));
     seen
 }
 
@@ -142,14 +146,27 @@ async fn answers(server: &MockCloud) -> Vec<(String, u16, Value)> {
 async fn export_then_import_into_a_fresh_server_is_lossless() {
     let original = frozen_server(42).await;
     populate(&Grafana::new(&original, BOOTSTRAP_TOKEN)).await;
+    // Rules changed at run time are state too, "no limits" included.
+    let cleared = reqwest::Client::new()
+        .delete(format!("{}/__admin/rate-limits/gcore", original.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), 200);
     let document = export(&original.base_url()).await;
+    let state: Value = serde_json::from_str(&document).unwrap();
+    assert_eq!(state["gcore"]["rate_limits"], json!([]));
 
     // Another seed: nothing but the import makes the two worlds alike.
     let copy = frozen_server(99).await;
     assert_ne!(export(&copy.base_url()).await, document);
     let reply = import(&copy.base_url(), document.clone()).await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
-    assert_eq!(export(&copy.base_url()).await, document, "export → import → export");
+    assert_eq!(
+        export(&copy.base_url()).await,
+        document,
+        "export → import → export"
+    );
 
     let (before, after) = (answers(&original).await, answers(&copy).await);
     for ((path, status, body), (_, copy_status, copy_body)) in before.iter().zip(&after) {
@@ -187,7 +204,12 @@ async fn the_document_holds_every_kind_of_object() {
     let len = |key: &str| grafana[key].as_array().map_or(0, Vec::len);
     assert_eq!(len("access_policies"), 3);
     assert_eq!(len("tokens"), 2);
-    assert!(grafana["tokens"][1]["secret"].as_str().unwrap().starts_with("glc_"));
+    assert!(
+        grafana["tokens"][1]["secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("glc_")
+    );
     assert_eq!(len("stacks"), 3);
     assert_eq!(grafana["deleted_stacks"][0]["slug"], "gone");
     assert_eq!(len("plugin_installations"), 1);
@@ -197,10 +219,16 @@ async fn the_document_holds_every_kind_of_object() {
         grafana["access_policies"][2]["allowed_subnets"],
         json!(["10.0.0.0/8", "2001:db8::/32"])
     );
-    assert_eq!(state["datadog"]["orgs"][0]["api_keys"], json!(["mock-dd-api-key"]));
+    assert_eq!(
+        state["datadog"]["orgs"][0]["api_keys"],
+        json!(["mock-dd-api-key"])
+    );
     assert_eq!(state["gcore"]["api_keys"], json!(["mock-gcore-key"]));
     assert!(state["ids"]["word_pos"].as_u64().unwrap() > 0);
-    assert!(state.get("clock").is_none(), "the clock is not part of the world");
+    assert!(
+        state.get("clock").is_none(),
+        "the clock is not part of the world"
+    );
 }
 
 #[tokio::test]
@@ -217,7 +245,8 @@ async fn a_bad_document_is_refused_whole_and_says_where() {
     dangling["grafana"]["tokens"][1]["access_policy_id"] =
         json!("00000000-0000-4000-8000-000000000000");
     let mut duplicate_secret = good.clone();
-    duplicate_secret["grafana"]["tokens"][1]["secret"] = good["grafana"]["tokens"][0]["secret"].clone();
+    duplicate_secret["grafana"]["tokens"][1]["secret"] =
+        good["grafana"]["tokens"][0]["secret"].clone();
     let mut unknown_field = good.clone();
     unknown_field["grafana"]["orgs"][0]["colour"] = json!("blue");
     let mut stale_counter = good.clone();
@@ -246,7 +275,11 @@ async fn a_bad_document_is_refused_whole_and_says_where() {
             "{}",
             reply.raw
         );
-        assert_eq!(export(&url).await, before, "nothing changed after {location}");
+        assert_eq!(
+            export(&url).await,
+            before,
+            "nothing changed after {location}"
+        );
     }
 }
 
@@ -331,7 +364,9 @@ async fn objects_survive_a_sigterm_and_restart() {
     let path = temp_dir("restart").join("state.json");
     let (mut child, url) = serve(&path);
     let grafana = grafana_at(&url);
-    let policy = grafana.create_policy("us", "persisted", &["metrics:read"]).await;
+    let policy = grafana
+        .create_policy("us", "persisted", &["metrics:read"])
+        .await;
     let key = grafana
         .post(
             "/api/orgs/mockorg/api-keys",
@@ -346,7 +381,10 @@ async fn objects_survive_a_sigterm_and_restart() {
     let (mut child, url) = serve(&path);
     let grafana = grafana_at(&url);
     let found = grafana
-        .get(&format!("/api/v1/accesspolicies/{}?region=us", policy["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/accesspolicies/{}?region=us",
+            policy["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(found.status, 200, "{}", found.raw);
     assert_eq!(found.body["name"], "persisted");
@@ -405,6 +443,8 @@ async fn a_crash_at_any_moment_leaves_a_file_that_loads() {
     let mut moments = Moments(u64::from(nanos) | 1);
     let mut keys_before = 20_000;
     for round in 0..6 {
+        // Left by the last crash; it shows up again when a save starts.
+        let _ = std::fs::remove_file(&temporary);
         let (mut child, url) = serve(&path);
         let grafana = grafana_at(&url);
         // A steady stream of changes, each one a reason to save.
@@ -426,13 +466,15 @@ async fn a_crash_at_any_moment_leaves_a_file_that_loads() {
         signal(&child, "-KILL");
         child.wait().unwrap();
         writer.abort();
-        eprintln!("DEBUG round {round} tmp exists after kill: {}", temporary.exists());
 
         let text = std::fs::read_to_string(&path).expect("the state file is there");
         let state: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("round {round}: the state file is broken: {e}"));
         let keys = state["grafana"]["org_api_keys"].as_array().unwrap().len();
-        assert!(keys >= keys_before, "round {round}: old or new state, never older");
+        assert!(
+            keys >= keys_before,
+            "round {round}: old or new state, never older"
+        );
         keys_before = keys;
     }
     let (mut child, url) = serve(&path);
@@ -474,9 +516,16 @@ async fn sigterm_finishes_in_flight_requests_then_saves_and_exits() {
     stream.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(child.wait().unwrap().success());
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     let saved = std::fs::read_to_string(&path).unwrap();
-    assert!(saved.contains("\"in-flight\""), "the request's change was saved");
+    assert!(
+        saved.contains("\"in-flight\""),
+        "the request's change was saved"
+    );
 }
 
 #[tokio::test]
@@ -488,6 +537,10 @@ async fn a_request_that_never_finishes_does_not_hold_up_shutdown() {
     signal(&child, "-TERM");
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(path.exists(), "saved on the way out");
 }

@@ -6,8 +6,8 @@ pub mod journal;
 pub mod metrics;
 mod rate_limits;
 mod scenarios;
-mod token;
 mod state;
+mod token;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -60,9 +60,7 @@ fn protected_routes() -> Router<AppState> {
             get(state::export)
                 .put(state::import)
                 .post(state::import)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    state::MAX_STATE_BYTES,
-                )),
+                .layer(axum::extract::DefaultBodyLimit::max(state::MAX_STATE_BYTES)),
         )
         .route("/__admin/clock", get(clock::read))
         .route("/__admin/clock/freeze", post(clock::freeze))

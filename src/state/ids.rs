@@ -123,6 +123,9 @@ mod tests {
         assert_eq!(restored.state(), ids.state());
         assert_eq!(restored.alphanumeric(7), ids.alphanumeric(7));
         assert_eq!(restored.uuid(), ids.uuid());
-        assert_eq!((restored.seq(), restored.number()), (ids.seq(), ids.number()));
+        assert_eq!(
+            (restored.seq(), restored.number()),
+            (ids.seq(), ids.number())
+        );
     }
 }

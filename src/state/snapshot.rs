@@ -28,8 +28,7 @@ use super::tokens::Token;
 use super::{Engine, World};
 use crate::faults::rate_limit;
 use crate::scenario::{
-    DatadogOrgSpec, DatadogScenario, GcoreScenario, Plan, PluginSpec, RateLimitSpec,
-    ScenarioError,
+    DatadogOrgSpec, DatadogScenario, GcoreScenario, Plan, PluginSpec, RateLimitSpec, ScenarioError,
 };
 
 /// Bumped when the document's shape changes incompatibly.
@@ -193,7 +192,10 @@ pub struct HostedGrafanaKeyRecord {
 /// (`grafana.tokens[3].secret`).
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, ScenarioError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ScenarioError::at("(document)", "the state document is empty"));
+        return Err(ScenarioError::at(
+            "(document)",
+            "the state document is empty",
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let snapshot = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -646,7 +648,10 @@ fn grafana_state(snapshot: GrafanaSnapshot) -> Result<GrafanaState, ScenarioErro
     for (i, r) in snapshot.regions.into_iter().enumerate() {
         let at = |field: &str| format!("grafana.regions[{i}].{field}");
         if g.regions.values().any(|existing| existing.id == r.id) {
-            return Err(ScenarioError::at(at("id"), format!("duplicate region id {}", r.id)));
+            return Err(ScenarioError::at(
+                at("id"),
+                format!("duplicate region id {}", r.id),
+            ));
         }
         if g.regions.contains_key(&r.slug) {
             return Err(ScenarioError::at(
@@ -671,7 +676,10 @@ fn grafana_state(snapshot: GrafanaSnapshot) -> Result<GrafanaState, ScenarioErro
     for (i, o) in snapshot.orgs.into_iter().enumerate() {
         let at = |field: &str| format!("grafana.orgs[{i}].{field}");
         if g.orgs.contains_key(&o.id) {
-            return Err(ScenarioError::at(at("id"), format!("duplicate org id {}", o.id)));
+            return Err(ScenarioError::at(
+                at("id"),
+                format!("duplicate org id {}", o.id),
+            ));
         }
         if g.orgs.values().any(|existing| existing.slug == o.slug) {
             return Err(ScenarioError::at(
@@ -739,7 +747,10 @@ fn grafana_state(snapshot: GrafanaSnapshot) -> Result<GrafanaState, ScenarioErro
     for (i, k) in snapshot.org_api_keys.into_iter().enumerate() {
         let at = |field: &str| format!("grafana.org_api_keys[{i}].{field}");
         if !g.orgs.contains_key(&k.org_id) {
-            return Err(ScenarioError::at(at("org_id"), format!("no org {}", k.org_id)));
+            return Err(ScenarioError::at(
+                at("org_id"),
+                format!("no org {}", k.org_id),
+            ));
         }
         let role = ApiKeyRole::parse(&k.role).map_err(|e| ScenarioError::at(at("role"), e))?;
         let key = (k.org_id, k.name.clone());
@@ -802,7 +813,10 @@ fn load_stacks(
         for (i, s) in records.into_iter().enumerate() {
             let at = |field: &str| format!("grafana.{list}[{i}].{field}");
             if !g.orgs.contains_key(&s.org_id) {
-                return Err(ScenarioError::at(at("org_id"), format!("no org {}", s.org_id)));
+                return Err(ScenarioError::at(
+                    at("org_id"),
+                    format!("no org {}", s.org_id),
+                ));
             }
             if !g.regions.contains_key(&s.region) {
                 return Err(ScenarioError::at(
@@ -811,7 +825,10 @@ fn load_stacks(
                 ));
             }
             if !ids.insert(s.id) {
-                return Err(ScenarioError::at(at("id"), format!("duplicate stack id {}", s.id)));
+                return Err(ScenarioError::at(
+                    at("id"),
+                    format!("duplicate stack id {}", s.id),
+                ));
             }
             // Slugs are unique among live stacks; a deleted one frees its slug.
             if status == StackStatus::Active && g.stack_slugs.contains_key(&s.slug) {
@@ -857,10 +874,16 @@ fn load_policies_and_tokens(
     for (i, p) in policies.into_iter().enumerate() {
         let at = |field: &str| format!("grafana.access_policies[{i}].{field}");
         if g.policies.contains_key(&p.id) {
-            return Err(ScenarioError::at(at("id"), format!("duplicate policy id {}", p.id)));
+            return Err(ScenarioError::at(
+                at("id"),
+                format!("duplicate policy id {}", p.id),
+            ));
         }
         if !seqs.insert(p.seq) {
-            return Err(ScenarioError::at(at("seq"), format!("duplicate seq {}", p.seq)));
+            return Err(ScenarioError::at(
+                at("seq"),
+                format!("duplicate seq {}", p.seq),
+            ));
         }
         let org = g
             .orgs
@@ -877,7 +900,10 @@ fn load_policies_and_tokens(
         if g.policy_names.contains_key(&name_key) {
             return Err(ScenarioError::at(
                 at("name"),
-                format!("duplicate policy name {:?} in region {:?}", p.name, p.region),
+                format!(
+                    "duplicate policy name {:?} in region {:?}",
+                    p.name, p.region
+                ),
             ));
         }
         let allowed_subnets = match p.allowed_subnets {
@@ -901,7 +927,8 @@ fn load_policies_and_tokens(
             ),
         };
         g.policy_names.insert(name_key, p.id);
-        g.policy_order.insert((p.org_id, p.region.clone(), p.seq), p.id);
+        g.policy_order
+            .insert((p.org_id, p.region.clone(), p.seq), p.id);
         g.policies.insert(
             p.id,
             AccessPolicy {
@@ -923,10 +950,16 @@ fn load_policies_and_tokens(
     for (i, t) in tokens.into_iter().enumerate() {
         let at = |field: &str| format!("grafana.tokens[{i}].{field}");
         if g.tokens.contains_key(&t.id) {
-            return Err(ScenarioError::at(at("id"), format!("duplicate token id {}", t.id)));
+            return Err(ScenarioError::at(
+                at("id"),
+                format!("duplicate token id {}", t.id),
+            ));
         }
         if !seqs.insert(t.seq) {
-            return Err(ScenarioError::at(at("seq"), format!("duplicate seq {}", t.seq)));
+            return Err(ScenarioError::at(
+                at("seq"),
+                format!("duplicate seq {}", t.seq),
+            ));
         }
         let policy = g.policies.get(&t.access_policy_id).ok_or_else(|| {
             ScenarioError::at(
@@ -951,8 +984,7 @@ fn load_policies_and_tokens(
         }
         g.token_names.insert(name_key, t.id);
         g.token_order.insert((org_id, region.clone(), t.seq), t.id);
-        g.tokens_by_policy
-            .insert((t.access_policy_id, t.seq), t.id);
+        g.tokens_by_policy.insert((t.access_policy_id, t.seq), t.id);
         g.token_secrets.insert(t.secret.clone(), t.id);
         g.tokens.insert(
             t.id,
@@ -974,4 +1006,23 @@ fn load_policies_and_tokens(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn the_default_world_round_trips() {
+        let world = World::from_scenario(&Scenario::default_scenario(), 7, Clock::default())
+            .expect("the default scenario loads");
+        let exported = serde_json::to_string(&Snapshot::of(&world)).unwrap();
+        let snapshot = parse(exported.as_bytes()).unwrap();
+        let rebuilt = World::from_snapshot(snapshot, Clock::default()).unwrap();
+        assert_eq!(
+            serde_json::to_string(&Snapshot::of(&rebuilt)).unwrap(),
+            exported
+        );
+    }
 }

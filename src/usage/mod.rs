@@ -18,8 +18,8 @@ pub mod gcore;
 mod hash;
 pub mod hourly;
 
-pub use hash::{fnv1a, hash, unit_interval};
 use hash::log_uniform;
+pub use hash::{fnv1a, hash, unit_interval};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
