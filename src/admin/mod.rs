@@ -4,6 +4,7 @@ mod clock;
 mod faults;
 pub mod journal;
 pub mod metrics;
+mod openapi;
 mod rate_limits;
 mod scenarios;
 mod state;
@@ -62,6 +63,7 @@ fn protected_routes() -> Router<AppState> {
                 .post(state::import)
                 .layer(axum::extract::DefaultBodyLimit::max(state::MAX_STATE_BYTES)),
         )
+        .route("/__admin/openapi/{file}", get(openapi::document))
         .route("/__admin/clock", get(clock::read))
         .route("/__admin/clock/freeze", post(clock::freeze))
         .route("/__admin/clock/advance", post(clock::advance))
