@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Timelike, Utc};
 use serde::Deserialize;
 
 use super::hourly::{Profile, Series};
@@ -39,11 +39,15 @@ impl Period {
         if time_to <= time_from {
             return Err(bad_request("time_to: must be after time_from"));
         }
-        let day = Duration::days(1);
-        let start = time_from.duration_trunc(day).expect("a day divides time");
-        let mut end = time_to.duration_trunc(day).expect("a day divides time");
+        // Midnight by the calendar, not `duration_trunc`: that one works in
+        // nanoseconds and fails outside the years 1677–2262.
+        let midnight = |t: DateTime<Utc>| t.date_naive().and_time(NaiveTime::MIN).and_utc();
+        let start = midnight(time_from);
+        let mut end = midnight(time_to);
         if enable_last_day {
-            end += day;
+            end = end
+                .checked_add_signed(Duration::days(1))
+                .ok_or_else(|| bad_request("time_to: too far in the future"))?;
         }
         Ok(Period { start, end })
     }
@@ -404,7 +408,11 @@ fn metered_usage(
         usage_profile(resource.resource_type),
     );
     let hour = Duration::hours(1);
-    let mut at = from.duration_trunc(hour).expect("an hour divides time");
+    let mut at = from
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(from);
     let mut total = 0.0;
     while at < until {
         let next = at + hour;

@@ -5,6 +5,7 @@ pub mod datadog;
 pub mod gcore;
 pub mod grafana;
 pub mod params;
+pub mod strict_json;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -15,8 +16,9 @@ pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("request body is required: send a JSON object".to_string());
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
+    let value = serde_path_to_error::deserialize(strict_json::Strict(&json)).map_err(|e| {
         let path = e.path().to_string();
         if path == "." {
             format!("invalid JSON body: {}", e.inner())
@@ -24,8 +26,6 @@ pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
             format!("invalid JSON body: {path}: {}", e.inner())
         }
     })?;
-    de.end()
-        .map_err(|e| format!("invalid JSON body: trailing data: {e}"))?;
     Ok(value)
 }
 

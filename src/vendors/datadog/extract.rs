@@ -44,6 +44,12 @@ impl Params {
         self.0.non_empty(name)
     }
 
+    /// The raw value, even an empty one: a time or a flag given as `name=`
+    /// is invalid, not absent.
+    fn given(&self, name: &str) -> Option<&str> {
+        self.0.get(name)
+    }
+
     pub fn required(&self, name: &str) -> Result<&str, DatadogError> {
         self.get(name)
             .ok_or_else(|| DatadogError::bad_request(format!("Missing required parameter: {name}")))
@@ -53,7 +59,7 @@ impl Params {
     /// timestamp (the official clients send `2024-05-01T10:00:00+00:00`),
     /// truncated to the hour.
     pub fn hour(&self, name: &str) -> Result<Option<DateTime<Utc>>, DatadogError> {
-        self.get(name)
+        self.given(name)
             .map(|raw| {
                 parse_instant(raw)
                     .map(truncate_to_hour)
@@ -64,7 +70,7 @@ impl Params {
 
     /// A day: `YYYY-MM-DD`, or a timestamp on that day.
     pub fn day(&self, name: &str) -> Result<Option<NaiveDate>, DatadogError> {
-        self.get(name)
+        self.given(name)
             .map(|raw| {
                 NaiveDate::parse_from_str(raw, "%Y-%m-%d")
                     .ok()
@@ -77,7 +83,7 @@ impl Params {
     /// A month: `YYYY-MM`, or a date or timestamp in that month; the first
     /// day of the month.
     pub fn month(&self, name: &str) -> Result<Option<NaiveDate>, DatadogError> {
-        self.get(name)
+        self.given(name)
             .map(|raw| {
                 NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
                     .ok()
@@ -90,7 +96,7 @@ impl Params {
     }
 
     pub fn flag(&self, name: &str) -> Result<Option<bool>, DatadogError> {
-        self.get(name)
+        self.given(name)
             .map(|raw| match raw {
                 "true" | "True" | "TRUE" => Ok(true),
                 "false" | "False" | "FALSE" => Ok(false),
