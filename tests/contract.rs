@@ -73,15 +73,24 @@ async fn fuzz(vendor: &'static str, headers: &[&str]) {
         args.push(header.to_string());
     }
     let program = schemathesis();
+    // schemathesis keeps a cache of past failures in its working directory
+    // and replays them: a fresh directory keeps each run to its own seed.
+    let workdir = std::env::temp_dir().join(format!(
+        "mockcloud-contract-{vendor}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&workdir).unwrap();
+    let cwd = workdir.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(program)
             .args(&args)
-            .current_dir(std::env::temp_dir())
+            .current_dir(cwd)
             .output()
             .expect("schemathesis runs")
     })
     .await
     .unwrap();
+    let _ = std::fs::remove_dir_all(&workdir);
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
