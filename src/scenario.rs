@@ -95,6 +95,15 @@ pub struct RegionSpec {
     pub provider: String,
     #[serde(default = "active")]
     pub status: String,
+    /// The name the Grafana Cloud UI shows (`publicName`); `name` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
+    /// `public` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// Where the region sorts in pickers (`sortOrder`); its id when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<u64>,
     /// The cluster stacks of this region run on (`prod-us-central-0`);
     /// `prod-<slug>-0` when omitted. Instance URLs derive from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

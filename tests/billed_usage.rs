@@ -78,7 +78,7 @@ fn org_with_stacks() -> Value {
                 ],
                 "access_policies": [{
                     "name": "billing", "region": "us",
-                    "scopes": ["billing-metrics:read", "stacks:read"],
+                    "scopes": ["org-billing-info:read", "stacks:read"],
                     "tokens": [{"name": "billing-token", "token": "billing-token"}]
                 }, {
                     "name": "stacks-only", "region": "us", "scopes": ["stacks:read"],
@@ -87,7 +87,7 @@ fn org_with_stacks() -> Value {
             }, {
                 "id": 2, "slug": "other", "name": "Other Org",
                 "access_policies": [{
-                    "name": "other", "region": "us", "scopes": ["billing-metrics:read"],
+                    "name": "other", "region": "us", "scopes": ["orgs:read"],
                     "tokens": [{"name": "other-token", "token": "other-token"}]
                 }]
             }]
@@ -134,7 +134,7 @@ async fn billed_usage_needs_its_scope_and_the_callers_org() {
     let server = start_scenario(org_with_stacks()).await;
     let no_scope = Grafana::new(&server, "stacks-token");
     let reply = billed(&no_scope, "mockorg", "month=9&year=2024").await;
-    assert_grafana_error(&reply, 403, "Forbidden", "billing-metrics:read");
+    assert_grafana_error(&reply, 403, "Forbidden", "org-billing-info:read");
     let other = Grafana::new(&server, "other-token");
     let reply = billed(&other, "mockorg", "month=9&year=2024").await;
     assert_grafana_error(&reply, 403, "Forbidden", "org");

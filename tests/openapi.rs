@@ -9,8 +9,7 @@ use std::collections::BTreeSet;
 use common::*;
 use serde_json::Value;
 
-// The Grafana document is not written yet (issue 7).
-const VENDORS: [&str; 2] = ["datadog", "gcore"];
+const VENDORS: [&str; 3] = ["datadog", "gcore", "grafana"];
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 /// `/api/orgs/{org}/instances` and `/api/orgs/{orgSlug}/instances` alike.

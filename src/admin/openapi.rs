@@ -10,6 +10,7 @@ use super::admin_error;
 const DOCUMENTS: &[(&str, &str)] = &[
     ("datadog.json", include_str!("../../openapi/datadog.json")),
     ("gcore.json", include_str!("../../openapi/gcore.json")),
+    ("grafana.json", include_str!("../../openapi/grafana.json")),
 ];
 
 pub async fn document(Path(file): Path<String>) -> Response {
@@ -17,7 +18,9 @@ pub async fn document(Path(file): Path<String>) -> Response {
         Some((_, text)) => ([(header::CONTENT_TYPE, "application/json")], *text).into_response(),
         None => admin_error(
             StatusCode::NOT_FOUND,
-            format!("no OpenAPI document {file:?}; there are datadog.json and gcore.json (the Grafana document is not written yet)"),
+            format!(
+                "no OpenAPI document {file:?}; there are datadog.json, gcore.json and grafana.json"
+            ),
         )
         .into_response(),
     }

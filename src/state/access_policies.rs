@@ -79,8 +79,13 @@ pub struct Realm {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Conditions {
-    #[serde(default)]
+    /// `null` is an empty list, as the published spec allows it.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub allowed_subnets: Vec<String>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// What an update does to a policy's conditions.

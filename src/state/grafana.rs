@@ -44,6 +44,9 @@ pub struct Region {
     pub description: String,
     pub provider: String,
     pub status: String,
+    pub public_name: String,
+    pub visibility: String,
+    pub sort_order: u64,
     pub cluster_slug: String,
     pub cluster_id: u64,
     pub created_at: DateTime<Utc>,
@@ -137,13 +140,19 @@ pub struct GrafanaCaller {
 }
 
 impl GrafanaCaller {
-    /// 403 unless the token's policy grants `scope`.
-    pub fn require_scope(&self, scope: &str) -> EngineResult<()> {
-        if self.scopes.iter().any(|s| s == scope) {
+    /// 403 unless the token's policy grants one of `scopes` (the published
+    /// spec lists alternatives for some endpoints: `orgs:read` or
+    /// `org-billing-info:read`).
+    pub fn require_any_scope(&self, scopes: &[&str]) -> EngineResult<()> {
+        if self.scopes.iter().any(|s| scopes.contains(&s.as_str())) {
             Ok(())
-        } else {
+        } else if let [scope] = scopes {
             Err(EngineError::Forbidden(format!(
                 "this token's access policy lacks the scope {scope:?}"
+            )))
+        } else {
+            Err(EngineError::Forbidden(format!(
+                "this token's access policy lacks each of the scopes {scopes:?}"
             )))
         }
     }

@@ -91,6 +91,15 @@ impl World {
                 description: spec.description.clone(),
                 provider: spec.provider.clone(),
                 status: spec.status.clone(),
+                public_name: spec
+                    .public_name
+                    .clone()
+                    .unwrap_or_else(|| spec.name.clone()),
+                visibility: spec
+                    .visibility
+                    .clone()
+                    .unwrap_or_else(|| "public".to_string()),
+                sort_order: spec.sort_order.unwrap_or(spec.id),
                 cluster_slug: spec
                     .cluster_slug
                     .clone()

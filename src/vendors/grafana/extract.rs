@@ -64,7 +64,16 @@ pub fn authorize(
     scope: &str,
     query: Option<&str>,
 ) -> Result<QueryParams, GrafanaError> {
-    caller.require_scope(scope)?;
+    authorize_any(caller, &[scope], query)
+}
+
+/// [`authorize`] for an endpoint that any one of `scopes` opens.
+pub fn authorize_any(
+    caller: &Caller,
+    scopes: &[&str],
+    query: Option<&str>,
+) -> Result<QueryParams, GrafanaError> {
+    caller.require_any_scope(scopes)?;
     let params = QueryParams::parse(query)?;
     let org_id = params.parse_with("orgId", |v| v.parse().ok(), "an integer org id")?;
     caller.require_org(org_id)?;
@@ -91,6 +100,28 @@ pub fn json_body<T: DeserializeOwned>(
         }
     })?;
     parse_json_body(&bytes).map_err(GrafanaError::bad_request)
+}
+
+/// The path's parameters, like axum's `Path`, but a parameter that is not
+/// UTF-8 once percent-decoded (`/api/instances/%FF`) names nothing that
+/// could exist: 404 in Grafana's error body, not axum's plain-text 400.
+pub struct Path<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for Path<T>
+where
+    T: DeserializeOwned + Send,
+{
+    type Rejection = GrafanaError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, GrafanaError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, app).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(GrafanaError::not_found(format!(
+                "Not found: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
 }
 
 /// A path id that must be a UUID.

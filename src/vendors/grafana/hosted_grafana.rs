@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use serde::{Deserialize, Serialize};
 
 use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, authorize, json_body};
+use super::extract::{Caller, Path, authorize, json_body};
 use super::stacks::{instance_id, service_url};
 use super::timestamp;
 use crate::app::AppState;
@@ -221,7 +221,11 @@ pub struct ConnectionsView {
 #[derive(Debug, Serialize)]
 pub struct PrivateConnectivityInfo {
     tenants: Vec<Tenant>,
+    /// Only where the region offers private endpoints (AWS): left out, not
+    /// null, elsewhere, as Grafana's published spec has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     otlp: Option<PrivateEndpoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pdc: Option<Pdc>,
 }
 

@@ -1,13 +1,13 @@
 //! `GET /api/orgs/{slugOrId}`: the org (`FormattedApiOrgPublic`).
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use chrono::Datelike;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, authorize};
+use super::extract::{Caller, Path, authorize};
 use super::pagination::Link;
 use super::timestamp;
 use crate::app::AppState;

@@ -16,12 +16,15 @@ use crate::state::grafana::Region;
 pub struct RegionView {
     id: u64,
     status: String,
+    visibility: String,
     slug: String,
     name: String,
+    public_name: String,
     description: String,
     provider: String,
     created_at: String,
     updated_at: String,
+    sort_order: u64,
 }
 
 impl From<&Region> for RegionView {
@@ -29,12 +32,15 @@ impl From<&Region> for RegionView {
         RegionView {
             id: region.id,
             status: region.status.clone(),
+            visibility: region.visibility.clone(),
             slug: region.slug.clone(),
             name: region.name.clone(),
+            public_name: region.public_name.clone(),
             description: region.description.clone(),
             provider: region.provider.clone(),
             created_at: timestamp(region.created_at),
             updated_at: timestamp(region.updated_at),
+            sort_order: region.sort_order,
         }
     }
 }

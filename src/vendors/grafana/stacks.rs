@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use serde::{Deserialize, Serialize};
 
 use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, authorize, json_body};
+use super::extract::{Caller, Path, authorize, json_body};
 use super::pagination::{GcomList, Link};
 use super::timestamp;
 use crate::app::AppState;

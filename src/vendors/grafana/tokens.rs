@@ -4,14 +4,14 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::errors::GrafanaError;
-use super::extract::{Caller, authorize, json_body, path_uuid, region};
+use super::extract::{Caller, Path, authorize, json_body, path_uuid, region};
 use super::pagination::{ListResponse, list_response, page_request};
 use super::timestamp;
 use crate::app::AppState;
