@@ -423,6 +423,45 @@ async fn creating_a_policy_with_an_empty_subnet_list_has_no_conditions() {
 }
 
 #[tokio::test]
+async fn a_null_subnet_list_is_no_conditions_on_create_and_removes_them_on_update() {
+    let server = start_default().await;
+    let grafana = bootstrap(&server);
+    let body = with(
+        minimal_body("null-subnets"),
+        "conditions",
+        json!({"allowedSubnets": null}),
+    );
+    let reply = create(&grafana, EU, &body).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    assert!(reply.body.get("conditions").is_none(), "{}", reply.raw);
+
+    let restricted = create_ok(&grafana, EU, &stack_readers_body()).await;
+    let id = restricted["id"].as_str().unwrap();
+    assert!(restricted.get("conditions").is_some());
+    let cleared = update(
+        &grafana,
+        id,
+        EU,
+        &with(update_body(), "conditions", json!({"allowedSubnets": null})),
+    )
+    .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.raw);
+    assert!(cleared.body.get("conditions").is_none(), "{}", cleared.raw);
+    assert_policy_is(&grafana, EU, &cleared.body).await;
+}
+
+#[tokio::test]
+async fn a_realm_sent_as_an_array_of_its_fields_is_400() {
+    let server = start_default().await;
+    let grafana = bootstrap(&server);
+    let body = with(minimal_body("array-realm"), "realms", json!([["org", "1"]]));
+    let reply = create(&grafana, EU, &body).await;
+    assert_grafana_error(&reply, 400, "BadRequest", "realms[0]");
+    let list = grafana.get(&policies_path(EU)).await;
+    assert!(!list.raw.contains("array-realm"), "{}", list.raw);
+}
+
+#[tokio::test]
 async fn creating_a_policy_accepts_ipv6_subnets() {
     let server = start_default().await;
     let grafana = bootstrap(&server);

@@ -83,6 +83,9 @@ fn org_with_stacks() -> Value {
                 }, {
                     "name": "stacks-only", "region": "us", "scopes": ["stacks:read"],
                     "tokens": [{"name": "stacks-token", "token": "stacks-token"}]
+                }, {
+                    "name": "org-reader", "region": "us", "scopes": ["orgs:read"],
+                    "tokens": [{"name": "org-reader-token", "token": "org-reader-token"}]
                 }]
             }, {
                 "id": 2, "slug": "other", "name": "Other Org",
@@ -135,6 +138,16 @@ async fn billed_usage_needs_its_scope_and_the_callers_org() {
     let no_scope = Grafana::new(&server, "stacks-token");
     let reply = billed(&no_scope, "mockorg", "month=9&year=2024").await;
     assert_grafana_error(&reply, 403, "Forbidden", "org-billing-info:read");
+    // Either scope of the published spec opens it.
+    for token in ["billing-token", "org-reader-token"] {
+        let reply = billed(
+            &Grafana::new(&server, token),
+            "mockorg",
+            "month=9&year=2024",
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{token}: {}", reply.raw);
+    }
     let other = Grafana::new(&server, "other-token");
     let reply = billed(&other, "mockorg", "month=9&year=2024").await;
     assert_grafana_error(&reply, 403, "Forbidden", "org");

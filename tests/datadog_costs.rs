@@ -610,3 +610,35 @@ async fn the_same_seed_gives_the_same_costs_and_metrics() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_time_or_flag_parameter_sent_empty_is_400_not_absent() {
+    let server = default_server().await;
+    let client = Datadog::new(&server);
+    for (path, name) in [
+        (format!("{TOP}?month="), "month"),
+        (format!("{TOP}?day=&month=2026-05"), "day"),
+        ("/api/v1/usage/billable-summary?month=".to_string(), "month"),
+        (format!("{HISTORICAL}?start_month=2026-03&end_month="), "end_month"),
+        (
+            format!("{HISTORICAL}?start_month=2026-03&include_connected_accounts="),
+            "include_connected_accounts",
+        ),
+        (
+            "/api/v2/usage/hourly_usage?filter[timestamp][start]=2026-06-01T00&filter[timestamp][end]=&filter[product_families]=infra_hosts".to_string(),
+            "filter[timestamp][end]",
+        ),
+    ] {
+        let reply = client.get(&path).await;
+        assert_datadog_error(&reply, 400, &format!("Invalid parameter {name}"));
+    }
+    // The same parameters left out are fine.
+    for path in [
+        format!("{TOP}?month=2026-05"),
+        "/api/v1/usage/billable-summary".to_string(),
+        format!("{HISTORICAL}?start_month=2026-03"),
+    ] {
+        let reply = client.get(&path).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.raw);
+    }
+}

@@ -707,3 +707,37 @@ async fn scenario_errors_name_the_resource_and_field() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn dates_beyond_the_nanosecond_range_are_a_report_not_a_crash() {
+    let server = server().await;
+    let wide = report(
+        &server,
+        json!({"time_from": "0349-10-30T13:38:20.6-18:16", "time_to": "2716-07-17T02:28:43-22:28", "limit": 1000}),
+    )
+    .await;
+    // Nothing exists outside the inventory's lifetime, so the widest period
+    // sees exactly what one spanning this century sees.
+    let century = report(
+        &server,
+        json!({"time_from": "2000-01-01", "time_to": "2100-01-01", "limit": 1000}),
+    )
+    .await;
+    assert!(wide["count"].as_u64().unwrap() > 0, "{wide}");
+    assert_eq!(wide["count"], century["count"]);
+    assert_eq!(wide["totals"], century["totals"]);
+}
+
+#[tokio::test]
+async fn objects_sent_as_arrays_are_400() {
+    let server = server().await;
+    for body in [
+        json!(["2026-01-01", "2026-02-01"]),
+        january(json!({"tags": {"conditions": [[null, null]]}})),
+        january(json!({"tags": ["OR", []]})),
+        january(json!({"schema_filter": ["instance", "flavor", ["g1"]]})),
+    ] {
+        let reply = post(&server, body.clone()).await;
+        assert_gcore_error(&reply, 400, "ValidationError", "invalid type: sequence");
+    }
+}

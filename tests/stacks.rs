@@ -702,3 +702,88 @@ async fn a_scenario_with_a_duplicate_stack_id_does_not_load() {
     assert!(text.contains("grafana.orgs[0].stacks[1]"), "{text}");
     assert!(text.contains("stack id 7"), "{text}");
 }
+
+#[tokio::test]
+async fn connections_list_private_endpoints_only_in_aws_regions_and_never_as_null() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    for (slug, region, private) in [
+        ("gcpconn", "us", false),
+        ("awsconn", "prod-us-east-0", true),
+    ] {
+        let reply = create_stack(
+            &grafana,
+            json!({"name": format!("{slug}.grafana.net"), "slug": slug, "region": region}),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.raw);
+        let connections = grafana
+            .get(&format!("/api/instances/{slug}/connections"))
+            .await;
+        assert_eq!(connections.status, 200, "{}", connections.raw);
+        let info = connections.body["privateConnectivityInfo"]
+            .as_object()
+            .unwrap();
+        for key in ["otlp", "pdc"] {
+            assert_eq!(
+                info.contains_key(key),
+                private,
+                "{region}: {key} in {info:?}"
+            );
+            if let Some(value) = info.get(key) {
+                assert!(value.is_object(), "{region}: {key} = {value}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn stack_regions_carry_public_name_visibility_and_sort_order() {
+    let server = start_scenario(json!({
+        "name": "regions",
+        "grafana": {
+            "regions": [
+                {"id": 7, "slug": "named", "name": "GCP Named", "provider": "gcp",
+                 "public_name": "Named (public)", "visibility": "private", "sort_order": 3},
+                {"id": 8, "slug": "plain", "name": "GCP Plain", "provider": "gcp"}
+            ],
+            "orgs": [{"id": 1, "slug": "o", "name": "O", "access_policies": [{
+                "name": "p", "region": "plain", "scopes": ["stacks:read"],
+                "tokens": [{"name": "t", "token": "regions-token"}]
+            }]}]
+        }
+    }))
+    .await;
+    let reply = Grafana::new(&server, "regions-token")
+        .get("/api/stack-regions")
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    let items = reply.body["items"].as_array().unwrap();
+    let region = |slug: &str| items.iter().find(|r| r["slug"] == slug).unwrap().clone();
+    let named = region("named");
+    assert_eq!(named["publicName"], "Named (public)");
+    assert_eq!(named["visibility"], "private");
+    assert_eq!(named["sortOrder"], 3);
+    // Defaults: the name, public, the id.
+    let plain = region("plain");
+    assert_eq!(plain["publicName"], "GCP Plain");
+    assert_eq!(plain["visibility"], "public");
+    assert_eq!(plain["sortOrder"], 8);
+}
+
+#[tokio::test]
+async fn a_path_parameter_that_is_not_utf8_is_a_grafana_404() {
+    let server = start_default().await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    for path in [
+        "/api/instances/%FF",
+        "/api/instances/%C3%28/plugins",
+        "/api/orgs/%FF",
+        "/api/v1/accesspolicies/%FF?region=us",
+        "/api/v1/tokens/%FE?region=us",
+    ] {
+        let reply = grafana.get(path).await;
+        assert_grafana_error(&reply, 404, "NotFound", "UTF-8");
+        assert_eq!(reply.headers["content-type"], "application/json", "{path}");
+    }
+}
