@@ -624,6 +624,8 @@ async fn a_time_or_flag_parameter_sent_empty_is_400_not_absent() {
             format!("{HISTORICAL}?start_month=2026-03&include_connected_accounts="),
             "include_connected_accounts",
         ),
+        (format!("{HISTORICAL}?start_month=2026-03&view="), "view"),
+        (format!("{TOP}?month=2026-05&limit="), "limit"),
         (
             "/api/v2/usage/hourly_usage?filter[timestamp][start]=2026-06-01T00&filter[timestamp][end]=&filter[product_families]=infra_hosts".to_string(),
             "filter[timestamp][end]",

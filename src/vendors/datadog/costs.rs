@@ -86,7 +86,7 @@ fn render(records: Vec<CostRecord>, view: View) -> CostByOrgResponse {
 
 /// `view`: `summary` (the default) or `sub-org`.
 fn view(params: &Params) -> Result<View, DatadogError> {
-    match params.get("view") {
+    match params.given("view") {
         None | Some("summary") => Ok(View::Summary),
         Some("sub-org") => Ok(View::SubOrg),
         Some(other) => Err(DatadogError::bad_request(format!(

@@ -40,13 +40,14 @@ impl Params {
         Ok(Params(QueryParams::parse(raw)?))
     }
 
+    /// The value, an empty one counting as absent (free-text parameters).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.non_empty(name)
     }
 
-    /// The raw value, even an empty one: a time or a flag given as `name=`
-    /// is invalid, not absent.
-    fn given(&self, name: &str) -> Option<&str> {
+    /// The raw value, even an empty one: a time, a flag, a number or an
+    /// enum given as `name=` is invalid, not absent.
+    pub fn given(&self, name: &str) -> Option<&str> {
         self.0.get(name)
     }
 

@@ -76,7 +76,7 @@ fn parse(params: &Params) -> Result<HourlyUsageQuery, DatadogError> {
     // scenario has no connected accounts, and usage is not broken down.
     params.flag("filter[include_connected_accounts]")?;
     params.flag("filter[include_breakdown]")?;
-    let page_limit = match params.get("page[limit]") {
+    let page_limit = match params.given("page[limit]") {
         None => MAX_PAGE_LIMIT,
         Some(raw) => datadog_hourly::check_page_limit(raw.parse().map_err(|_| {
             DatadogError::bad_request(format!(

@@ -85,7 +85,7 @@ fn parse(params: &Params) -> Result<MonthlyQuery, DatadogError> {
             "Missing required parameter: fields",
         ));
     }
-    let direction = match params.get("sort_direction") {
+    let direction = match params.given("sort_direction") {
         None | Some("desc") => SortDirection::Desc,
         Some("asc") => SortDirection::Asc,
         Some(other) => {
@@ -94,7 +94,7 @@ fn parse(params: &Params) -> Result<MonthlyQuery, DatadogError> {
             )));
         }
     };
-    let sort = match params.get("sort_name") {
+    let sort = match params.given("sort_name") {
         // `*` is documented among the sort names; it picks no one field.
         None | Some("*") => None,
         Some(raw) => Some((field("sort_name", raw)?, direction)),

@@ -62,7 +62,7 @@ fn parse(params: &Params) -> Result<TopAvgMetricsQuery, DatadogError> {
             ));
         }
     };
-    let limit = match params.get("limit") {
+    let limit = match params.given("limit") {
         None => DEFAULT_LIMIT,
         Some(raw) => raw
             .parse::<u64>()
