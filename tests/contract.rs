@@ -6,8 +6,9 @@
 //! schema-violating requests must be rejected.
 //!
 //! The run is reproducible: a fixed seed and a frozen clock. Set
-//! `MOCKCLOUD_CONTRACT_SEED` and `MOCKCLOUD_CONTRACT_EXAMPLES` to explore
-//! further than CI does.
+//! `MOCKCLOUD_CONTRACT_SEED`, `MOCKCLOUD_CONTRACT_EXAMPLES` and
+//! `MOCKCLOUD_CONTRACT_PHASES` to explore further than CI
+//! does, and `MOCKCLOUD_CONTRACT_VERBOSE` to see schemathesis' report.
 
 mod common;
 
@@ -62,7 +63,8 @@ async fn fuzz_server(server: &mockcloud::MockCloud, vendor: &'static str, header
         "--checks".into(),
         CHECKS.into(),
         "--phases".into(),
-        "examples,coverage,fuzzing".into(),
+        std::env::var("MOCKCLOUD_CONTRACT_PHASES")
+            .unwrap_or_else(|_| "examples,coverage,fuzzing,stateful".into()),
         "--max-examples".into(),
         examples,
         "--seed".into(),
@@ -97,6 +99,9 @@ async fn fuzz_server(server: &mockcloud::MockCloud, vendor: &'static str, header
     .unwrap();
     let _ = std::fs::remove_dir_all(&workdir);
     let report = String::from_utf8_lossy(&output.stdout);
+    if std::env::var_os("MOCKCLOUD_CONTRACT_VERBOSE").is_some() {
+        eprintln!("{report}");
+    }
     assert!(
         output.status.success(),
         "schemathesis found {vendor} responses that break its document:\n{report}\n{}",
