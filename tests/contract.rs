@@ -129,32 +129,14 @@ async fn fuzz_server(server: &mockcloud::MockCloud, vendor: &'static str, header
         .filter(|line| line.contains(&format!("vendor=\"{vendor}\"")))
         .filter(|line| line.contains("status=\"2"))
         .filter_map(|line| line.split("operation=\"").nth(1)?.split('"').next())
-        .map(template)
+        .map(common::path_template)
         .collect();
     for path in document["paths"].as_object().unwrap().keys() {
         assert!(
-            succeeded.contains(&template(path)),
+            succeeded.contains(&common::path_template(path)),
             "no request to {vendor} {path} succeeded during the run:\n{report}\n{metrics}"
         );
     }
-}
-
-/// `/api/orgs/{org}` and `/api/orgs/{orgSlug}` alike.
-fn template(path: &str) -> String {
-    let mut out = String::new();
-    let mut in_param = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                out.push_str("{}");
-            }
-            '}' => in_param = false,
-            _ if !in_param => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -189,48 +171,23 @@ async fn the_grafana_surface_keeps_its_openapi_contract() {
         .await
         .unwrap();
     assert!(lifted.status().is_success(), "{}", lifted.status());
-    let bootstrap = |request: reqwest::RequestBuilder| {
-        request.header(
-            "Authorization",
-            format!("Bearer {}", common::BOOTSTRAP_TOKEN),
-        )
-    };
-    let policies: serde_json::Value = bootstrap(client.get(format!(
-        "{base}/api/v1/accesspolicies?region=us&name=mock-bootstrap"
-    )))
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let scopes = policies["items"][0]["scopes"].clone();
-    assert!(
-        scopes.as_array().is_some_and(|s| s.len() > 10),
-        "{policies}"
-    );
-    let policy: serde_json::Value =
-        bootstrap(client.post(format!("{base}/api/v1/accesspolicies?region=au")))
-            .json(&serde_json::json!({
-                "name": "contract-fuzzer",
-                "scopes": scopes,
-                "realms": [{"type": "org", "identifier": "1"}],
-            }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-    let token: serde_json::Value =
-        bootstrap(client.post(format!("{base}/api/v1/tokens?region=au")))
-            .json(&serde_json::json!({"accessPolicyId": policy["id"], "name": "contract-fuzzer"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let bootstrap = common::Grafana::new(&server, common::BOOTSTRAP_TOKEN);
+    let policies = bootstrap
+        .get("/api/v1/accesspolicies?region=us&name=mock-bootstrap")
+        .await;
+    let scopes: Vec<&str> = policies.body["items"][0]["scopes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", policies.raw))
+        .iter()
+        .filter_map(|scope| scope.as_str())
+        .collect();
+    assert!(scopes.len() > 10, "{}", policies.raw);
+    let policy = bootstrap
+        .create_policy("au", "contract-fuzzer", &scopes)
+        .await;
+    let token = bootstrap
+        .create_token("au", policy["id"].as_str().unwrap(), "contract-fuzzer")
+        .await;
     let secret = token["token"].as_str().unwrap_or_else(|| panic!("{token}"));
     fuzz_server(
         &server,

@@ -12,24 +12,6 @@ use serde_json::Value;
 const VENDORS: [&str; 3] = ["datadog", "gcore", "grafana"];
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
-/// `/api/orgs/{org}/instances` and `/api/orgs/{orgSlug}/instances` alike.
-fn normalize(path: &str) -> String {
-    let mut out = String::new();
-    let mut in_param = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                out.push_str("{}");
-            }
-            '}' => in_param = false,
-            _ if in_param => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 async fn document(server: &mockcloud::MockCloud, vendor: &str) -> Value {
     let reply = reqwest::get(format!(
         "{}/__admin/openapi/{vendor}.json",
@@ -52,7 +34,7 @@ fn declared_routes(vendor: &str) -> BTreeSet<String> {
     source
         .split('"')
         .filter(|s| s.starts_with("/api/") || s.starts_with("/cloud/"))
-        .map(normalize)
+        .map(path_template)
         .collect()
 }
 
@@ -108,7 +90,7 @@ async fn every_served_route_is_documented_and_every_documented_path_is_served() 
             .as_object()
             .unwrap()
             .keys()
-            .map(|p| normalize(p))
+            .map(|p| path_template(p))
             .collect();
         let declared = declared_routes(vendor);
         assert!(!declared.is_empty(), "{vendor}");
