@@ -2221,3 +2221,31 @@ async fn paging_while_tasks_write_concurrently_returns_every_original_policy_exa
     let seen_originals: Vec<&String> = seen.iter().filter(|id| original_set.contains(id)).collect();
     assert_eq!(seen_originals, originals.iter().collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_typed_list_parameter_sent_empty_is_400_and_free_text_is_no_filter() {
+    let server = start_default().await;
+    let grafana = bootstrap(&server);
+    for (path, name) in [
+        ("/api/v1/accesspolicies?region=us&status=", "status"),
+        ("/api/v1/accesspolicies?region=us&realmType=", "realmType"),
+        ("/api/v1/accesspolicies?region=us&pageSize=", "pageSize"),
+        ("/api/v1/accesspolicies?region=us&orgId=", "orgId"),
+        (
+            "/api/v1/tokens?region=us&accessPolicyStatus=",
+            "accessPolicyStatus",
+        ),
+        ("/api/v1/tokens?region=us&includeExpired=", "includeExpired"),
+        ("/api/v1/tokens?region=us&expiresBefore=", "expiresBefore"),
+        ("/api/v1/tokens?region=us&accessPolicyId=", "accessPolicyId"),
+    ] {
+        let reply = grafana.get(path).await;
+        assert_grafana_error(&reply, 400, "BadRequest", name);
+    }
+    let everything = grafana.get("/api/v1/accesspolicies?region=us").await;
+    let unfiltered = grafana.get("/api/v1/accesspolicies?region=us&name=").await;
+    assert_eq!(everything.status, 200, "{}", everything.raw);
+    assert_eq!(unfiltered.body, everything.body);
+    let stacks = grafana.get("/api/orgs/mockorg/instances?id=").await;
+    assert_grafana_error(&stacks, 409, "Conflict", "id");
+}

@@ -27,13 +27,15 @@ impl QueryParams {
         self.get(name).filter(|v| !v.is_empty())
     }
 
+    /// A typed parameter (number, flag, time, id, enum). Given empty
+    /// (`pageSize=`), it is invalid, not absent.
     pub fn parse_with<T>(
         &self,
         name: &str,
         parse: impl FnOnce(&str) -> Option<T>,
         expected: &str,
     ) -> EngineResult<Option<T>> {
-        match self.non_empty(name) {
+        match self.get(name) {
             None => Ok(None),
             Some(raw) => parse(raw)
                 .map(Some)
@@ -68,5 +70,11 @@ mod tests {
         );
         let err = params.parse_with("name", |v| v.parse::<u32>().ok(), "a number");
         assert!(err.unwrap_err().message().contains("name must be a number"));
+        let empty = QueryParams::parse(Some("pageSize=")).unwrap();
+        assert_eq!(empty.non_empty("pageSize"), None);
+        let err = empty.parse_with("pageSize", |v| v.parse::<u32>().ok(), "a number");
+        assert!(err.unwrap_err().message().contains("got \"\""));
+        let absent = empty.parse_with("other", |v| v.parse::<u32>().ok(), "a number");
+        assert_eq!(absent.unwrap(), None);
     }
 }

@@ -109,7 +109,7 @@ pub async fn list(
 ) -> Result<Json<ListResponse<AccessPolicyView>>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref())?;
     let realm_type = params
-        .non_empty("realmType")
+        .get("realmType")
         .map(|raw| RealmType::parse(raw, "realmType"))
         .transpose()?;
     let realm_identifier = params.non_empty("realmIdentifier").map(str::to_string);
@@ -123,7 +123,7 @@ pub async fn list(
         realm_type,
         realm_identifier,
         status: params
-            .non_empty("status")
+            .get("status")
             .map(|raw| PolicyStatus::parse(raw, "status"))
             .transpose()?,
     };

@@ -130,7 +130,7 @@ fn token_filter(params: &QueryParams) -> Result<TokenFilter, GrafanaError> {
         access_policy_ids.get_or_insert_with(Vec::new).push(id);
     }
     let realm_type = params
-        .non_empty("accessPolicyRealmType")
+        .get("accessPolicyRealmType")
         .map(|raw| RealmType::parse(raw, "accessPolicyRealmType"))
         .transpose()?;
     let realm_identifier = params
@@ -147,7 +147,7 @@ fn token_filter(params: &QueryParams) -> Result<TokenFilter, GrafanaError> {
         access_policy_realm_type: realm_type,
         access_policy_realm_identifier: realm_identifier,
         access_policy_status: params
-            .non_empty("accessPolicyStatus")
+            .get("accessPolicyStatus")
             .map(|raw| PolicyStatus::parse(raw, "accessPolicyStatus"))
             .transpose()?,
         name: params.non_empty("name").map(str::to_string),
