@@ -1,7 +1,10 @@
 //! The `mockcloud` binary as users run it.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::process::{Child, Command, Stdio};
+
+use common::listening_url;
 
 fn mockcloud() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mockcloud"))
@@ -18,15 +21,7 @@ fn serve(args: &[&str], envs: &[(&str, &str)]) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("mockcloud starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .expect("a line on stdout");
-    let url = line
-        .trim()
-        .strip_prefix("mockcloud listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let url = listening_url(&mut child);
     (child, url)
 }
 

@@ -398,7 +398,6 @@ async fn the_admin_api_is_never_faulted() {
 }
 
 mod cli {
-    use std::io::{BufRead, BufReader};
     use std::process::{Child, Command, Stdio};
 
     use super::*;
@@ -420,15 +419,7 @@ mod cli {
             .stderr(Stdio::null())
             .spawn()
             .expect("mockcloud starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("a line on stdout");
-        let url = line
-            .trim()
-            .strip_prefix("mockcloud listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
+        let url = listening_url(&mut child);
         (Serving(child), url)
     }
 

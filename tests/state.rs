@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -331,15 +330,7 @@ fn serve(state_file: &Path) -> (Child, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("mockcloud starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .expect("a line on stdout");
-    let url = line
-        .trim()
-        .strip_prefix("mockcloud listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let url = listening_url(&mut child);
     (child, url)
 }
 

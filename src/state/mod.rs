@@ -26,9 +26,9 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
-use crate::faults::rate_limit::RateLimiter;
+use crate::faults::rate_limit::{Decision, RateLimiter};
 use crate::faults::store::FaultStore;
-use crate::scenario::{AccessPolicySpec, OrgSpec, Scenario, ScenarioError};
+use crate::scenario::{AccessPolicySpec, OrgSpec, RateLimitSpec, Scenario, ScenarioError};
 use access_policies::{NewAccessPolicy, Realm, RealmType};
 use clock::Clock;
 use datadog::DatadogState;
@@ -299,6 +299,19 @@ impl Engine {
             started_at: clock.now(),
             clock,
         })
+    }
+
+    /// Counts one request by `credential` under `vendor`'s rate-limit rules
+    /// (`rules` picks them out of the world) at the server clock's now.
+    pub fn count_request(
+        &self,
+        vendor: &'static str,
+        rules: impl FnOnce(&World) -> &[RateLimitSpec],
+        credential: &str,
+    ) -> Option<Decision> {
+        let world = self.read();
+        self.rate_limits
+            .check_all(vendor, rules(&world), credential, world.clock.now())
     }
 
     pub fn read(&self) -> RwLockReadGuard<'_, World> {

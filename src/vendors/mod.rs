@@ -7,8 +7,22 @@ pub mod grafana;
 pub mod params;
 pub mod strict_json;
 
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
+
+/// The credential of an `Authorization: <scheme> <credential>` header
+/// (scheme in any case), if the request has one.
+pub fn scheme_credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(given, _)| given.eq_ignore_ascii_case(scheme))
+        .map(|(_, credential)| credential.trim())
+        .filter(|credential| !credential.is_empty())
+}
 
 /// Parses a JSON request body; the error names the field that was wrong
 /// (`realms[0].type: unknown variant ...`).

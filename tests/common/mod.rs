@@ -265,3 +265,17 @@ pub fn path_template(path: &str) -> String {
     }
     out
 }
+
+/// The base URL from the first line a `mockcloud serve` child prints
+/// ("mockcloud listening on http://127.0.0.1:PORT"); its stdout must be piped.
+pub fn listening_url(child: &mut std::process::Child) -> String {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout piped"))
+        .read_line(&mut line)
+        .expect("a line on stdout");
+    line.trim()
+        .strip_prefix("mockcloud listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string()
+}

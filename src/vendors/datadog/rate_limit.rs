@@ -21,20 +21,16 @@ pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) 
         .headers()
         .get(API_KEY_HEADER)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
     else {
         return next.run(request).await;
     };
-    let (rules, now) = {
-        let world = app.engine.read();
-        (world.datadog.rate_limits.clone(), world.clock.now())
-    };
-    let shown = app.engine.rate_limits.check_all(VENDOR, &rules, &key, now);
+    let shown = app
+        .engine
+        .count_request(VENDOR, |world| &world.datadog.rate_limits, key);
     let mut response = match &shown {
+        // Datadog's 429 carries the X-RateLimit-* headers, not Retry-After.
         Some(decision) if !decision.allowed => {
-            let mut refused = DatadogError::too_many_requests().into_response();
-            refused.extensions_mut().insert(decision.as_fault());
-            refused
+            decision.refusal(DatadogError::too_many_requests().into_response(), false)
         }
         _ => next.run(request).await,
     };

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::errors::GcoreError;
 use crate::app::AppState;
-use crate::vendors::parse_json_body;
+use crate::vendors::{parse_json_body, scheme_credential};
 
 /// A caller holding one of the scenario's Gcore API keys.
 #[derive(Debug, Clone, Copy)]
@@ -22,23 +22,14 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = GcoreError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, GcoreError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(GcoreError::not_authenticated)?;
-        let key = header
-            .to_str()
-            .ok()
-            .map(str::trim)
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("apikey"))
-            .map(|(_, key)| key.trim())
-            .filter(|key| !key.is_empty())
-            .ok_or_else(|| {
-                GcoreError::authentication_failed(
-                    "Invalid Authorization header: send 'APIKey <your API token>'",
-                )
-            })?;
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Err(GcoreError::not_authenticated());
+        }
+        let key = scheme_credential(&parts.headers, "apikey").ok_or_else(|| {
+            GcoreError::authentication_failed(
+                "Invalid Authorization header: send 'APIKey <your API token>'",
+            )
+        })?;
         app.engine.read().gcore.authenticate(key)?;
         Ok(Caller)
     }

@@ -17,7 +17,7 @@ use crate::app::AppState;
 use crate::state::error::{EngineError, bad_request};
 use crate::state::grafana::GrafanaCaller;
 use crate::vendors::params::QueryParams;
-use crate::vendors::parse_json_body;
+use crate::vendors::{parse_json_body, scheme_credential};
 
 /// The authenticated caller of a Grafana endpoint.
 pub struct Caller(pub GrafanaCaller);
@@ -34,21 +34,15 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, GrafanaError> {
         let unauthorized = |why: &str| EngineError::Unauthorized(why.to_string());
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            unauthorized("Login required: send Authorization: Bearer <cloud access policy token>")
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Err(unauthorized(
+                "Login required: send Authorization: Bearer <cloud access policy token>",
+            )
+            .into());
+        }
+        let secret = scheme_credential(&parts.headers, "bearer").ok_or_else(|| {
+            unauthorized("Invalid credentials: the Authorization header must be 'Bearer <token>'")
         })?;
-        let secret = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, secret)| secret.trim())
-            .filter(|secret| !secret.is_empty())
-            .ok_or_else(|| {
-                unauthorized(
-                    "Invalid credentials: the Authorization header must be 'Bearer <token>'",
-                )
-            })?;
         let client = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
