@@ -10,6 +10,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::faults::layer::FaultLayer;
 use crate::state::Engine;
+use crate::vendors::Vendor;
 use crate::vendors::grafana::errors::GrafanaError;
 use crate::{admin, vendors};
 
@@ -36,7 +37,7 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
     };
     Router::new()
         .merge(vendors::grafana::routes(state.clone()))
-        .merge(vendors::datadog::routes(state.clone()))
+        .merge(vendors::datadog::routes())
         .merge(vendors::gcore::routes(state.clone()))
         .merge(admin::routes(state.clone()))
         .fallback(unknown_route)
@@ -45,6 +46,12 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         // /__admin through untouched); layers added after this one see the
         // `AppliedFault` extension on the responses it altered.
         .layer(FaultLayer::new(state.engine.clone()))
+        // Around the faults and the fallbacks, so every answer under
+        // Datadog's paths carries its rate-limit headers.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            vendors::datadog::rate_limit::enforce,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A bug must still answer (500), never drop the connection.
         .layer(CatchPanicLayer::new())
@@ -57,11 +64,23 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         .with_state(state)
 }
 
+/// A known path asked with a method it does not take: the owning vendor's
+/// 405 (every route belongs to a vendor or to `/__admin`).
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    GrafanaError::method_not_allowed(format!("{method} is not supported on {}", uri.path()))
-        .into_response()
+    let path = uri.path();
+    match Vendor::owning(path) {
+        Some(vendor) => vendor.method_not_allowed(&method, path),
+        None => GrafanaError::method_not_allowed(format!("{method} is not supported on {path}"))
+            .into_response(),
+    }
 }
 
+/// A path no route serves: the owning vendor's 404, or a plain JSON 404 for
+/// paths no vendor owns.
 async fn unknown_route(uri: Uri) -> Response {
-    GrafanaError::not_found(format!("no such endpoint: {}", uri.path())).into_response()
+    let path = uri.path();
+    match Vendor::owning(path) {
+        Some(vendor) => vendor.not_found(path),
+        None => GrafanaError::not_found(format!("no such endpoint: {path}")).into_response(),
+    }
 }

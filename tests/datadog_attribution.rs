@@ -742,3 +742,47 @@ async fn attribution_is_the_same_on_two_servers() {
         assert_eq!(a.raw, b.raw, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_null_cursor_on_monthly_attribution_is_an_empty_page_with_the_aggregates() {
+    // Datadog's recorded answer to `next_record_id=null`: 200, no records,
+    // the aggregates of the whole query.
+    let server = default_server().await;
+    let dd = Datadog::new(&server);
+    let query = format!("{MONTHLY}?start_month=2026-04&fields=infra_host_usage");
+    let first = ok(&dd, &query).await;
+    assert!(!usage(&first).is_empty());
+    let past = ok(&dd, &format!("{query}&next_record_id=null")).await;
+    assert_eq!(usage(&past), &Vec::<Value>::new());
+    assert!(past["metadata"]["pagination"]["next_record_id"].is_null());
+    assert_eq!(
+        past["metadata"]["aggregates"],
+        first["metadata"]["aggregates"]
+    );
+}
+
+#[tokio::test]
+async fn a_null_cursor_on_hourly_attribution_is_an_empty_page() {
+    let server = default_server().await;
+    let dd = Datadog::new(&server);
+    let query = format!("{HOURLY}?start_hr=2026-06-01T10&usage_type=infra_host_usage");
+    assert!(!usage(&ok(&dd, &query).await).is_empty());
+    let past = ok(&dd, &format!("{query}&next_record_id=null")).await;
+    assert!(usage(&past).is_empty(), "{past}");
+    assert_eq!(next_record_id(&past), None);
+}
+
+#[tokio::test]
+async fn an_end_hour_before_the_start_is_worded_as_datadog_words_it() {
+    let server = default_server().await;
+    let reply = Datadog::new(&server)
+        .get(&format!(
+            "{HOURLY}?start_hr=2026-06-01T10&end_hr=2026-06-01T09&usage_type=infra_host_usage"
+        ))
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.raw);
+    assert_eq!(
+        reply.body,
+        json!({"errors": ["start_hr [YYYY-MM-DDThh] must be before end_hr [YYYY-MM-DDThh]"]})
+    );
+}

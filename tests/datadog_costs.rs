@@ -482,13 +482,11 @@ async fn top_avg_metrics_by_month_largest_first() {
     assert_eq!(body["metadata"]["month"], "2026-05-01T00:00:00+00:00");
     assert!(body["metadata"].get("day").is_none());
     let records = usage(&body);
-    let total = pagination(&body)["total_number_of_records"]
-        .as_u64()
-        .unwrap();
-    assert!((250..450).contains(&total), "{total}");
-    assert_eq!(records.len() as u64, total.min(500));
+    assert!((250..450).contains(&records.len()), "{}", records.len());
     assert_eq!(pagination(&body)["limit"], 500);
     assert!(pagination(&body)["next_record_id"].is_null());
+    // Everything fits on one page: Datadog sends no total then.
+    assert!(pagination(&body)["total_number_of_records"].is_null());
     for record in records {
         assert!(record["avg_metric_hour"].is_i64());
         assert!(record["max_metric_hour"].as_i64() >= record["avg_metric_hour"].as_i64());
@@ -516,8 +514,8 @@ async fn top_avg_metrics_takes_month_or_day_not_both() {
     let server = default_server().await;
     let dd = Datadog::new(&server);
     for (query, needle) in [
-        ("", "month or day"),
-        ("?names=a.b", "month or day"),
+        ("", "The parameter 'month/day' is required"),
+        ("?names=a.b", "The parameter 'month/day' is required"),
         ("?month=2026-05&day=2026-05-02", "not both"),
         ("?month=May", "month"),
         ("?day=2026-02-30", "day"),
@@ -556,7 +554,7 @@ async fn top_avg_metrics_names_filter() {
         .map(|r| r["metric_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, wanted);
-    assert_eq!(pagination(&body)["total_number_of_records"], 4);
+    assert!(pagination(&body)["total_number_of_records"].is_null());
 }
 
 #[tokio::test]
@@ -577,6 +575,11 @@ async fn top_avg_metrics_cursor_walks_every_record_once() {
         let body = ok(&dd, &path).await;
         assert!(usage(&body).len() <= 40);
         assert_eq!(pagination(&body)["limit"], 40);
+        // Over several pages, each carries the count of all of them.
+        assert_eq!(
+            pagination(&body)["total_number_of_records"],
+            expected.len() as u64
+        );
         walked.extend(usage(&body).iter().cloned());
         pages += 1;
         match pagination(&body)["next_record_id"].as_str() {

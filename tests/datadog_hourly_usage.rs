@@ -160,7 +160,7 @@ async fn every_malformed_request_is_400_naming_the_problem() {
             format!(
                 "{start}&filter[product_families]=infra_hosts&filter[timestamp][end]=2026-05-31T23"
             ),
-            "filter[timestamp][end]",
+            "must be before end_hr",
         ),
         (
             "filter[timestamp][start]=2025-02-28T23&filter[product_families]=infra_hosts"
@@ -606,4 +606,30 @@ async fn rate_limit_headers_come_with_every_answer() {
             assert!(reply.headers.contains_key(header), "{path}: {header}");
         }
     }
+}
+
+#[tokio::test]
+async fn an_end_before_the_start_is_worded_as_datadog_words_it() {
+    let server = default_server().await;
+    let reply = Datadog::new(&server)
+        .get(&hourly(
+            "filter[timestamp][start]=2026-06-03T00&filter[timestamp][end]=2026-06-01T00&filter[product_families]=infra_hosts",
+        ))
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.raw);
+    assert_eq!(
+        reply.body,
+        serde_json::json!({"errors": ["start_hr [YYYY-MM-DDThh] must be before end_hr [YYYY-MM-DDThh]"]})
+    );
+}
+
+#[tokio::test]
+async fn a_null_cursor_is_an_empty_last_page() {
+    let server = default_server().await;
+    let dd = Datadog::new(&server);
+    let query = "filter[timestamp][start]=2026-06-01T00&filter[timestamp][end]=2026-06-02T00&filter[product_families]=infra_hosts";
+    assert!(!data(&ok(&dd, &hourly(query)).await).is_empty());
+    let body = ok(&dd, &hourly(&format!("{query}&page[next_record_id]=null"))).await;
+    assert!(data(&body).is_empty(), "{body}");
+    assert_eq!(next_record_id(&body), None);
 }

@@ -103,3 +103,106 @@ async fn stack_regions_lists_the_scenario_regions_in_id_order() {
         .await;
     assert_grafana_error(&unauthenticated, 401, "InvalidCredentials", "");
 }
+
+/// Sends `method path` with no credentials.
+async fn bare(server: &MockCloud, method: &str, path: &str) -> Reply {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    into_reply(
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", server.base_url()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn unknown_paths_and_wrong_methods_under_datadog_answer_in_datadogs_body() {
+    let server = start_default().await;
+    for (method, path, status, needle) in [
+        ("GET", "/api/v2/usage/nope", 404, "/api/v2/usage/nope"),
+        ("GET", "/api/v1/usage/nope", 404, "/api/v1/usage/nope"),
+        ("POST", "/api/v1/usage/billable-summary", 405, "POST"),
+        ("DELETE", "/api/v2/usage/hourly_usage", 405, "DELETE"),
+    ] {
+        let reply = bare(&server, method, path).await;
+        assert_datadog_error(&reply, status, needle);
+        assert!(reply.body.get("code").is_none(), "{}", reply.raw);
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_and_wrong_methods_under_gcore_answer_in_gcores_body() {
+    let server = start_default().await;
+    for (method, path, status, class) in [
+        ("GET", "/cloud/v1/nope", 404, "NotFoundError"),
+        ("GET", "/cloud/v2/anything", 404, "NotFoundError"),
+        ("GET", "/cloud/v1/usage_report", 405, "MethodNotAllowed"),
+    ] {
+        let reply = bare(&server, method, path).await;
+        assert_eq!(reply.status, status, "{method} {path}: {}", reply.raw);
+        assert_eq!(reply.body["exception_class"], class, "{}", reply.raw);
+        assert!(reply.body["message"].is_string(), "{}", reply.raw);
+        assert!(reply.body["request_id"].is_string(), "{}", reply.raw);
+        assert!(reply.body.get("code").is_none(), "{}", reply.raw);
+    }
+    let wrong_method = bare(&server, "GET", "/cloud/v1/usage_report").await;
+    assert!(
+        wrong_method.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"GET\""),
+        "{}",
+        wrong_method.raw
+    );
+}
+
+#[tokio::test]
+async fn paths_no_vendor_owns_get_a_plain_json_404_journalled_as_other() {
+    let server = start_default().await;
+    let reply = bare(&server, "GET", "/nothing/here").await;
+    assert_eq!(reply.status, 404, "{}", reply.raw);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nothing/here")
+    );
+    let journal = bare(&server, "GET", "/__admin/journal?vendor=other").await;
+    assert_eq!(journal.status, 200, "{}", journal.raw);
+    let paths: Vec<&str> = journal.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/nothing/here"]);
+}
+
+#[tokio::test]
+async fn the_journal_and_faults_agree_with_the_router_on_the_owning_vendor() {
+    let server = start_default().await;
+    for (path, vendor) in [
+        ("/api/v2/usage/nope", "datadog"),
+        ("/cloud/v1/nope", "gcore"),
+        ("/api/nope", "grafana"),
+    ] {
+        bare(&server, "GET", path).await;
+        let journal = bare(&server, "GET", &format!("/__admin/journal?path={path}")).await;
+        assert_eq!(journal.body["entries"][0]["vendor"], vendor, "{path}");
+    }
+    // A fault on a vendor's unknown path renders in that vendor's body.
+    let added = Grafana::new(&server, "")
+        .with_token(None)
+        .send(
+            "POST",
+            "/__admin/faults",
+            Some(&json!({"vendor": "gcore", "effect": {"error": {"status": 503}}})),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.raw);
+    let faulted = bare(&server, "GET", "/cloud/v1/nope").await;
+    assert_eq!(faulted.status, 503, "{}", faulted.raw);
+    assert_eq!(faulted.body["exception_class"], "ServiceUnavailable");
+}

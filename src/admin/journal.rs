@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{AdminError, admin_error};
 use crate::app::AppState;
 use crate::faults::AppliedFault;
+use crate::vendors::Vendor;
 use crate::vendors::grafana::timestamp;
 
 /// Entries kept when the configuration names no other size.
@@ -122,17 +123,13 @@ impl Journal {
     }
 }
 
-/// Which vendor a path belongs to, by its prefix; anything else is
-/// answered by Grafana's fallback, so it is Grafana's.
+/// The journal's and the metrics' label for a path: its owning vendor,
+/// `admin` for `/__admin`, `other` for paths no vendor owns.
 pub fn vendor_of(path: &str) -> &'static str {
     if path == "/__admin" || path.starts_with("/__admin/") {
         "admin"
-    } else if path.starts_with("/api/v1/usage/") || path.starts_with("/api/v2/usage/") {
-        "datadog"
-    } else if path.starts_with("/cloud/") {
-        "gcore"
     } else {
-        "grafana"
+        Vendor::owning(path).map_or("other", Vendor::name)
     }
 }
 
@@ -227,7 +224,7 @@ fn milliseconds(latency: Duration) -> f64 {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Filter {
-    /// `grafana`, `datadog` or `gcore`.
+    /// `grafana`, `datadog`, `gcore` or `other` (paths no vendor owns).
     vendor: Option<String>,
     /// Entries whose path contains this.
     path: Option<String>,
@@ -241,10 +238,10 @@ struct Filter {
 impl Filter {
     fn check(&self) -> Result<(), String> {
         if let Some(vendor) = &self.vendor
-            && !["grafana", "datadog", "gcore"].contains(&vendor.as_str())
+            && !["grafana", "datadog", "gcore", "other"].contains(&vendor.as_str())
         {
             return Err(format!(
-                "vendor must be grafana, datadog or gcore, got {vendor:?}"
+                "vendor must be grafana, datadog, gcore or other, got {vendor:?}"
             ));
         }
         if let Some(status) = &self.status

@@ -80,7 +80,7 @@ where
         if path.starts_with("/__admin") {
             return Box::pin(inner.call(request));
         }
-        let vendor = Vendor::of_path(path);
+        let vendor = Vendor::owning(path);
         let operation = request
             .extensions()
             .get::<MatchedPath>()

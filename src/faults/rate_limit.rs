@@ -38,6 +38,33 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// What a request that is not counted (it carries no credential) is
+    /// told of `rule`: a fresh window.
+    pub fn fresh(rule: &RateLimitSpec) -> Self {
+        Decision {
+            allowed: true,
+            name: rule.name.clone(),
+            limit: rule.limit,
+            period_seconds: rule.period_seconds,
+            remaining: rule.limit,
+            reset_seconds: rule.period_seconds,
+        }
+    }
+
+    /// What a request is told when its vendor has no limits: a window that
+    /// never fills (the largest int32, so every client parses it).
+    pub fn unlimited() -> Self {
+        const NEVER_FILLS: u32 = i32::MAX as u32;
+        Decision {
+            allowed: true,
+            name: "unlimited".to_string(),
+            limit: NEVER_FILLS,
+            period_seconds: 60,
+            remaining: NEVER_FILLS,
+            reset_seconds: 60,
+        }
+    }
+
     /// How a refusal shows in the journal and the metrics.
     pub fn as_fault(&self) -> AppliedFault {
         AppliedFault {

@@ -112,34 +112,7 @@ fn is_false(b: &bool) -> bool {
     !b
 }
 
-/// The vendor a request is for, from its path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Vendor {
-    Grafana,
-    Datadog,
-    Gcore,
-}
-
-impl Vendor {
-    /// `/api/v1/usage…` and `/api/v2/usage…` are Datadog's, `/cloud/v1…`
-    /// Gcore's, the rest of `/api` Grafana's.
-    pub fn of_path(path: &str) -> Option<Vendor> {
-        let under = |prefix: &str| {
-            path.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '-', '_']))
-        };
-        if under("/api/v1/usage") || under("/api/v2/usage") {
-            Some(Vendor::Datadog)
-        } else if under("/cloud/v1") {
-            Some(Vendor::Gcore)
-        } else if under("/api") {
-            Some(Vendor::Grafana)
-        } else {
-            None
-        }
-    }
-}
+pub use crate::vendors::Vendor;
 
 /// What an applying rule does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -477,7 +450,7 @@ mod tests {
 
     fn facts<'a>(method: &'a str, path: &'a str, operation: Option<&'a str>) -> RequestFacts<'a> {
         RequestFacts {
-            vendor: Vendor::of_path(path),
+            vendor: Vendor::owning(path),
             method,
             path,
             operation,
@@ -498,23 +471,23 @@ mod tests {
     #[test]
     fn the_vendor_comes_from_the_path() {
         assert_eq!(
-            Vendor::of_path("/api/v1/usage/hourly-attribution"),
+            Vendor::owning("/api/v1/usage/hourly-attribution"),
             Some(Vendor::Datadog)
         );
         assert_eq!(
-            Vendor::of_path("/api/v2/usage/hourly_usage"),
+            Vendor::owning("/api/v2/usage/hourly_usage"),
             Some(Vendor::Datadog)
         );
         assert_eq!(
-            Vendor::of_path("/cloud/v1/usage_report"),
+            Vendor::owning("/cloud/v1/usage_report"),
             Some(Vendor::Gcore)
         );
         assert_eq!(
-            Vendor::of_path("/api/v1/accesspolicies"),
+            Vendor::owning("/api/v1/accesspolicies"),
             Some(Vendor::Grafana)
         );
-        assert_eq!(Vendor::of_path("/api/instances"), Some(Vendor::Grafana));
-        assert_eq!(Vendor::of_path("/__admin/health"), None);
+        assert_eq!(Vendor::owning("/api/instances"), Some(Vendor::Grafana));
+        assert_eq!(Vendor::owning("/__admin/health"), None);
     }
 
     #[test]

@@ -90,6 +90,13 @@ impl Cursor {
         Cursor { after_seq: seq }
     }
 
+    /// After every position: an empty page.
+    pub fn past_the_end() -> Self {
+        Cursor {
+            after_seq: u64::MAX,
+        }
+    }
+
     /// The first sequence number the page may show.
     pub fn start_seq(&self) -> u64 {
         self.after_seq.saturating_add(1)

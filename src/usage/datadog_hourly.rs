@@ -183,8 +183,9 @@ pub fn hourly_usage<'a>(
     if let Some(end) = query.end
         && end < query.start
     {
+        // Datadog's wording, as its recorded answers show.
         return Err(bad_request(
-            "Invalid parameter filter[timestamp][end]: it must not be before filter[timestamp][start]",
+            "start_hr [YYYY-MM-DDThh] must be before end_hr [YYYY-MM-DDThh]",
         ));
     }
     let after_data = last_hour_with_data(now) + Duration::hours(1);

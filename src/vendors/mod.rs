@@ -7,10 +7,80 @@ pub mod grafana;
 pub mod params;
 pub mod strict_json;
 
-use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A vendor mockcloud emulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vendor {
+    Grafana,
+    Datadog,
+    Gcore,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 3] = [Vendor::Grafana, Vendor::Datadog, Vendor::Gcore];
+
+    /// The one place that says which vendor owns a path: `/api/v1/usage…`
+    /// and `/api/v2/usage…` are Datadog's, `/cloud…` Gcore's, the rest of
+    /// `/api` Grafana's; anything else (and `/__admin`) no vendor's. The
+    /// router's fallbacks, the fault layer, the rate limiters, the journal
+    /// and the metrics all ask here.
+    pub fn owning(path: &str) -> Option<Vendor> {
+        let under = |prefix: &str| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '-', '_']))
+        };
+        if under("/api/v1/usage") || under("/api/v2/usage") {
+            Some(Vendor::Datadog)
+        } else if under("/cloud") {
+            Some(Vendor::Gcore)
+        } else if under("/api") {
+            Some(Vendor::Grafana)
+        } else {
+            None
+        }
+    }
+
+    /// The vendor's name in fault rules, the journal and the metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Vendor::Grafana => "grafana",
+            Vendor::Datadog => "datadog",
+            Vendor::Gcore => "gcore",
+        }
+    }
+
+    /// The answer to a path under this vendor that no route serves, in the
+    /// vendor's own error body.
+    pub fn not_found(self, path: &str) -> Response {
+        let message = format!("no such endpoint: {path}");
+        match self {
+            Vendor::Grafana => grafana::errors::GrafanaError::not_found(message).into_response(),
+            Vendor::Datadog => datadog::errors::DatadogError::not_found(message).into_response(),
+            Vendor::Gcore => gcore::errors::GcoreError::not_found(message).into_response(),
+        }
+    }
+
+    /// The answer to a method a route of this vendor does not take, in the
+    /// vendor's own error body.
+    pub fn method_not_allowed(self, method: &Method, path: &str) -> Response {
+        match self {
+            Vendor::Grafana => grafana::errors::GrafanaError::method_not_allowed(format!(
+                "{method} is not supported on {path}"
+            ))
+            .into_response(),
+            Vendor::Datadog => {
+                datadog::errors::DatadogError::method_not_allowed(method, path).into_response()
+            }
+            Vendor::Gcore => gcore::errors::GcoreError::method_not_allowed(method).into_response(),
+        }
+    }
+}
 
 /// The credential of an `Authorization: <scheme> <credential>` header
 /// (scheme in any case), if the request has one.

@@ -199,7 +199,7 @@ pub fn hourly<'a>(
         && end < query.start_hr
     {
         return Err(bad_request(
-            "Invalid parameter end_hr: it must not be before start_hr",
+            "start_hr [YYYY-MM-DDThh] must be before end_hr [YYYY-MM-DDThh]",
         ));
     }
     let updated_at = last_hour_with_data(now);

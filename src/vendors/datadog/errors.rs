@@ -32,6 +32,18 @@ impl DatadogError {
         DatadogError::new(StatusCode::BAD_REQUEST, message)
     }
 
+    /// Datadog's 404 for a path it does not serve: `Not found`, then which.
+    pub fn not_found(detail: impl std::fmt::Display) -> Self {
+        DatadogError::new(StatusCode::NOT_FOUND, format!("Not found: {detail}"))
+    }
+
+    pub fn method_not_allowed(method: &axum::http::Method, path: &str) -> Self {
+        DatadogError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("Method Not Allowed: {method} is not supported on {path}"),
+        )
+    }
+
     pub fn too_many_requests() -> Self {
         DatadogError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
     }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, U
 
 use super::errors::DatadogError;
 use crate::app::AppState;
+use crate::state::cursor::Cursor;
 use crate::state::datadog::DatadogCaller;
 use crate::vendors::params::QueryParams;
 
@@ -104,6 +105,18 @@ impl Params {
                 _ => Err(invalid(name, raw, "true or false")),
             })
             .transpose()
+    }
+
+    /// A page cursor (`next_record_id`, `page[next_record_id]`): absent or
+    /// empty is the first page; the literal `null` (what a client sends back
+    /// when it echoes the last page's `null`) is past the last page, an
+    /// empty page as Datadog answers it.
+    pub fn cursor(&self, name: &str) -> Result<Cursor, DatadogError> {
+        match self.get(name) {
+            None => Ok(Cursor::first_page()),
+            Some("null") => Ok(Cursor::past_the_end()),
+            Some(raw) => Ok(Cursor::decode(raw, name)?),
+        }
     }
 
     /// A comma-separated list, without empty items.

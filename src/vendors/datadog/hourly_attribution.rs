@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use crate::app::AppState;
-use crate::state::cursor::Cursor;
 use crate::usage::attribution::report::{self, HourlyQuery, HourlyRecord};
 use crate::usage::attribution::{Tags, attribution_type};
 
@@ -61,7 +60,7 @@ fn parse(params: &Params) -> Result<HourlyQuery, DatadogError> {
         end_hr: params.hour("end_hr")?,
         tag_breakdown_keys: params.list("tag_breakdown_keys").unwrap_or_default(),
         include_descendants: params.flag("include_descendants")?.unwrap_or(true),
-        cursor: Cursor::decode(params.get("next_record_id").unwrap_or(""), "next_record_id")?,
+        cursor: params.cursor("next_record_id")?,
     })
 }
 

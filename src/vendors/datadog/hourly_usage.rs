@@ -9,7 +9,6 @@ use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
 use crate::app::AppState;
-use crate::state::cursor::Cursor;
 use crate::usage::datadog_hourly::{self, HourlyUsageQuery, HourlyUsageRecord, MAX_PAGE_LIMIT};
 
 /// `HourlyUsageResponse`.
@@ -84,10 +83,7 @@ fn parse(params: &Params) -> Result<HourlyUsageQuery, DatadogError> {
             ))
         })?)?,
     };
-    let cursor = Cursor::decode(
-        params.get("page[next_record_id]").unwrap_or(""),
-        "page[next_record_id]",
-    )?;
+    let cursor = params.cursor("page[next_record_id]")?;
     Ok(HourlyUsageQuery {
         start,
         end,

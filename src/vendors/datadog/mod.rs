@@ -12,11 +12,10 @@ pub mod rate_limit;
 mod top_avg_metrics;
 
 use axum::Router;
-use axum::middleware;
 
 use crate::app::AppState;
 
-pub fn routes(state: AppState) -> Router<AppState> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/api/v1/usage/hourly-attribution",
@@ -46,6 +45,4 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/usage/billable-summary",
             axum::routing::get(billable_summary::get),
         )
-        // Every Datadog answer carries the rate-limit headers, 429s included.
-        .layer(middleware::from_fn_with_state(state, rate_limit::enforce))
 }

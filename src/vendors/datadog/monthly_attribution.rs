@@ -11,7 +11,6 @@ use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
 use crate::app::AppState;
-use crate::state::cursor::Cursor;
 use crate::usage::attribution::report::{self, MonthlyQuery, MonthlyRecord, SortDirection};
 use crate::usage::attribution::{Field, Tags};
 
@@ -106,7 +105,7 @@ fn parse(params: &Params) -> Result<MonthlyQuery, DatadogError> {
         sort,
         tag_breakdown_keys: params.list("tag_breakdown_keys").unwrap_or_default(),
         include_descendants: params.flag("include_descendants")?.unwrap_or(true),
-        cursor: Cursor::decode(params.get("next_record_id").unwrap_or(""), "next_record_id")?,
+        cursor: params.cursor("next_record_id")?,
     })
 }
 

@@ -1,9 +1,11 @@
 //! Datadog's rendering of the shared rate limiter: `X-RateLimit-Limit`,
-//! `-Period`, `-Remaining`, `-Reset` and `-Name` on every answer, and 429
-//! `{"errors": ["Too many requests"]}` over the limit. Counted per API key.
+//! `-Period`, `-Remaining`, `-Reset` and `-Name` on every answer under
+//! Datadog's paths (errors, unknown paths and injected faults included), and
+//! 429 `{"errors": ["Too many requests"]}` over the limit. Counted per API
+//! key; `src/app.rs` puts it around the fault layer and the router.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -11,42 +13,66 @@ use super::errors::DatadogError;
 use super::extract::API_KEY_HEADER;
 use crate::app::AppState;
 use crate::faults::rate_limit::Decision;
+use crate::vendors::Vendor;
 
 /// The limiter's name for Datadog's windows.
 pub const VENDOR: &str = "datadog";
 
 pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    // Without a key the request is refused (403) before it can count.
-    let Some(key) = request
+    if Vendor::owning(request.uri().path()) != Some(Vendor::Datadog) {
+        return next.run(request).await;
+    }
+    let key = request
         .headers()
         .get(API_KEY_HEADER)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return next.run(request).await;
-    };
-    let shown = app
-        .engine
-        .count_request(VENDOR, |world| &world.datadog.rate_limits, key);
-    let mut response = match &shown {
-        // Datadog's 429 carries the X-RateLimit-* headers, not Retry-After.
-        Some(decision) if !decision.allowed => {
-            decision.refusal(DatadogError::too_many_requests().into_response(), false)
-        }
-        _ => next.run(request).await,
-    };
-    if let Some(decision) = shown {
-        add_headers(response.headers_mut(), &decision);
+        .and_then(|v| v.to_str().ok());
+    let decision = match key {
+        Some(key) => app
+            .engine
+            .count_request(VENDOR, |world| &world.datadog.rate_limits, key),
+        // Without a key the request is refused (403) before it can count;
+        // its headers show a fresh window of the first rule.
+        None => app
+            .engine
+            .read()
+            .datadog
+            .rate_limits
+            .first()
+            .map(Decision::fresh),
     }
+    .unwrap_or_else(Decision::unlimited);
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        // Datadog's 429 carries the X-RateLimit-* headers, not Retry-After.
+        decision.refusal(DatadogError::too_many_requests().into_response(), false)
+    };
+    add_headers(response.headers_mut(), &decision);
     response
 }
 
+/// Adds the five headers, keeping any an injected 429 already set (its
+/// `Remaining: 0` and `Reset`, which describe the fault, not the window).
 fn add_headers(headers: &mut HeaderMap, decision: &Decision) {
-    let number = |n: u32| HeaderValue::from(n);
-    headers.insert("x-ratelimit-limit", number(decision.limit));
-    headers.insert("x-ratelimit-period", number(decision.period_seconds));
-    headers.insert("x-ratelimit-remaining", number(decision.remaining));
-    headers.insert("x-ratelimit-reset", number(decision.reset_seconds));
+    let mut add = |name: &'static str, value: HeaderValue| {
+        headers
+            .entry(HeaderName::from_static(name))
+            .or_insert(value);
+    };
+    add("x-ratelimit-limit", HeaderValue::from(decision.limit));
+    add(
+        "x-ratelimit-period",
+        HeaderValue::from(decision.period_seconds),
+    );
+    add(
+        "x-ratelimit-remaining",
+        HeaderValue::from(decision.remaining),
+    );
+    add(
+        "x-ratelimit-reset",
+        HeaderValue::from(decision.reset_seconds),
+    );
     if let Ok(name) = HeaderValue::from_str(&decision.name) {
-        headers.insert("x-ratelimit-name", name);
+        add("x-ratelimit-name", name);
     }
 }

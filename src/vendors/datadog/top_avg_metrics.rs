@@ -9,7 +9,6 @@ use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
 use crate::app::AppState;
-use crate::state::cursor::Cursor;
 use crate::usage::datadog_top_avg_metrics::{
     self, DEFAULT_LIMIT, MAX_LIMIT, Period, TopAvgMetricsQuery,
 };
@@ -35,7 +34,9 @@ struct UsageTopAvgMetricsMetadata {
 struct UsageTopAvgMetricsPagination {
     limit: u64,
     next_record_id: Option<String>,
-    total_number_of_records: u64,
+    /// `null` when every record fits on one page, as Datadog's recorded
+    /// answers show; the count when there are pages to walk.
+    total_number_of_records: Option<u64>,
 }
 
 /// `UsageTopAvgMetricsHour`.
@@ -57,8 +58,9 @@ fn parse(params: &Params) -> Result<TopAvgMetricsQuery, DatadogError> {
             ));
         }
         (None, None) => {
+            // Datadog's wording, as its recorded answers show.
             return Err(DatadogError::bad_request(
-                "Missing required parameter: month or day",
+                "The parameter 'month/day' is required",
             ));
         }
     };
@@ -78,7 +80,7 @@ fn parse(params: &Params) -> Result<TopAvgMetricsQuery, DatadogError> {
         period,
         names: params.list("names"),
         limit,
-        cursor: Cursor::decode(params.get("next_record_id").unwrap_or(""), "next_record_id")?,
+        cursor: params.cursor("next_record_id")?,
     })
 }
 
@@ -108,8 +110,8 @@ pub async fn get(
             month,
             pagination: UsageTopAvgMetricsPagination {
                 limit: query.limit,
+                total_number_of_records: (page.total > query.limit).then_some(page.total),
                 next_record_id: page.next.map(|cursor| cursor.encode()),
-                total_number_of_records: page.total,
             },
         },
         usage: page

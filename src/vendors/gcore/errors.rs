@@ -78,6 +78,7 @@ impl GcoreError {
             StatusCode::UNAUTHORIZED => "AuthenticationFailed",
             StatusCode::FORBIDDEN => "ForbiddenError",
             StatusCode::NOT_FOUND => "NotFoundError",
+            StatusCode::METHOD_NOT_ALLOWED => "MethodNotAllowed",
             StatusCode::CONFLICT => "ConflictError",
             StatusCode::TOO_MANY_REQUESTS => "Throttled",
             StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
@@ -85,6 +86,20 @@ impl GcoreError {
             _ => "APIException",
         };
         GcoreError::new(status, exception_class, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        GcoreError::new(StatusCode::NOT_FOUND, "NotFoundError", message)
+    }
+
+    /// A method the endpoint does not take, worded as Gcore's framework
+    /// (Django REST framework) words it.
+    pub fn method_not_allowed(method: &axum::http::Method) -> Self {
+        GcoreError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            format!("Method \"{method}\" not allowed."),
+        )
     }
 
     pub fn authentication_failed(message: impl Into<String>) -> Self {
