@@ -37,6 +37,7 @@ mod admin;
 mod app;
 mod faults;
 mod probe;
+mod request_id;
 mod scenario;
 mod state;
 mod state_file;

@@ -206,3 +206,62 @@ async fn the_journal_and_faults_agree_with_the_router_on_the_owning_vendor() {
     assert_eq!(faulted.status, 503, "{}", faulted.raw);
     assert_eq!(faulted.body["exception_class"], "ServiceUnavailable");
 }
+
+#[tokio::test]
+async fn every_grafana_error_carries_status_code_and_the_request_id_the_client_sent() {
+    let server = start_default().await;
+    let client = reqwest::Client::new();
+    // One failing call per endpoint family, and the fallbacks.
+    let calls: [(&str, &str, u16); 12] = [
+        ("GET", "/api/v1/accesspolicies?region=nowhere", 400),
+        ("GET", "/api/v1/accesspolicies/nosuch?region=us", 400),
+        ("GET", "/api/v1/tokens/nosuch?region=us", 400),
+        ("GET", "/api/instances/nosuch", 404),
+        ("GET", "/api/instances/nosuch/connections", 404),
+        ("GET", "/api/instances/nosuch/plugins", 404),
+        ("GET", "/api/instances/nosuch/datasources", 404),
+        ("GET", "/api/orgs/nosuch", 404),
+        ("GET", "/api/orgs/nosuch/api-keys", 404),
+        (
+            "GET",
+            "/api/orgs/nosuch/billed-usage?year=2026&month=1",
+            404,
+        ),
+        ("GET", "/api/no-such-endpoint", 404),
+        ("PUT", "/api/stack-regions", 405),
+    ];
+    for (i, (method, path, status)) in calls.into_iter().enumerate() {
+        let sent_id = format!("client-trace-{i}");
+        let reply = into_reply(
+            client
+                .request(
+                    reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                    format!("{}{path}", server.base_url()),
+                )
+                .bearer_auth(BOOTSTRAP_TOKEN)
+                .header("X-Request-Id", &sent_id)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.status, status, "{method} {path}: {}", reply.raw);
+        assert_eq!(reply.headers["x-request-id"], sent_id.as_str(), "{path}");
+        assert_eq!(reply.body["requestId"], sent_id, "{path}: {}", reply.raw);
+        assert_eq!(reply.body["statusCode"], status, "{path}: {}", reply.raw);
+        assert!(reply.body["code"].is_string(), "{path}: {}", reply.raw);
+        assert!(reply.body["message"].is_string(), "{path}: {}", reply.raw);
+        // The failing call is found in the journal by the same id.
+        let journal = bare(&server, "GET", "/__admin/journal?limit=1").await;
+        assert_eq!(journal.body["entries"][0]["requestId"], sent_id, "{path}");
+    }
+    // Without a client id each request gets its own, the same in header and body.
+    let (a, b) = (
+        bare(&server, "GET", "/api/orgs/nosuch").await,
+        bare(&server, "GET", "/api/orgs/nosuch").await,
+    );
+    for reply in [&a, &b] {
+        assert_grafana_error(reply, 401, "InvalidCredentials", "");
+    }
+    assert_ne!(a.body["requestId"], b.body["requestId"]);
+}

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{MatchedPath, RawQuery, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{AdminError, admin_error};
 use crate::app::AppState;
 use crate::faults::AppliedFault;
+use crate::request_id;
 use crate::vendors::Vendor;
 use crate::vendors::grafana::timestamp;
 
@@ -36,6 +37,9 @@ pub const REDACTED: &str = "REDACTED";
 pub struct Entry {
     /// Counts up from 1 over the server's life (clearing does not restart it).
     pub id: u64,
+    /// The client's `X-Request-Id`, or the one mockcloud gave the request:
+    /// the `requestId` of a Grafana error body, echoed in `X-Request-Id`.
+    pub request_id: String,
     /// When the request arrived, on the server clock.
     pub at: String,
     pub method: String,
@@ -187,7 +191,11 @@ pub async fn observe(State(app): State<AppState>, request: Request, next: Next) 
         .get::<MatchedPath>()
         .map(|matched| matched.as_str().to_string());
     let vendor = vendor_of(&path);
-    let response = next.run(request).await;
+    let request_id = request_id::for_request(request.headers());
+    let mut response = request_id::scope(request_id.clone(), next.run(request)).await;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(request_id::HEADER, value);
+    }
     let latency = started.elapsed();
     let fault = response.extensions().get::<AppliedFault>();
     // A dropped connection's response never reaches the client.
@@ -198,6 +206,7 @@ pub async fn observe(State(app): State<AppState>, request: Request, next: Next) 
     if vendor != "admin" {
         app.journal.record(Entry {
             id: 0,
+            request_id: request_id.to_string(),
             at: timestamp(at),
             method,
             path,

@@ -176,6 +176,15 @@ pub async fn into_reply(response: reqwest::Response) -> Reply {
 pub fn assert_grafana_error(reply: &Reply, status: u16, code: &str, needle: &str) {
     assert_eq!(reply.status.as_u16(), status, "body: {}", reply.raw);
     assert_eq!(reply.body["code"], code, "body: {}", reply.raw);
+    // The four fields of Grafana's ErrorPayload: statusCode repeats the
+    // status, requestId is the request's X-Request-Id.
+    assert_eq!(reply.body["statusCode"], status, "body: {}", reply.raw);
+    let request_id = reply
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("X-Request-Id on every answer");
+    assert_eq!(reply.body["requestId"], request_id, "body: {}", reply.raw);
     let message = reply.body["message"].as_str().unwrap_or_default();
     assert!(
         message.to_lowercase().contains(&needle.to_lowercase()),

@@ -9,15 +9,13 @@
 //! official SDK only maps status codes to exception types, so it accepts any
 //! body.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::request_id;
 use crate::state::error::EngineError;
-use crate::usage::hash;
 
 #[derive(Debug)]
 pub struct GcoreError {
@@ -32,17 +30,14 @@ struct ErrorBody {
     request_id: String,
 }
 
-/// Numbers the errors of a run, so each gets its own `request_id`.
-static ERRORS_ANSWERED: AtomicU64 = AtomicU64::new(0);
-
 impl GcoreError {
     pub fn new(
         status: StatusCode,
         exception_class: &'static str,
         message: impl Into<String>,
     ) -> Self {
-        let n = ERRORS_ANSWERED.fetch_add(1, Ordering::Relaxed);
-        let request_id = format!("{:016x}{:016x}", hash(&[n, 1]), hash(&[n, 2]));
+        // The request's own id (its `X-Request-Id`), as in the journal.
+        let request_id = request_id::current();
         GcoreError {
             status,
             body: ErrorBody {

@@ -1,12 +1,14 @@
-//! Grafana Cloud's error body, rendered in one place:
-//! `{"code": "NotFound", "message": "..."}` (see `ErrorNotFound`,
-//! `ErrorInvalidCredentials`, … in Grafana's published `openapi.json`).
+//! Grafana Cloud's error body, rendered in one place: `{"code": "NotFound",
+//! "message": "...", "statusCode": 404, "requestId": "..."}`, the four fields
+//! the `ErrorPayload` of Grafana's published `openapi.json` requires
+//! (`requestId` is the request's `X-Request-Id`, see `crate::request_id`).
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::request_id;
 use crate::state::error::EngineError;
 
 #[derive(Debug)]
@@ -102,8 +104,24 @@ impl From<EngineError> for GrafanaError {
     }
 }
 
+/// What goes on the wire: the body plus the status and the request's id.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorPayload {
+    code: &'static str,
+    message: String,
+    status_code: u16,
+    request_id: String,
+}
+
 impl IntoResponse for GrafanaError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let payload = ErrorPayload {
+            code: self.body.code,
+            message: self.body.message,
+            status_code: self.status.as_u16(),
+            request_id: request_id::current(),
+        };
+        (self.status, Json(payload)).into_response()
     }
 }
