@@ -32,7 +32,8 @@ use crate::scenario::{AccessPolicySpec, OrgSpec, RateLimitSpec, Scenario, Scenar
 use access_policies::{NewAccessPolicy, Realm, RealmType};
 use clock::Clock;
 use datadog::DatadogState;
-use grafana::{GrafanaCaller, GrafanaState, Org, Region};
+use api_keys::ApiKeyRole;
+use grafana::{GrafanaCaller, GrafanaState, Grants, Org, Region};
 use ids::Ids;
 use stacks::NewStack;
 use tokens::NewToken;
@@ -168,7 +169,7 @@ impl World {
         let owner = GrafanaCaller {
             org_id: spec.id,
             actor: "scenario".to_string(),
-            scopes: Vec::new(),
+            grants: Grants::Role(ApiKeyRole::Admin),
             allowed_subnets: None,
         };
         let generated_stacks = spec
