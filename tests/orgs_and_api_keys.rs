@@ -568,7 +568,11 @@ async fn an_api_key_of_one_org_cannot_reach_another_orgs_resources() {
         ("GET", "/api/orgs/beta".into(), None),
         ("GET", "/api/orgs/beta/instances".into(), None),
         ("GET", "/api/orgs/beta/api-keys".into(), None),
-        ("GET", "/api/v1/accesspolicies?region=us&orgId=2".into(), None),
+        (
+            "GET",
+            "/api/v1/accesspolicies?region=us&orgId=2".into(),
+            None,
+        ),
     ];
     for (method, path, body) in &calls {
         let by_key = key.send(method, path, body.as_ref()).await;
@@ -583,7 +587,10 @@ async fn an_api_key_of_one_org_cannot_reach_another_orgs_resources() {
             "{method} {path}: the key answers as org alpha's token does: {} vs {}",
             by_key.raw, by_token.raw
         );
-        assert_eq!(by_key.body["code"], by_token.body["code"], "{method} {path}");
+        assert_eq!(
+            by_key.body["code"], by_token.body["code"],
+            "{method} {path}"
+        );
     }
     // Beta's resources are untouched and the key still acts on its own org.
     assert_eq!(beta.get("/api/instances/betastack").await.status, 200);

@@ -269,7 +269,10 @@ async fn the_list_carries_the_specs_paging_fields_consistent_with_its_items() {
     assert_eq!(list["orderBy"], "pluginName");
     assert_eq!(list["direction"], "asc");
     assert_eq!(list["links"][0]["rel"], "self");
-    assert!(items.iter().all(|item| item["updatedAt"].is_null()), "{list}");
+    assert!(
+        items.iter().all(|item| item["updatedAt"].is_null()),
+        "{list}"
+    );
     // Uninstalling one moves total with the items.
     let removed = grafana.delete(GITHUB).await;
     assert_eq!(removed.status, StatusCode::OK, "{}", removed.raw);
