@@ -650,3 +650,55 @@ async fn every_role_is_known_to_the_cloud_api() {
         assert_ne!(reply.status, 401, "{role}: {}", reply.raw);
     }
 }
+
+#[tokio::test]
+async fn an_api_key_authenticates_after_the_state_is_exported_and_imported() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    let key = api_key_client(&owner, "alpha", "kept", "Viewer").await;
+    let state = reqwest::get(format!("{}/__admin/state", server.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let put = |base: String, document: String| async move {
+        reqwest::Client::new()
+            .put(format!("{base}/__admin/state"))
+            .header("content-type", "application/json")
+            .body(document)
+            .send()
+            .await
+            .unwrap()
+    };
+    let fresh = start_default().await;
+    assert_eq!(put(fresh.base_url(), state.clone()).await.status(), 200);
+    let moved = Grafana {
+        base_url: fresh.base_url(),
+        ..key.clone()
+    };
+    assert_eq!(moved.get("/api/instances/alphastack").await.status, 200);
+    assert_eq!(
+        moved
+            .post("/api/instances/alphastack", &json!({"description": "x"}))
+            .await
+            .status,
+        403
+    );
+
+    // Two keys sharing one secret would make the secret ambiguous: refused.
+    let mut twice: Value = serde_json::from_str(&state).unwrap();
+    let mut copy = twice["grafana"]["org_api_keys"][0].clone();
+    copy["name"] = json!("copy");
+    twice["grafana"]["org_api_keys"]
+        .as_array_mut()
+        .unwrap()
+        .push(copy);
+    let refused = put(fresh.base_url(), twice.to_string()).await;
+    assert_eq!(refused.status(), 400);
+    let why = refused.text().await.unwrap();
+    assert!(
+        why.contains("org_api_keys[1].secret") && why.contains("unique"),
+        "{why}"
+    );
+}
