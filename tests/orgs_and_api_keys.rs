@@ -353,3 +353,352 @@ async fn api_keys_belong_to_one_org() {
     let unknown = alpha.get("/api/orgs/nosuch/api-keys").await;
     assert_grafana_error(&unknown, 404, "NotFound", "nosuch");
 }
+
+// Org API keys as credentials of the Cloud API: `Authorization: Bearer
+// <key>` acts for the key's org with its role's scopes (Admin every scope,
+// Editor `:read` and `:write`, Viewer `:read`, MetricsPublisher none).
+
+const ROLES: [&str; 4] = ["Admin", "Editor", "Viewer", "MetricsPublisher"];
+
+/// Two contracted orgs, `alpha` (id 1, stack `alphastack`) and `beta`
+/// (id 2, stack `betastack`), each with a token of every scope the tests
+/// use: `alpha-token`, `beta-token`.
+fn orgs_with_stacks() -> Value {
+    let scopes = [
+        "orgs:read",
+        "stacks:read",
+        "stacks:write",
+        "stacks:delete",
+        "accesspolicies:read",
+        "accesspolicies:write",
+        "accesspolicies:delete",
+        "api-keys:read",
+        "api-keys:write",
+        "api-keys:delete",
+    ];
+    let org = |id: u64, slug: &str| {
+        json!({
+            "id": id, "slug": slug, "name": format!("{slug} org"), "plan": "contracted",
+            "stacks": [{"name": format!("{slug}stack.grafana.net"), "slug": format!("{slug}stack")}],
+            "access_policies": [{
+                "name": format!("{slug}-admin"), "region": "us", "scopes": scopes,
+                "tokens": [{"name": format!("{slug}-admin-token"), "token": format!("{slug}-token")}]
+            }]
+        })
+    };
+    json!({
+        "name": "orgs-with-stacks",
+        "grafana": {
+            "regions": [{"id": 1, "slug": "us", "name": "US", "provider": "gcp"}],
+            "orgs": [org(1, "alpha"), org(2, "beta")]
+        }
+    })
+}
+
+/// Creates an org API key with `owner` and returns a client holding its secret.
+async fn api_key_client(owner: &Grafana, org: &str, name: &str, role: &str) -> Grafana {
+    let reply = owner
+        .post(
+            &format!("/api/orgs/{org}/api-keys"),
+            &json!({"name": name, "role": role}),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    owner.with_token(reply.body["token"].as_str())
+}
+
+/// Creates an access policy of org 1 in `us` with `grafana`; the reply.
+async fn new_policy(grafana: &Grafana, name: &str) -> Reply {
+    grafana
+        .post(
+            "/api/v1/accesspolicies?region=us",
+            &json!({
+                "name": name,
+                "scopes": ["metrics:read"],
+                "realms": [{"type": "org", "identifier": "1"}]
+            }),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_api_key_acts_with_its_roles_scopes() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    // (role, read, write, delete): the statuses each call gets.
+    let expected = [
+        ("Admin", 200, 200, 204),
+        ("Editor", 200, 200, 403),
+        ("Viewer", 200, 403, 403),
+        ("MetricsPublisher", 403, 403, 403),
+    ];
+    for (role, read, write, delete) in expected {
+        let key = api_key_client(&owner, "alpha", &role.to_lowercase(), role).await;
+        let victim = new_policy(&owner, &format!("victim-{}", role.to_lowercase())).await;
+        let victim_id = victim.body["id"].as_str().unwrap().to_string();
+
+        let got = key.get("/api/instances/alphastack").await;
+        assert_eq!(got.status, read, "{role} reads a stack: {}", got.raw);
+        let got = key.get("/api/v1/accesspolicies?region=us").await;
+        assert_eq!(got.status, read, "{role} lists policies: {}", got.raw);
+
+        let got = key
+            .post(
+                "/api/instances/alphastack",
+                &json!({"description": format!("by {role}")}),
+            )
+            .await;
+        assert_eq!(got.status, write, "{role} updates a stack: {}", got.raw);
+        let got = new_policy(&key, &format!("by-{}", role.to_lowercase())).await;
+        assert_eq!(got.status, write, "{role} creates a policy: {}", got.raw);
+
+        let got = key
+            .delete(&format!("/api/v1/accesspolicies/{victim_id}?region=us"))
+            .await;
+        assert_eq!(got.status, delete, "{role} deletes a policy: {}", got.raw);
+        if got.status == 403 {
+            assert_eq!(got.body["code"], "Forbidden", "{}", got.raw);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_refused_api_key_is_told_which_role_and_scope() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    let viewer = api_key_client(&owner, "alpha", "viewer", "Viewer").await;
+    let write = viewer
+        .post("/api/instances/alphastack", &json!({"description": "x"}))
+        .await;
+    assert_grafana_error(&write, 403, "Forbidden", "stacks:write");
+    assert_grafana_error(&write, 403, "Forbidden", "Viewer");
+    let editor = api_key_client(&owner, "alpha", "editor", "Editor").await;
+    let delete = editor.delete("/api/orgs/alpha/api-keys/viewer").await;
+    assert_grafana_error(&delete, 403, "Forbidden", "api-keys:delete");
+    assert_grafana_error(&delete, 403, "Forbidden", "Editor");
+    // Editor writes API keys (api-keys:write) but cannot delete them.
+    let created = editor
+        .post(
+            "/api/orgs/alpha/api-keys",
+            &json!({"name": "made-by-editor", "role": "Viewer"}),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.raw);
+}
+
+#[tokio::test]
+async fn a_metrics_publisher_key_is_403_on_every_cloud_api_endpoint() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    let publisher = api_key_client(&owner, "alpha", "pub", "MetricsPublisher").await;
+    for path in [
+        "/api/stack-regions",
+        "/api/orgs/alpha",
+        "/api/orgs/alpha/api-keys",
+        "/api/instances/alphastack",
+        "/api/instances/nosuch",
+        "/api/v1/tokens?region=us",
+    ] {
+        let reply = publisher.get(path).await;
+        assert_grafana_error(&reply, 403, "Forbidden", "MetricsPublisher");
+    }
+    // A key that is not MetricsPublisher reaches the endpoint that needs no scope.
+    let viewer = api_key_client(&owner, "alpha", "viewer", "Viewer").await;
+    assert_eq!(viewer.get("/api/stack-regions").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_deleted_api_key_is_401_at_once() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    let key = api_key_client(&owner, "alpha", "short-lived", "Admin").await;
+    assert_eq!(key.get("/api/instances/alphastack").await.status, 200);
+    let deleted = owner.delete("/api/orgs/alpha/api-keys/short-lived").await;
+    assert_eq!(deleted.status, 200, "{}", deleted.raw);
+    let reply = key.get("/api/instances/alphastack").await;
+    assert_grafana_error(&reply, 401, "InvalidCredentials", "deleted");
+    // A key of the same name made again has a new secret; the old one stays dead.
+    let again = api_key_client(&owner, "alpha", "short-lived", "Admin").await;
+    assert_ne!(again.token, key.token);
+    assert_eq!(again.get("/api/instances/alphastack").await.status, 200);
+    assert_eq!(key.get("/api/instances/alphastack").await.status, 401);
+}
+
+#[tokio::test]
+async fn an_api_key_deleting_itself_is_401_on_its_next_call() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    let key = api_key_client(&owner, "alpha", "self", "Admin").await;
+    let deleted = key.delete("/api/orgs/alpha/api-keys/self").await;
+    assert_eq!(deleted.status, 200, "{}", deleted.raw);
+    assert_eq!(key.get("/api/orgs/alpha/api-keys").await.status, 401);
+}
+
+#[tokio::test]
+async fn an_api_key_of_one_org_cannot_reach_another_orgs_resources() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    let beta = Grafana::new(&server, "beta-token");
+    let key = api_key_client(&alpha, "alpha", "admin", "Admin").await;
+    let beta_policy = beta
+        .post(
+            "/api/v1/accesspolicies?region=us",
+            &json!({
+                "name": "beta-policy",
+                "scopes": ["metrics:read"],
+                "realms": [{"type": "org", "identifier": "2"}]
+            }),
+        )
+        .await;
+    assert_eq!(beta_policy.status, 200, "{}", beta_policy.raw);
+    let beta_policy = format!(
+        "/api/v1/accesspolicies/{}?region=us",
+        beta_policy.body["id"].as_str().unwrap()
+    );
+    let calls: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", "/api/instances/betastack".into(), None),
+        (
+            "POST",
+            "/api/instances/betastack".into(),
+            Some(json!({"description": "x"})),
+        ),
+        ("DELETE", "/api/instances/betastack".into(), None),
+        ("GET", beta_policy.clone(), None),
+        ("DELETE", beta_policy.clone(), None),
+        ("GET", "/api/orgs/beta".into(), None),
+        ("GET", "/api/orgs/beta/instances".into(), None),
+        ("GET", "/api/orgs/beta/api-keys".into(), None),
+        (
+            "GET",
+            "/api/v1/accesspolicies?region=us&orgId=2".into(),
+            None,
+        ),
+    ];
+    for (method, path, body) in &calls {
+        let by_key = key.send(method, path, body.as_ref()).await;
+        let by_token = alpha.send(method, path, body.as_ref()).await;
+        assert!(
+            [403, 404].contains(&by_key.status.as_u16()),
+            "{method} {path}: {}",
+            by_key.raw
+        );
+        assert_eq!(
+            by_key.status, by_token.status,
+            "{method} {path}: the key answers as org alpha's token does: {} vs {}",
+            by_key.raw, by_token.raw
+        );
+        assert_eq!(
+            by_key.body["code"], by_token.body["code"],
+            "{method} {path}"
+        );
+    }
+    // Beta's resources are untouched and the key still acts on its own org.
+    assert_eq!(beta.get("/api/instances/betastack").await.status, 200);
+    assert_eq!(beta.get(&beta_policy).await.status, 200);
+    let listed = key.get("/api/v1/accesspolicies?region=us").await;
+    assert_eq!(listed.status, 200, "{}", listed.raw);
+    assert!(
+        listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["orgId"] == "1"),
+        "{}",
+        listed.raw
+    );
+}
+
+#[tokio::test]
+async fn what_an_api_key_changes_is_recorded_under_its_name() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    let key = api_key_client(&owner, "alpha", "deployer", "Editor").await;
+    let updated = key
+        .post("/api/instances/alphastack", &json!({"description": "x"}))
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.raw);
+    assert_eq!(updated.body["updatedBy"], "deployer");
+}
+
+#[tokio::test]
+async fn an_api_key_is_rate_limited_on_its_own_credential() {
+    let mut scenario = orgs_with_stacks();
+    scenario["grafana"]["rate_limits"] =
+        json!([{"name": "accesspolicies", "limit": 2, "period_seconds": 3600}]);
+    let server = start_scenario(scenario).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    // Creating the key is not on the rate-limited endpoints.
+    let key = api_key_client(&owner, "alpha", "busy", "Viewer").await;
+    let path = "/api/v1/accesspolicies?region=us";
+    assert_eq!(key.get(path).await.status, 200);
+    assert_eq!(key.get(path).await.status, 200);
+    let limited = key.get(path).await;
+    assert_grafana_error(&limited, 429, "TooManyRequests", "limit");
+    assert!(limited.headers.contains_key("retry-after"));
+    // The owner's token counts in its own window.
+    assert_eq!(owner.get(path).await.status, 200);
+}
+
+#[tokio::test]
+async fn every_role_is_known_to_the_cloud_api() {
+    // No role's secret is unknown (401): each is either served or refused 403.
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    for role in ROLES {
+        let key = api_key_client(&owner, "alpha", &role.to_lowercase(), role).await;
+        let reply = key.get("/api/orgs/alpha").await;
+        assert_ne!(reply.status, 401, "{role}: {}", reply.raw);
+    }
+}
+
+#[tokio::test]
+async fn an_api_key_authenticates_after_the_state_is_exported_and_imported() {
+    let server = start_scenario(orgs_with_stacks()).await;
+    let owner = Grafana::new(&server, "alpha-token");
+    let key = api_key_client(&owner, "alpha", "kept", "Viewer").await;
+    let state = reqwest::get(format!("{}/__admin/state", server.base_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let put = |base: String, document: String| async move {
+        reqwest::Client::new()
+            .put(format!("{base}/__admin/state"))
+            .header("content-type", "application/json")
+            .body(document)
+            .send()
+            .await
+            .unwrap()
+    };
+    let fresh = start_default().await;
+    assert_eq!(put(fresh.base_url(), state.clone()).await.status(), 200);
+    let moved = Grafana {
+        base_url: fresh.base_url(),
+        ..key.clone()
+    };
+    assert_eq!(moved.get("/api/instances/alphastack").await.status, 200);
+    assert_eq!(
+        moved
+            .post("/api/instances/alphastack", &json!({"description": "x"}))
+            .await
+            .status,
+        403
+    );
+
+    // Two keys sharing one secret would make the secret ambiguous: refused.
+    let mut twice: Value = serde_json::from_str(&state).unwrap();
+    let mut copy = twice["grafana"]["org_api_keys"][0].clone();
+    copy["name"] = json!("copy");
+    twice["grafana"]["org_api_keys"]
+        .as_array_mut()
+        .unwrap()
+        .push(copy);
+    let refused = put(fresh.base_url(), twice.to_string()).await;
+    assert_eq!(refused.status(), 400);
+    let why = refused.text().await.unwrap();
+    assert!(
+        why.contains("org_api_keys[1].secret") && why.contains("unique"),
+        "{why}"
+    );
+}

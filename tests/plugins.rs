@@ -233,3 +233,50 @@ async fn a_malformed_body_is_409_invalid_arguments() {
     let reply = grafana.post(GITHUB, &json!({})).await;
     assert_grafana_error(&reply, 409, "Conflict", "version");
 }
+
+/// The list carries the documented fields and the paging fields Grafana's
+/// published spec requires (`total`, `pages`, `pageSize`, `page`, numbers),
+/// consistent with its items.
+#[tokio::test]
+async fn the_list_carries_the_specs_paging_fields_consistent_with_its_items() {
+    let (_server, grafana) = with_stack().await;
+    let empty = grafana.get(PLUGINS).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.raw);
+    assert_eq!(empty.body["items"], json!([]));
+    assert_eq!(empty.body["total"], 0, "{}", empty.raw);
+    for plugin in [
+        "redis-datasource",
+        "grafana-github-datasource",
+        "grafana-clock-panel",
+    ] {
+        install(&grafana, json!({"plugin": plugin})).await;
+    }
+    let reply = grafana.get(PLUGINS).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    let list = &reply.body;
+    for field in ["total", "pages", "pageSize", "page"] {
+        assert!(list[field].is_u64(), "{field} is a whole number: {list}");
+    }
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(list["total"], 3);
+    assert_eq!(list["page"], 1);
+    assert_eq!(list["pages"], 1);
+    let page_size = list["pageSize"].as_u64().unwrap();
+    assert!(page_size as usize >= items.len(), "{list}");
+    // The documented fields stay, and an installed plugin's updatedAt is null
+    // as in the documentation's example.
+    assert_eq!(list["orderBy"], "pluginName");
+    assert_eq!(list["direction"], "asc");
+    assert_eq!(list["links"][0]["rel"], "self");
+    assert!(
+        items.iter().all(|item| item["updatedAt"].is_null()),
+        "{list}"
+    );
+    // Uninstalling one moves total with the items.
+    let removed = grafana.delete(GITHUB).await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.raw);
+    let after = grafana.get(PLUGINS).await.body;
+    assert_eq!(after["items"].as_array().unwrap().len(), 2);
+    assert_eq!(after["total"], 2);
+}

@@ -1,5 +1,7 @@
 //! Deprecated Grafana Cloud org API keys (`/api/orgs/{org}/api-keys`): a name
-//! unique within the org, a role, and a secret shown once, at creation.
+//! unique within the org, a role, and a secret shown once, at creation. The
+//! secret authenticates the Cloud API for the key's org with its role's
+//! scopes, as Grafana's deprecated keys still do.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -7,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::World;
 use super::error::{EngineError, EngineResult, bad_request};
-use super::grafana::{GrafanaCaller, OrgId};
+use super::grafana::{GrafanaCaller, GrafanaState, Grants, OrgId};
 
 const MAX_NAME_LEN: usize = 255;
 
@@ -34,6 +36,20 @@ impl ApiKeyRole {
             ApiKeyRole::Editor => "Editor",
             ApiKeyRole::Admin => "Admin",
             ApiKeyRole::MetricsPublisher => "MetricsPublisher",
+        }
+    }
+
+    /// Whether a key of this role may act with `scope` (`resource:action`)
+    /// on the Cloud API: `Admin` every scope; `Editor` the `read` and
+    /// `write` actions (not `delete`); `Viewer` `read`; `MetricsPublisher`
+    /// none (it only publishes metrics).
+    pub fn grants(self, scope: &str) -> bool {
+        let action = scope.rsplit_once(':').map_or("", |(_, action)| action);
+        match self {
+            ApiKeyRole::Admin => true,
+            ApiKeyRole::Editor => matches!(action, "read" | "write"),
+            ApiKeyRole::Viewer => action == "read",
+            ApiKeyRole::MetricsPublisher => false,
         }
     }
 
@@ -95,6 +111,9 @@ impl World {
             created_at: self.clock.now(),
             secret: STANDARD_NO_PAD.encode(payload.to_string()),
         };
+        self.grafana
+            .api_key_secrets
+            .insert(api_key.secret.clone(), key.clone());
         self.grafana.api_keys.insert(key, api_key.clone());
         Ok(api_key)
     }
@@ -114,9 +133,38 @@ impl World {
         caller: &GrafanaCaller,
         name: &str,
     ) -> EngineResult<OrgApiKey> {
-        self.grafana
+        let api_key = self
+            .grafana
             .api_keys
             .remove(&(caller.org_id, name.to_string()))
-            .ok_or_else(|| EngineError::NotFound(format!("API key {name:?} not found")))
+            .ok_or_else(|| EngineError::NotFound(format!("API key {name:?} not found")))?;
+        // Its secret stops authenticating with this call.
+        self.grafana.api_key_secrets.remove(&api_key.secret);
+        Ok(api_key)
+    }
+}
+
+impl GrafanaState {
+    /// The caller an org API key's secret establishes, `None` when no key
+    /// has it: the key's org, its name as the actor, its role's scopes. A
+    /// `MetricsPublisher` key is known but refused (403) on the Cloud API.
+    pub(crate) fn api_key_caller(&self, secret: &str) -> Option<EngineResult<GrafanaCaller>> {
+        let api_key = self
+            .api_key_secrets
+            .get(secret)
+            .and_then(|key| self.api_keys.get(key))?;
+        if api_key.role == ApiKeyRole::MetricsPublisher {
+            return Some(Err(EngineError::Forbidden(
+                "a MetricsPublisher API key only publishes metrics; the Cloud API needs a \
+                 Viewer, Editor or Admin key or an access-policy token"
+                    .to_string(),
+            )));
+        }
+        Some(Ok(GrafanaCaller {
+            org_id: api_key.org_id,
+            actor: api_key.name.clone(),
+            grants: Grants::Role(api_key.role),
+            allowed_subnets: None,
+        }))
     }
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::World;
 use super::access_policies::{AccessPolicy, PolicyStatus};
-use super::api_keys::OrgApiKey;
+use super::api_keys::{ApiKeyRole, OrgApiKey};
 use super::cidr::Cidr;
 use super::error::{EngineError, EngineResult, bad_request};
 use super::hosted_grafana::HostedGrafanaKey;
@@ -79,6 +79,8 @@ pub struct GrafanaState {
     pub hosted_grafana_keys: BTreeMap<(StackId, String), HostedGrafanaKey>,
     /// (org, name) → deprecated org API key, in list order.
     pub api_keys: BTreeMap<(OrgId, String), OrgApiKey>,
+    /// Secret → (org, name) of the org API key it authenticates.
+    pub api_key_secrets: HashMap<String, (OrgId, String)>,
     /// The plugin catalog and what each stack has installed.
     pub plugins: super::plugins::PluginState,
     /// Limits per bearer token on the access-policy and token endpoints.
@@ -133,26 +135,55 @@ impl GrafanaState {
 #[derive(Debug, Clone)]
 pub struct GrafanaCaller {
     pub org_id: OrgId,
-    /// Shown as `createdBy` / `updatedBy`: the token's name.
+    /// Shown as `createdBy` / `updatedBy`: the token's or API key's name.
     pub actor: String,
-    pub scopes: Vec<String>,
+    pub grants: Grants,
     pub allowed_subnets: Option<Vec<Cidr>>,
 }
 
+/// The scopes a caller holds.
+#[derive(Debug, Clone)]
+pub enum Grants {
+    /// An access-policy token: exactly its policy's scopes.
+    Scopes(Vec<String>),
+    /// A deprecated org API key: the scopes its role allows
+    /// ([`ApiKeyRole::grants`]).
+    Role(ApiKeyRole),
+}
+
+impl Grants {
+    pub fn grants(&self, scope: &str) -> bool {
+        match self {
+            Grants::Scopes(scopes) => scopes.iter().any(|s| s == scope),
+            Grants::Role(role) => role.grants(scope),
+        }
+    }
+
+    /// Who lacks a scope, for the 403's message.
+    fn holder(&self) -> String {
+        match self {
+            Grants::Scopes(_) => "this token's access policy".to_string(),
+            Grants::Role(role) => format!("this API key's role {:?}", role.as_str()),
+        }
+    }
+}
+
 impl GrafanaCaller {
-    /// 403 unless the token's policy grants one of `scopes` (the published
-    /// spec lists alternatives for some endpoints: `orgs:read` or
+    /// 403 unless the caller holds one of `scopes` (the published spec lists
+    /// alternatives for some endpoints: `orgs:read` or
     /// `org-billing-info:read`).
     pub fn require_any_scope(&self, scopes: &[&str]) -> EngineResult<()> {
-        if self.scopes.iter().any(|s| scopes.contains(&s.as_str())) {
+        if scopes.iter().any(|scope| self.grants.grants(scope)) {
             Ok(())
         } else if let [scope] = scopes {
             Err(EngineError::Forbidden(format!(
-                "this token's access policy lacks the scope {scope:?}"
+                "{} lacks the scope {scope:?}",
+                self.grants.holder()
             )))
         } else {
             Err(EngineError::Forbidden(format!(
-                "this token's access policy lacks each of the scopes {scopes:?}"
+                "{} lacks each of the scopes {scopes:?}",
+                self.grants.holder()
             )))
         }
     }
@@ -186,8 +217,9 @@ impl GrafanaCaller {
 }
 
 impl World {
-    /// Establishes the caller from a bearer token secret and the client's
-    /// address, and records the token's use once both are accepted.
+    /// Establishes the caller from a bearer secret (an access-policy token
+    /// or a deprecated org API key) and the client's address, and records
+    /// the token's use once both are accepted.
     pub fn authenticate_grafana(
         &mut self,
         secret: &str,
@@ -196,10 +228,11 @@ impl World {
         let invalid = |why: &str| EngineError::Unauthorized(format!("Invalid credentials: {why}"));
         let now = self.clock.now();
         let grafana = &mut self.grafana;
-        let token_id = *grafana
-            .token_secrets
-            .get(secret)
-            .ok_or_else(|| invalid("unknown or deleted token"))?;
+        let Some(&token_id) = grafana.token_secrets.get(secret) else {
+            return grafana
+                .api_key_caller(secret)
+                .unwrap_or_else(|| Err(invalid("unknown or deleted token")));
+        };
         let token = grafana
             .tokens
             .get_mut(&token_id)
@@ -217,7 +250,7 @@ impl World {
         let caller = GrafanaCaller {
             org_id: policy.org_id,
             actor: token.name.clone(),
-            scopes: policy.scopes.clone(),
+            grants: Grants::Scopes(policy.scopes.clone()),
             allowed_subnets: policy.allowed_subnets.clone(),
         };
         caller.require_client_address(client)?;

@@ -30,9 +30,10 @@ use crate::faults::rate_limit::{Decision, RateLimiter};
 use crate::faults::store::FaultStore;
 use crate::scenario::{AccessPolicySpec, OrgSpec, RateLimitSpec, Scenario, ScenarioError};
 use access_policies::{NewAccessPolicy, Realm, RealmType};
+use api_keys::ApiKeyRole;
 use clock::Clock;
 use datadog::DatadogState;
-use grafana::{GrafanaCaller, GrafanaState, Org, Region};
+use grafana::{GrafanaCaller, GrafanaState, Grants, Org, Region};
 use ids::Ids;
 use stacks::NewStack;
 use tokens::NewToken;
@@ -168,7 +169,7 @@ impl World {
         let owner = GrafanaCaller {
             org_id: spec.id,
             actor: "scenario".to_string(),
-            scopes: Vec::new(),
+            grants: Grants::Role(ApiKeyRole::Admin),
             allowed_subnets: None,
         };
         let generated_stacks = spec

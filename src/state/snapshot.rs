@@ -271,6 +271,7 @@ impl GrafanaSnapshot {
             deleted_stacks,
             hosted_grafana_keys,
             api_keys,
+            api_key_secrets: _,
             plugins,
             rate_limits,
         } = grafana;
@@ -772,6 +773,13 @@ fn grafana_state(snapshot: GrafanaSnapshot) -> Result<GrafanaState, ScenarioErro
                 format!("duplicate API key name {:?} in org {}", k.name, k.org_id),
             ));
         }
+        if k.secret.is_empty() || g.api_key_secrets.contains_key(&k.secret) {
+            return Err(ScenarioError::at(
+                at("secret"),
+                "secrets must be non-empty and unique",
+            ));
+        }
+        g.api_key_secrets.insert(k.secret.clone(), key.clone());
         g.api_keys.insert(
             key,
             OrgApiKey {

@@ -120,7 +120,7 @@ impl<T> GcomList<T> {
         }
     }
 
-    /// A list without paging fields (plugins, API keys).
+    /// A list without paging fields (API keys).
     pub fn unpaged(items: Vec<T>, order_by: &'static str, self_href: impl Into<String>) -> Self {
         GcomList {
             items,

@@ -94,7 +94,9 @@ pub async fn list(
         .into_iter()
         .map(InstancePluginView::from)
         .collect();
-    Ok(Json(GcomList::unpaged(items, "pluginName", self_href)))
+    // The documentation's fields and the paging fields the published spec
+    // requires (`total`, `pages`, `pageSize`, `page`): both clients accept it.
+    Ok(Json(GcomList::paged(items, "pluginName", self_href)))
 }
 
 pub async fn install(
