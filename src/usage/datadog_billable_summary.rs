@@ -331,6 +331,23 @@ mod tests {
             .sum();
         assert_eq!(logs.org_billable_usage, expected);
         assert_eq!(logs.elapsed_usage_hours, 31 * 24);
+        // Every key summarises its hourly usage.
+        for usage in &parent.usage {
+            let usage_type = usage.key.usage_type();
+            let hours: Vec<i64> = (0..31 * 24)
+                .map(|h| {
+                    let hour = at("2026-05-01T00:00:00Z") + Duration::hours(h);
+                    hourly(3, "parent0001", usage.key.family, usage_type, hour)
+                })
+                .collect();
+            assert_eq!(
+                usage.org_billable_usage,
+                usage.key.summary().of(&hours),
+                "{}",
+                usage.key.key
+            );
+        }
+        assert_eq!(parent.usage.len(), BILLABLE_KEYS.len());
     }
 
     #[test]

@@ -519,6 +519,39 @@ mod tests {
     }
 
     #[test]
+    fn every_family_costs_its_usage_times_its_list_prices() {
+        let window = month("2026-04-01T00:00:00Z");
+        let empty = BTreeMap::new();
+        let charges = org_charges(2, PriceList::new(&empty), &org("o2"), &window);
+        let month_hours = 30.0 * 24.0;
+        for family in current_families() {
+            let dollars: f64 = family
+                .usage_types
+                .iter()
+                .map(|u| {
+                    let sum: i64 = window
+                        .hours()
+                        .map(|h| hourly(2, "o2", family.name, u, h))
+                        .sum();
+                    let units = match u.aggregation {
+                        Aggregation::Count => sum as f64,
+                        Aggregation::Gauge => sum as f64 / month_hours,
+                    };
+                    units * list_price(family.name, u.name)
+                })
+                .sum();
+            assert_eq!(
+                cents_of(&charges, family.name),
+                (dollars * 100.0).round() as i64,
+                "{}",
+                family.name
+            );
+            assert!(dollars > 0.0, "{} costs nothing", family.name);
+        }
+        assert!(charges.iter().all(|c| c.product_name != "audit_logs"));
+    }
+
+    #[test]
     fn committed_and_on_demand_add_up_to_the_product() {
         let empty = BTreeMap::new();
         let charges = org_charges(
