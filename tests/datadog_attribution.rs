@@ -153,10 +153,15 @@ async fn hourly_attribution_has_the_documented_envelope_and_types() {
 async fn hourly_usage_types_are_the_documented_enum() {
     let server = default_server().await;
     let dd = Datadog::new(&server);
+    // Values of the client's HourlyUsageAttributionUsageType (2.62.0), the
+    // odd names among them included.
     for usage_type in [
         "api_usage",
         "apm_fargate_usage",
-        "estimated_ingested_logs_usage",
+        "lambda_traced_invocations_usage",
+        "flex_logs_starter",
+        "published_app",
+        "error_tracking_percentage",
         "snmp_usage",
     ] {
         let body = ok(
@@ -174,6 +179,15 @@ async fn hourly_usage_types_are_the_documented_enum() {
         ))
         .await;
     assert_datadog_error(&reply, 400, "bogus_usage");
+    // Removed from the API since the documentation's older list.
+    for removed in ["estimated_ingested_logs_usage", "indexed_logs_usage"] {
+        let reply = dd
+            .get(&format!(
+                "{HOURLY}?start_hr=2026-06-01T10&usage_type={removed}"
+            ))
+            .await;
+        assert_datadog_error(&reply, 400, removed);
+    }
 }
 
 #[tokio::test]
@@ -510,14 +524,27 @@ async fn fields_star_returns_every_documented_field() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["tags"], Value::Null);
     let values = records[0]["values"].as_object().unwrap();
-    assert_eq!(values.len(), 54);
+    // MonthlyUsageAttributionValues of datadog-api-client 2.62.0: the 170
+    // supported metrics but the two percentages the model lacks.
+    assert_eq!(values.len(), 168);
     for name in [
         "snmp_usage",
-        "estimated_indexed_logs_percentage",
+        "error_tracking_percentage",
         "cspm_containers_usage",
         "apm_fargate_usage",
+        "flex_stored_logs_usage",
+        "data_jobs_monitoring_usage",
     ] {
         assert!(values.contains_key(name), "{name}");
+    }
+    for name in [
+        "estimated_indexed_logs_percentage",
+        "estimated_ingested_logs_usage",
+        "indexed_logs_usage",
+        "data_jobs_monitoring_percentage",
+        "data_stream_monitoring_percentage",
+    ] {
+        assert!(!values.contains_key(name), "{name}");
     }
     // Not broken down: each percentage is the whole.
     for (name, value) in values {
@@ -549,8 +576,8 @@ async fn percentages_across_tag_groups_sum_to_100() {
             }
         }
     }
-    // 3 orgs × April, May, June (so far) × 27 fields.
-    assert_eq!(sums.len(), 3 * 3 * 27);
+    // 3 orgs × April, May, June (so far) × the 83 percentages `*` returns.
+    assert_eq!(sums.len(), 3 * 3 * 83);
     for (key, sum) in sums {
         assert!((sum - 100.0).abs() < 1e-9, "{key:?}: {sum}");
     }
@@ -560,7 +587,12 @@ async fn percentages_across_tag_groups_sum_to_100() {
 async fn a_month_of_attribution_is_the_sum_of_its_hours() {
     let server = default_server().await;
     let dd = Datadog::new(&server);
-    for usage_type in ["infra_host_usage", "invocations_usage"] {
+    for usage_type in [
+        "infra_host_usage",
+        "invocations_usage",
+        "llm_spans_usage",
+        "logs_indexed_360day_usage",
+    ] {
         let monthly = ok(
             &dd,
             &format!("{MONTHLY}?start_month=2026-05&end_month=2026-05&fields={usage_type}&tag_breakdown_keys=team"),

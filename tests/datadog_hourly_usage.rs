@@ -17,39 +17,64 @@ const BILLABLE: &str = "/api/v1/usage/billable-summary";
 const PARENT: &str = "mockddorg0001";
 const CHILDREN: [&str; 2] = ["mockddchild0a", "mockddchild0b"];
 
-/// The families the documentation lists for `filter[product_families]`.
-const DOCUMENTED_FAMILIES: [&str; 31] = [
+/// The families `get_hourly_usage` of datadog-api-client 2.62.0 documents
+/// for `filter[product_families]` (but `all` and the deprecated
+/// `audit_logs`).
+const DOCUMENTED_FAMILIES: [&str; 54] = [
+    "ai",
     "analyzed_logs",
+    "application_performance_monitoring",
     "application_security",
-    "audit_logs",
+    "audit_trail",
+    "bits_ai",
     "serverless",
     "ci_app",
+    "cloud_cost_management",
+    "cloud_siem",
+    "csm_container_enterprise",
+    "csm_host_enterprise",
+    "csm_host_pro",
     "cspm",
     "custom_events",
     "cws",
+    "data_observability",
     "dbm",
+    "digital_experience_management",
+    "error_tracking",
     "fargate",
     "infra_hosts",
     "incident_management",
     "indexed_logs",
     "indexed_spans",
+    "infrastructure_monitoring",
     "ingested_spans",
     "iot",
     "lambda_traced_invocations",
+    "llm_observability",
+    "log_management",
     "logs",
     "network_flows",
     "network_hosts",
+    "network_monitoring",
     "observability_pipelines",
     "online_archive",
+    "platform_capabilities",
+    "product_analytics",
     "profiling",
     "rum",
     "rum_browser_sessions",
     "rum_mobile_sessions",
     "sds",
+    "security",
     "snmp",
+    "software_delivery",
     "synthetics_api",
     "synthetics_browser",
+    "synthetics_mobile",
+    "synthetics_parallel_testing",
     "timeseries",
+    "vuln_management",
+    "workflow_executions",
 ];
 
 async fn default_server() -> MockCloud {
@@ -386,7 +411,8 @@ async fn the_default_page_is_500_records() {
     assert!(next_record_id(&first).is_some());
     let (records, pages) = walk(&dd, query).await;
     assert_eq!(records.len(), 24 * DOCUMENTED_FAMILIES.len());
-    assert_eq!(pages, 2);
+    // 24 × 54 = 1296 records: 500, 500 and 296.
+    assert_eq!(pages, 3);
 }
 
 #[tokio::test]
@@ -632,4 +658,23 @@ async fn a_null_cursor_is_an_empty_last_page() {
     let body = ok(&dd, &hourly(&format!("{query}&page[next_record_id]=null"))).await;
     assert!(data(&body).is_empty(), "{body}");
     assert_eq!(next_record_id(&body), None);
+}
+
+#[tokio::test]
+async fn the_deprecated_audit_logs_answers_when_named_but_is_not_in_all() {
+    let server = default_server().await;
+    let dd = Datadog::new(&server);
+    let body = ok(
+        &dd,
+        &hourly(
+            "filter[timestamp][start]=2026-06-01T00&filter[timestamp][end]=2026-06-01T01&filter[product_families]=audit_logs,audit_trail",
+        ),
+    )
+    .await;
+    let families: Vec<&str> = data(&body)
+        .iter()
+        .map(|r| attr(r, "product_family"))
+        .collect();
+    assert_eq!(families, ["audit_logs", "audit_trail"]);
+    assert!(!DOCUMENTED_FAMILIES.contains(&"audit_logs"));
 }

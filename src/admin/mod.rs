@@ -86,6 +86,9 @@ fn protected_routes() -> Router<AppState> {
 struct Health {
     status: &'static str,
     version: &'static str,
+    /// The official Datadog client whose catalogue of products mockcloud
+    /// follows.
+    datadog_catalog: &'static str,
     scenario: String,
     seed: u64,
     started_at: String,
@@ -97,6 +100,7 @@ async fn health(State(app): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
+        datadog_catalog: crate::usage::datadog_catalog::CLIENT_VERSION,
         scenario: engine.scenario().name.clone(),
         seed: engine.seed(),
         started_at: timestamp(engine.started_at()),

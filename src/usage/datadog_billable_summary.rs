@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 
 use super::attribution::report::{last_hour_with_data, oldest_start};
 use super::datadog::{Aggregation, UsageType, hourly, product_family};
+use super::datadog_catalog::BILLABLE_KEYS;
 use super::datadog_hourly::account_of;
 use crate::state::datadog::{DatadogCaller, DatadogOrg, DatadogState};
 use crate::state::error::{EngineResult, bad_request};
@@ -23,7 +24,7 @@ pub struct BillableKey {
     pub usage_unit: &'static str,
 }
 
-const fn key(
+pub const fn key(
     key: &'static str,
     family: &'static str,
     usage_type: &'static str,
@@ -36,284 +37,6 @@ const fn key(
         usage_unit,
     }
 }
-
-/// The keys with a series in the catalog, in the client model's order.
-/// Keys of products the catalog does not meter (SIEM on logs, app testing,
-/// cloud cost management, combined infra-and-APM hosts …) are left out.
-pub const BILLABLE_KEYS: &[BillableKey] = &[
-    key("apm_fargate_average", "fargate", "tasks_count", "task"),
-    key("apm_fargate_sum", "fargate", "tasks_count", "task"),
-    key("apm_host_sum", "infra_hosts", "apm_host_count", "host"),
-    key("apm_host_top99p", "infra_hosts", "apm_host_count", "host"),
-    key(
-        "application_security_fargate_average",
-        "application_security",
-        "appsec_fargate_count",
-        "task",
-    ),
-    key(
-        "application_security_host_sum",
-        "application_security",
-        "app_sec_host_count",
-        "host",
-    ),
-    key(
-        "application_security_host_top99p",
-        "application_security",
-        "app_sec_host_count",
-        "host",
-    ),
-    key(
-        "ci_pipeline_indexed_spans_sum",
-        "ci_app",
-        "ci_pipeline_indexed_spans",
-        "span",
-    ),
-    key(
-        "ci_pipeline_maximum",
-        "ci_app",
-        "ci_visibility_pipeline_committers",
-        "committer",
-    ),
-    key(
-        "ci_pipeline_sum",
-        "ci_app",
-        "ci_visibility_pipeline_committers",
-        "committer",
-    ),
-    key(
-        "ci_test_indexed_spans_sum",
-        "ci_app",
-        "ci_test_indexed_spans",
-        "span",
-    ),
-    key(
-        "ci_testing_maximum",
-        "ci_app",
-        "ci_visibility_test_committers",
-        "committer",
-    ),
-    key(
-        "ci_testing_sum",
-        "ci_app",
-        "ci_visibility_test_committers",
-        "committer",
-    ),
-    key("cspm_container_sum", "cspm", "container_count", "container"),
-    key("cspm_host_sum", "cspm", "host_count", "host"),
-    key("cspm_host_top99p", "cspm", "host_count", "host"),
-    key(
-        "custom_event_sum",
-        "custom_events",
-        "num_custom_events",
-        "event",
-    ),
-    key(
-        "cws_container_sum",
-        "cws",
-        "cws_container_count",
-        "container",
-    ),
-    key("cws_host_sum", "cws", "cws_host_count", "host"),
-    key("cws_host_top99p", "cws", "cws_host_count", "host"),
-    key("dbm_host_sum", "dbm", "dbm_host_count", "host"),
-    key("dbm_host_top99p", "dbm", "dbm_host_count", "host"),
-    key(
-        "dbm_normalized_queries_average",
-        "dbm",
-        "dbm_queries_count",
-        "query",
-    ),
-    key(
-        "dbm_normalized_queries_sum",
-        "dbm",
-        "dbm_queries_count",
-        "query",
-    ),
-    key(
-        "fargate_container_profiler_average",
-        "fargate",
-        "avg_profiled_fargate_tasks",
-        "task",
-    ),
-    key(
-        "fargate_container_profiler_sum",
-        "fargate",
-        "avg_profiled_fargate_tasks",
-        "task",
-    ),
-    key(
-        "fargate_container_average",
-        "fargate",
-        "tasks_count",
-        "task",
-    ),
-    key("fargate_container_sum", "fargate", "tasks_count", "task"),
-    key(
-        "incident_management_maximum",
-        "incident_management",
-        "monthly_active_users",
-        "user",
-    ),
-    key(
-        "incident_management_sum",
-        "incident_management",
-        "monthly_active_users",
-        "user",
-    ),
-    key(
-        "infra_container_sum",
-        "infra_hosts",
-        "container_count",
-        "container",
-    ),
-    key("infra_host_sum", "infra_hosts", "host_count", "host"),
-    key("infra_host_top99p", "infra_hosts", "host_count", "host"),
-    key(
-        "ingested_spans_sum",
-        "ingested_spans",
-        "ingested_events_bytes",
-        "byte",
-    ),
-    key(
-        "ingested_timeseries_average",
-        "timeseries",
-        "num_custom_input_timeseries",
-        "timeseries",
-    ),
-    key(
-        "ingested_timeseries_sum",
-        "timeseries",
-        "num_custom_input_timeseries",
-        "timeseries",
-    ),
-    key("iot_sum", "iot", "iot_device_count", "device"),
-    key("iot_top99p", "iot", "iot_device_count", "device"),
-    key(
-        "lambda_function_average",
-        "serverless",
-        "func_count",
-        "function",
-    ),
-    key(
-        "lambda_function_sum",
-        "serverless",
-        "func_count",
-        "function",
-    ),
-    key(
-        "logs_forwarding_sum",
-        "logs",
-        "logs_forwarding_events_bytes",
-        "byte",
-    ),
-    key(
-        "logs_indexed_15day_sum",
-        "indexed_logs",
-        "logs_indexed_events_15_day_count",
-        "event",
-    ),
-    key(
-        "logs_indexed_30day_sum",
-        "indexed_logs",
-        "logs_indexed_events_30_day_count",
-        "event",
-    ),
-    key(
-        "logs_indexed_3day_sum",
-        "indexed_logs",
-        "logs_indexed_events_3_day_count",
-        "event",
-    ),
-    key(
-        "logs_indexed_7day_sum",
-        "indexed_logs",
-        "logs_indexed_events_7_day_count",
-        "event",
-    ),
-    key("logs_indexed_sum", "logs", "indexed_events_count", "event"),
-    key("logs_ingested_sum", "logs", "ingested_events_bytes", "byte"),
-    key("network_device_sum", "snmp", "snmp_devices", "device"),
-    key("network_device_top99p", "snmp", "snmp_devices", "device"),
-    key(
-        "npm_flow_sum",
-        "network_flows",
-        "indexed_events_count",
-        "flow",
-    ),
-    key("npm_host_sum", "network_hosts", "host_count", "host"),
-    key("npm_host_top99p", "network_hosts", "host_count", "host"),
-    key(
-        "observability_pipeline_sum",
-        "observability_pipelines",
-        "observability_pipelines_bytes_processed",
-        "byte",
-    ),
-    key(
-        "online_archive_sum",
-        "online_archive",
-        "online_archive_events_count",
-        "event",
-    ),
-    key(
-        "prof_container_sum",
-        "profiling",
-        "avg_container_agent_count",
-        "container",
-    ),
-    key("prof_host_sum", "profiling", "host_count", "host"),
-    key("prof_host_top99p", "profiling", "host_count", "host"),
-    key(
-        "rum_replay_sum",
-        "rum_browser_sessions",
-        "replay_session_count",
-        "session",
-    ),
-    key(
-        "rum_sum",
-        "rum_browser_sessions",
-        "session_count",
-        "session",
-    ),
-    key("rum_units_sum", "rum", "rum_units", "unit"),
-    key(
-        "sensitive_data_scanner_sum",
-        "sds",
-        "total_scanned_bytes",
-        "byte",
-    ),
-    key(
-        "serverless_invocation_sum",
-        "serverless",
-        "invocations_sum",
-        "invocation",
-    ),
-    key("siem_sum", "analyzed_logs", "analyzed_logs", "event"),
-    key(
-        "synthetics_api_tests_sum",
-        "synthetics_api",
-        "check_calls_count",
-        "test",
-    ),
-    key(
-        "synthetics_browser_checks_sum",
-        "synthetics_browser",
-        "browser_check_calls_count",
-        "test",
-    ),
-    key(
-        "timeseries_average",
-        "timeseries",
-        "num_custom_timeseries",
-        "timeseries",
-    ),
-    key(
-        "timeseries_sum",
-        "timeseries",
-        "num_custom_timeseries",
-        "timeseries",
-    ),
-];
 
 /// How a key turns a month of hourly values into one billable figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -608,6 +331,23 @@ mod tests {
             .sum();
         assert_eq!(logs.org_billable_usage, expected);
         assert_eq!(logs.elapsed_usage_hours, 31 * 24);
+        // Every key summarises its hourly usage.
+        for usage in &parent.usage {
+            let usage_type = usage.key.usage_type();
+            let hours: Vec<i64> = (0..31 * 24)
+                .map(|h| {
+                    let hour = at("2026-05-01T00:00:00Z") + Duration::hours(h);
+                    hourly(3, "parent0001", usage.key.family, usage_type, hour)
+                })
+                .collect();
+            assert_eq!(
+                usage.org_billable_usage,
+                usage.key.summary().of(&hours),
+                "{}",
+                usage.key.key
+            );
+        }
+        assert_eq!(parent.usage.len(), BILLABLE_KEYS.len());
     }
 
     #[test]

@@ -13,140 +13,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
 use super::attribution::report::{last_hour_with_data, oldest_start};
-use super::datadog::{Aggregation, PRODUCT_FAMILIES, ProductFamily, UsageType, hourly};
+use super::datadog::{
+    Aggregation, PRODUCT_FAMILIES, ProductFamily, UsageType, current_families, hourly,
+};
+use super::datadog_catalog::LIST_PRICES;
 use super::hash::{fnv1a, hash, unit_interval};
 use crate::state::datadog::{DatadogCaller, DatadogOrg, DatadogState};
 use crate::state::error::{EngineResult, bad_request};
-
-const PER_THOUSAND: f64 = 1e-3;
-const PER_MILLION: f64 = 1e-6;
-const PER_GB: f64 = 1e-9;
-
-/// List price per unit, by (product family, usage type): per host (or
-/// device, user, function …) per month for gauges, per event, byte or
-/// session for counts. Breakdowns of a figure billed elsewhere (mobile
-/// sessions by platform, input/output custom metrics) cost nothing.
-const LIST_PRICES: &[(&str, &str, f64)] = &[
-    ("analyzed_logs", "analyzed_logs", 0.20 * PER_MILLION),
-    ("application_security", "app_sec_host_count", 31.0),
-    ("application_security", "appsec_fargate_count", 2.0),
-    ("audit_logs", "lines_indexed", 1.70 * PER_MILLION),
-    ("serverless", "func_count", 5.0),
-    ("serverless", "invocations_sum", 0.10 * PER_MILLION),
-    ("ci_app", "ci_pipeline_indexed_spans", 0.25),
-    ("ci_app", "ci_test_indexed_spans", 0.25),
-    ("ci_app", "ci_visibility_pipeline_committers", 20.0),
-    ("ci_app", "ci_visibility_test_committers", 20.0),
-    ("cspm", "aas_host_count", 7.5),
-    ("cspm", "aws_host_count", 7.5),
-    ("cspm", "azure_host_count", 7.5),
-    ("cspm", "compliance_host_count", 7.5),
-    ("cspm", "container_count", 0.5),
-    ("cspm", "gcp_host_count", 7.5),
-    ("cspm", "host_count", 7.5),
-    ("custom_events", "num_custom_events", 1.0 * PER_MILLION),
-    ("cws", "cws_container_count", 1.0),
-    ("cws", "cws_host_count", 10.0),
-    ("dbm", "dbm_host_count", 70.0),
-    ("dbm", "dbm_queries_count", 0.10 * PER_THOUSAND),
-    ("fargate", "avg_profiled_fargate_tasks", 2.0),
-    ("fargate", "tasks_count", 1.0),
-    ("infra_hosts", "agent_host_count", 15.0),
-    ("infra_hosts", "alibaba_host_count", 15.0),
-    ("infra_hosts", "apm_azure_app_service_host_count", 31.0),
-    ("infra_hosts", "apm_host_count", 31.0),
-    ("infra_hosts", "aws_host_count", 15.0),
-    ("infra_hosts", "azure_host_count", 15.0),
-    ("infra_hosts", "container_count", 1.0),
-    ("infra_hosts", "gcp_host_count", 15.0),
-    ("infra_hosts", "heroku_host_count", 15.0),
-    ("infra_hosts", "host_count", 15.0),
-    ("infra_hosts", "infra_azure_app_service", 15.0),
-    ("infra_hosts", "opentelemetry_apm_host_count", 31.0),
-    ("infra_hosts", "opentelemetry_host_count", 15.0),
-    ("infra_hosts", "vsphere_host_count", 15.0),
-    ("incident_management", "monthly_active_users", 20.0),
-    (
-        "indexed_logs",
-        "logs_indexed_events_3_day_count",
-        1.06 * PER_MILLION,
-    ),
-    (
-        "indexed_logs",
-        "logs_indexed_events_7_day_count",
-        1.27 * PER_MILLION,
-    ),
-    (
-        "indexed_logs",
-        "logs_indexed_events_15_day_count",
-        1.70 * PER_MILLION,
-    ),
-    (
-        "indexed_logs",
-        "logs_indexed_events_30_day_count",
-        2.50 * PER_MILLION,
-    ),
-    ("indexed_spans", "indexed_events_count", 1.70 * PER_MILLION),
-    ("ingested_spans", "ingested_events_bytes", 0.10 * PER_GB),
-    ("iot", "iot_device_count", 1.0),
-    (
-        "lambda_traced_invocations",
-        "lambda_traced_invocations_count",
-        5.0 * PER_MILLION,
-    ),
-    ("logs", "billable_ingested_bytes", 0.10 * PER_GB),
-    ("logs", "indexed_events_count", 1.70 * PER_MILLION),
-    // Billed as `billable_ingested_bytes`.
-    ("logs", "ingested_events_bytes", 0.0),
-    ("logs", "logs_forwarding_events_bytes", 0.25 * PER_GB),
-    ("logs", "logs_live_indexed_count", 1.70 * PER_MILLION),
-    ("logs", "logs_live_ingested_bytes", 0.10 * PER_GB),
-    ("logs", "logs_rehydrated_indexed_count", 1.70 * PER_MILLION),
-    ("logs", "logs_rehydrated_ingested_bytes", 0.10 * PER_GB),
-    ("network_flows", "indexed_events_count", 1.30 * PER_MILLION),
-    ("network_hosts", "host_count", 5.0),
-    (
-        "observability_pipelines",
-        "observability_pipelines_bytes_processed",
-        0.10 * PER_GB,
-    ),
-    (
-        "online_archive",
-        "online_archive_events_count",
-        0.10 * PER_MILLION,
-    ),
-    ("profiling", "avg_container_agent_count", 2.0),
-    ("profiling", "host_count", 19.0),
-    ("rum", "browser_rum_units", 1.50 * PER_THOUSAND),
-    ("rum", "mobile_rum_units", 1.50 * PER_THOUSAND),
-    // The sum of browser and mobile units, billed there.
-    ("rum", "rum_units", 0.0),
-    (
-        "rum_browser_sessions",
-        "replay_session_count",
-        2.50 * PER_THOUSAND,
-    ),
-    ("rum_browser_sessions", "session_count", 1.50 * PER_THOUSAND),
-    ("rum_mobile_sessions", "session_count", 1.50 * PER_THOUSAND),
-    ("rum_mobile_sessions", "session_count_android", 0.0),
-    ("rum_mobile_sessions", "session_count_flutter", 0.0),
-    ("rum_mobile_sessions", "session_count_ios", 0.0),
-    ("rum_mobile_sessions", "session_count_reactnative", 0.0),
-    ("sds", "logs_scanned_bytes", 0.25 * PER_GB),
-    // Logs plus other sources; the logs share is billed above.
-    ("sds", "total_scanned_bytes", 0.0),
-    ("snmp", "snmp_devices", 7.0),
-    ("synthetics_api", "check_calls_count", 0.5 * PER_THOUSAND),
-    (
-        "synthetics_browser",
-        "browser_check_calls_count",
-        12.0 * PER_THOUSAND,
-    ),
-    ("timeseries", "num_custom_input_timeseries", 0.0),
-    ("timeseries", "num_custom_output_timeseries", 0.0),
-    // $5 per 100 custom metrics.
-    ("timeseries", "num_custom_timeseries", 0.05),
-];
 
 /// The price list in force: the scenario's `datadog.prices` over the list
 /// prices. A scenario key is `<family>.<usage_type>`, a product family (every
@@ -282,11 +155,11 @@ fn committed_share(seed: u64, public_id: &str, family: &str) -> f64 {
         ]))
 }
 
-/// An org's charges for `window`: per product family in catalog order,
-/// its committed then its on-demand part.
+/// An org's charges for `window`: per current product family (the
+/// deprecated are billed under their successor) in catalog order, its
+/// committed then its on-demand part.
 pub fn org_charges(seed: u64, prices: PriceList, org: &DatadogOrg, window: &Window) -> Vec<Charge> {
-    PRODUCT_FAMILIES
-        .iter()
+    current_families()
         .flat_map(|family: &'static ProductFamily| {
             let dollars: f64 = family
                 .usage_types
@@ -646,6 +519,39 @@ mod tests {
     }
 
     #[test]
+    fn every_family_costs_its_usage_times_its_list_prices() {
+        let window = month("2026-04-01T00:00:00Z");
+        let empty = BTreeMap::new();
+        let charges = org_charges(2, PriceList::new(&empty), &org("o2"), &window);
+        let month_hours = 30.0 * 24.0;
+        for family in current_families() {
+            let dollars: f64 = family
+                .usage_types
+                .iter()
+                .map(|u| {
+                    let sum: i64 = window
+                        .hours()
+                        .map(|h| hourly(2, "o2", family.name, u, h))
+                        .sum();
+                    let units = match u.aggregation {
+                        Aggregation::Count => sum as f64,
+                        Aggregation::Gauge => sum as f64 / month_hours,
+                    };
+                    units * list_price(family.name, u.name)
+                })
+                .sum();
+            assert_eq!(
+                cents_of(&charges, family.name),
+                (dollars * 100.0).round() as i64,
+                "{}",
+                family.name
+            );
+            assert!(dollars > 0.0, "{} costs nothing", family.name);
+        }
+        assert!(charges.iter().all(|c| c.product_name != "audit_logs"));
+    }
+
+    #[test]
     fn committed_and_on_demand_add_up_to_the_product() {
         let empty = BTreeMap::new();
         let charges = org_charges(
@@ -654,7 +560,7 @@ mod tests {
             &org("o1"),
             &month("2026-03-01T00:00:00Z"),
         );
-        assert_eq!(charges.len(), 2 * PRODUCT_FAMILIES.len());
+        assert_eq!(charges.len(), 2 * current_families().count());
         let infra = cents_of(&charges, "infra_hosts");
         let committed = charges
             .iter()

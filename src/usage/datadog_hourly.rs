@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::attribution::report::{last_hour_with_data, oldest_start};
-use super::datadog::{PRODUCT_FAMILIES, ProductFamily, hourly, product_family};
+use super::datadog::{PRODUCT_FAMILIES, ProductFamily, current_families, hourly, product_family};
 use super::{fnv1a, hash};
 use crate::state::cursor::Cursor;
 use crate::state::datadog::{DatadogCaller, DatadogOrg, DatadogState};
@@ -64,8 +64,9 @@ pub struct HourlyUsagePage<'a> {
     pub next: Option<Cursor>,
 }
 
-/// `filter[product_families]`: `all` is every family; the result is in
-/// catalog order, each family once.
+/// `filter[product_families]`: `all` is every current family (the
+/// deprecated answer only when named); the result is in catalog order, each
+/// family once.
 pub fn product_families(names: &[String]) -> EngineResult<Vec<&'static ProductFamily>> {
     if names.is_empty() {
         return Err(bad_request(
@@ -75,7 +76,7 @@ pub fn product_families(names: &[String]) -> EngineResult<Vec<&'static ProductFa
     let mut wanted = Vec::new();
     for name in names {
         if name == "all" {
-            return Ok(PRODUCT_FAMILIES.iter().collect());
+            return Ok(current_families().collect());
         }
         let family = product_family(name).ok_or_else(|| {
             bad_request(format!(
@@ -235,7 +236,7 @@ pub fn one_org_page(
     let query = HourlyUsageQuery {
         start,
         end: Some(end),
-        families: PRODUCT_FAMILIES.iter().collect(),
+        families: current_families().collect(),
         include_descendants: false,
         page_limit,
         cursor: Cursor::after(after),
@@ -306,7 +307,8 @@ mod tests {
     #[test]
     fn all_is_every_family_and_names_come_back_in_catalog_order() {
         let all = product_families(&["all".to_string()]).unwrap();
-        assert_eq!(all.len(), PRODUCT_FAMILIES.len());
+        assert_eq!(all.len(), current_families().count());
+        assert!(all.iter().all(|family| !family.deprecated));
         let two = product_families(&["logs".to_string(), "infra_hosts".to_string()]).unwrap();
         let names: Vec<&str> = two.iter().map(|f| f.name).collect();
         assert_eq!(names, ["infra_hosts", "logs"]);

@@ -56,6 +56,32 @@ impl Profile {
         monthly_growth: 0.02,
         noise: 0.15,
     };
+    /// Things people start now and then: workflow executions, AI
+    /// investigations, mobile test runs. One to a couple of thousand an hour.
+    pub const RUNS: Profile = Profile {
+        size: (1.0, 2_000.0),
+        daily_swing: 0.5,
+        weekend: 0.6,
+        monthly_growth: 0.03,
+        noise: 0.2,
+    };
+    /// Events kept in storage (Flex Logs): millions to billions, growing
+    /// slowly and barely moving from hour to hour.
+    pub const STORED: Profile = Profile {
+        size: (1e6, 5e9),
+        daily_swing: 0.02,
+        weekend: 1.0,
+        monthly_growth: 0.02,
+        noise: 0.01,
+    };
+    /// A handful of seats, slots or published apps: one to a few dozen.
+    pub const SEATS: Profile = Profile {
+        size: (1.0, 40.0),
+        daily_swing: 0.0,
+        weekend: 1.0,
+        monthly_growth: 0.01,
+        noise: 0.0,
+    };
     /// Things people cause: requests, log lines, spans, events.
     pub const TRAFFIC: Profile = Profile {
         size: (1_000.0, 5_000_000.0),

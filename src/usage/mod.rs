@@ -11,6 +11,7 @@ pub mod attribution;
 pub mod billing;
 pub mod datadog;
 pub mod datadog_billable_summary;
+pub mod datadog_catalog;
 pub mod datadog_costs;
 pub mod datadog_hourly;
 pub mod datadog_top_avg_metrics;

@@ -7,6 +7,7 @@ starts mockcloud in-process and passes its URL in MOCKCLOUD_URL.
 """
 
 import os
+import re
 import unittest
 from datetime import datetime, timedelta, timezone
 
@@ -19,18 +20,21 @@ from datadog_api_client.v1.model.hourly_usage_attribution_usage_type import (
 from datadog_api_client.v1.model.monthly_usage_attribution_supported_metrics import (
     MonthlyUsageAttributionSupportedMetrics,
 )
+from datadog_api_client.v1.model.monthly_usage_attribution_values import (
+    MonthlyUsageAttributionValues,
+)
 from datadog_api_client.v2.api.usage_metering_api import UsageMeteringApi as UsageV2
 
 URL = os.environ["MOCKCLOUD_URL"]
-DOCUMENTED_ATTRIBUTION_USAGE_TYPES = """
-    api_usage apm_fargate_usage apm_host_usage appsec_fargate_usage appsec_usage
-    browser_usage container_usage cspm_containers_usage cspm_hosts_usage
-    custom_timeseries_usage cws_containers_usage cws_hosts_usage dbm_hosts_usage
-    dbm_queries_usage estimated_indexed_logs_usage estimated_ingested_logs_usage
-    estimated_indexed_spans_usage estimated_ingested_spans_usage fargate_usage
-    functions_usage indexed_logs_usage infra_host_usage invocations_usage
-    npm_host_usage profiled_container_usage profiled_host_usage snmp_usage
-""".split()
+
+
+def documented_product_families():
+    """The families the client's get_hourly_usage documents (but `all`)."""
+    doc = UsageV2.get_hourly_usage.__doc__
+    param = doc[doc.index(":param filter_product_families:") : doc.index(":type filter_product_families:")]
+    return [name for name in re.findall(r"``([a-z0-9_]+)``", param) if name != "all"]
+
+
 API_KEY = os.environ.get("MOCKCLOUD_DD_API_KEY", "mock-dd-api-key")
 APP_KEY = os.environ.get("MOCKCLOUD_DD_APP_KEY", "mock-dd-app-key")
 
@@ -101,26 +105,83 @@ class DatadogUsageMetering(unittest.TestCase):
         self.assertGreater(pages, 1)
         self.assertEqual(len(seen), len(set(seen)))
 
-    def test_hourly_usage_attribution_for_every_documented_usage_type(self):
+    def test_hourly_usage_for_every_documented_product_family(self):
+        families = documented_product_families()
+        self.assertIn("llm_observability", families)
         start = now() - timedelta(days=5)
-        # The usage types the vendor's documentation lists (newer clients
-        # know more; the emulation follows the documentation).
-        for usage_type in DOCUMENTED_ATTRIBUTION_USAGE_TYPES:
+        # One call names them all: the API takes a comma-separated list.
+        response = self.v2.get_hourly_usage(
+            filter_timestamp_start=start,
+            filter_timestamp_end=start + timedelta(hours=1),
+            filter_product_families=",".join(families),
+        )
+        answered = {}
+        for record in response.data:
+            answered[record.attributes.product_family] = record.attributes.measurements
+        self.assertEqual(sorted(answered), sorted(families))
+        for family, measurements in answered.items():
+            with self.subTest(family=family):
+                self.assertGreater(len(measurements), 0)
+                for measurement in measurements:
+                    self.assertIsInstance(measurement.usage_type, str)
+                    self.assertIsInstance(measurement.value, int)
+                    self.assertGreaterEqual(measurement.value, 0)
+
+    def test_hourly_usage_attribution_for_every_usage_type_of_the_client(self):
+        start = now() - timedelta(days=5)
+        usage_types = sorted(HourlyUsageAttributionUsageType.allowed_values)
+        self.assertEqual(len(usage_types), 89)
+        for usage_type in usage_types:
             with self.subTest(usage_type=usage_type):
                 response = self.v1.get_hourly_usage_attribution(
                     start_hr=start,
-                    end_hr=start + timedelta(hours=2),
+                    end_hr=start + timedelta(hours=1),
                     usage_type=HourlyUsageAttributionUsageType(usage_type),
                 )
-                self.assertIsNotNone(response.usage)
+                self.assertGreater(len(response.usage), 0)
+                for body in response.usage:
+                    self.assertEqual(str(body.usage_type), usage_type)
+                    self.assertIsInstance(body.total_usage_sum, float)
+                    self.assertGreaterEqual(body.total_usage_sum, 0.0)
+                    if usage_type.endswith("_percentage"):
+                        self.assertLessEqual(body.total_usage_sum, 100.0)
 
-    def test_monthly_usage_attribution_with_all_fields(self):
+    def test_monthly_usage_attribution_for_every_supported_metric_of_the_client(self):
+        metrics = sorted(MonthlyUsageAttributionSupportedMetrics.allowed_values)
+        self.assertEqual(len(metrics), 171)
+        # The client's `fields` is one enum value: one call per metric.
+        for metric in metrics:
+            with self.subTest(metric=metric):
+                response = self.v1.get_monthly_usage_attribution(
+                    start_month=month_start(1),
+                    fields=MonthlyUsageAttributionSupportedMetrics(metric),
+                    include_descendants=False,
+                )
+                self.assertGreater(len(response.usage), 0)
+                for body in response.usage:
+                    values = body.values.to_dict()
+                    if metric == "*":
+                        self.assertGreater(len(values), 0)
+                    else:
+                        self.assertEqual(list(values), [metric])
+                        self.assertIsInstance(values[metric], float)
+
+    def test_fields_star_returns_no_field_outside_the_client_model(self):
+        model = set(MonthlyUsageAttributionValues.attribute_map)
+        self.assertEqual(set(MonthlyUsageAttributionValues.openapi_types), model)
         response = self.v1.get_monthly_usage_attribution(
-            start_month=month_start(2),
+            start_month=month_start(1),
             fields=MonthlyUsageAttributionSupportedMetrics("*"),
         )
         self.assertGreater(len(response.usage), 0)
-        self.assertIsNotNone(response.usage[0].values)
+        for body in response.usage:
+            returned = set(body.values.to_dict())
+            self.assertLessEqual(returned, model, returned - model)
+            # Every supported metric the model carries, and nothing else.
+            expected = (set(MonthlyUsageAttributionSupportedMetrics.allowed_values) - {"*"}) & model
+            self.assertEqual(returned, expected)
+        for aggregate in response.metadata.aggregates.value:
+            self.assertIn(aggregate.field, model)
 
     def test_billable_summary(self):
         response = self.v1.get_usage_billable_summary(month=month_start(1))

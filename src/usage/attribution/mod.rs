@@ -17,18 +17,18 @@ use chrono::{DateTime, Utc};
 
 use super::datadog::{UsageType, hourly, product_family};
 use super::hash::{fnv1a, hash, log_uniform, unit_interval};
-use super::hourly::{Profile, Series};
 
-/// Where an attribution usage type's org total comes from.
+/// Where an attribution usage type's org total comes from: the org's
+/// `hourly_usage` figure for `usage_type` of `family`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Source {
-    /// The org's `hourly_usage` figure for this usage type of this family.
-    Metered {
-        family: &'static str,
-        usage_type: &'static str,
-    },
-    /// Not reported by `hourly_usage`: a series of its own.
-    Own(Profile),
+pub struct Source {
+    family: &'static str,
+    usage_type: &'static str,
+}
+
+/// The org's `hourly_usage` figure of `usage_type` in `family`.
+pub const fn metered(family: &'static str, usage_type: &'static str) -> Source {
+    Source { family, usage_type }
 }
 
 /// A product usage attribution reports, named as its fields are:
@@ -38,189 +38,105 @@ enum Source {
 pub struct AttributionType {
     pub usage_field: &'static str,
     pub percentage_field: &'static str,
+    /// The hourly `usage_type` that reports this product's usage, when
+    /// hourly attribution takes one (mostly `usage_field`).
+    pub hourly_usage: Option<&'static str>,
+    /// The hourly `usage_type` that reports each tag group's share of the
+    /// org's hour, in percent, for the few products that have one.
+    pub hourly_percentage: Option<&'static str>,
+    /// Whether monthly attribution's `fields` and `sort_name` take
+    /// `usage_field` and `percentage_field`.
+    pub monthly: bool,
+    /// Whether `fields=*` returns `percentage_field` (the response model
+    /// lacks a few percentages `fields` accepts).
+    pub percentage_in_star: bool,
     source: Source,
 }
 
-const fn metered(
+/// A product with both monthly fields and its usage hourly under
+/// `usage_field`.
+pub const fn product(
     usage_field: &'static str,
     percentage_field: &'static str,
-    family: &'static str,
-    usage_type: &'static str,
+    source: Source,
 ) -> AttributionType {
     AttributionType {
         usage_field,
         percentage_field,
-        source: Source::Metered { family, usage_type },
+        hourly_usage: Some(usage_field),
+        hourly_percentage: None,
+        monthly: true,
+        percentage_in_star: true,
+        source,
     }
 }
 
-/// Every usage type the docs list for hourly attribution (and, with
-/// `_usage`/`_percentage`, every monthly field), in the documented order.
-pub const ATTRIBUTION_TYPES: &[AttributionType] = &[
-    metered(
-        "api_usage",
-        "api_percentage",
-        "synthetics_api",
-        "check_calls_count",
-    ),
-    AttributionType {
-        usage_field: "apm_fargate_usage",
-        percentage_field: "apm_fargate_percentage",
-        // hourly_usage has no APM Fargate measurement.
-        source: Source::Own(Profile::STEADY),
-    },
-    metered(
-        "apm_host_usage",
-        "apm_host_percentage",
-        "infra_hosts",
-        "apm_host_count",
-    ),
-    metered(
-        "appsec_fargate_usage",
-        "appsec_fargate_percentage",
-        "application_security",
-        "appsec_fargate_count",
-    ),
-    metered(
-        "appsec_usage",
-        "appsec_percentage",
-        "application_security",
-        "app_sec_host_count",
-    ),
-    metered(
-        "browser_usage",
-        "browser_percentage",
-        "synthetics_browser",
-        "browser_check_calls_count",
-    ),
-    metered(
-        "container_usage",
-        "container_percentage",
-        "infra_hosts",
-        "container_count",
-    ),
-    metered(
-        "cspm_containers_usage",
-        "cspm_containers_percentage",
-        "cspm",
-        "container_count",
-    ),
-    metered(
-        "cspm_hosts_usage",
-        "cspm_hosts_percentage",
-        "cspm",
-        "host_count",
-    ),
-    metered(
-        "custom_timeseries_usage",
-        "custom_timeseries_percentage",
-        "timeseries",
-        "num_custom_timeseries",
-    ),
-    metered(
-        "cws_containers_usage",
-        "cws_containers_percentage",
-        "cws",
-        "cws_container_count",
-    ),
-    metered(
-        "cws_hosts_usage",
-        "cws_hosts_percentage",
-        "cws",
-        "cws_host_count",
-    ),
-    metered(
-        "dbm_hosts_usage",
-        "dbm_hosts_percentage",
-        "dbm",
-        "dbm_host_count",
-    ),
-    metered(
-        "dbm_queries_usage",
-        "dbm_queries_percentage",
-        "dbm",
-        "dbm_queries_count",
-    ),
-    metered(
-        "estimated_indexed_logs_usage",
-        "estimated_indexed_logs_percentage",
-        "logs",
-        "logs_live_indexed_count",
-    ),
-    metered(
-        "estimated_ingested_logs_usage",
-        "estimated_ingested_logs_percentage",
-        "logs",
-        "logs_live_ingested_bytes",
-    ),
-    metered(
-        "estimated_indexed_spans_usage",
-        "estimated_indexed_spans_percentage",
-        "indexed_spans",
-        "indexed_events_count",
-    ),
-    metered(
-        "estimated_ingested_spans_usage",
-        "estimated_ingested_spans_percentage",
-        "ingested_spans",
-        "ingested_events_bytes",
-    ),
-    metered(
-        "fargate_usage",
-        "fargate_percentage",
-        "fargate",
-        "tasks_count",
-    ),
-    metered(
-        "functions_usage",
-        "functions_percentage",
-        "serverless",
-        "func_count",
-    ),
-    metered(
-        "indexed_logs_usage",
-        "indexed_logs_percentage",
-        "logs",
-        "indexed_events_count",
-    ),
-    metered(
-        "infra_host_usage",
-        "infra_host_percentage",
-        "infra_hosts",
-        "host_count",
-    ),
-    metered(
-        "invocations_usage",
-        "invocations_percentage",
-        "serverless",
-        "invocations_sum",
-    ),
-    metered(
-        "npm_host_usage",
-        "npm_host_percentage",
-        "network_hosts",
-        "host_count",
-    ),
-    metered(
-        "profiled_container_usage",
-        "profiled_container_percentage",
-        "profiling",
-        "avg_container_agent_count",
-    ),
-    metered(
-        "profiled_host_usage",
-        "profiled_host_percentage",
-        "profiling",
-        "host_count",
-    ),
-    metered("snmp_usage", "snmp_percentage", "snmp", "snmp_devices"),
-];
+impl AttributionType {
+    /// Hourly attribution names this product's usage `name`.
+    pub const fn hourly_as(self, name: &'static str) -> Self {
+        AttributionType {
+            hourly_usage: Some(name),
+            ..self
+        }
+    }
 
-/// The attribution type `usage_type` names (`infra_host_usage`).
-pub fn attribution_type(usage_type: &str) -> Option<&'static AttributionType> {
-    ATTRIBUTION_TYPES
-        .iter()
-        .find(|t| t.usage_field == usage_type)
+    /// Hourly attribution also takes `name`, the groups' percentages.
+    pub const fn hourly_percentage(self, name: &'static str) -> Self {
+        AttributionType {
+            hourly_percentage: Some(name),
+            ..self
+        }
+    }
+
+    /// Monthly attribution does not take its fields.
+    pub const fn hourly_only(self) -> Self {
+        AttributionType {
+            monthly: false,
+            ..self
+        }
+    }
+
+    /// `fields=*` leaves its percentage out.
+    pub const fn percentage_not_in_star(self) -> Self {
+        AttributionType {
+            percentage_in_star: false,
+            ..self
+        }
+    }
+}
+
+pub use super::datadog_catalog::ATTRIBUTION_TYPES;
+
+/// A `usage_type` of hourly attribution: which product, and whether it
+/// reports the usage or each group's percentage of the org's hour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HourlyUsageType {
+    pub name: &'static str,
+    pub attribution_type: &'static AttributionType,
+    pub measure: Measure,
+}
+
+/// Every `usage_type` hourly attribution takes, in catalogue order.
+pub fn hourly_usage_types() -> impl Iterator<Item = HourlyUsageType> {
+    ATTRIBUTION_TYPES.iter().flat_map(|t| {
+        [
+            (t.hourly_usage, Measure::Usage),
+            (t.hourly_percentage, Measure::Percentage),
+        ]
+        .into_iter()
+        .filter_map(move |(name, measure)| {
+            name.map(|name| HourlyUsageType {
+                name,
+                attribution_type: t,
+                measure,
+            })
+        })
+    })
+}
+
+/// The hourly attribution `usage_type` named `name`.
+pub fn hourly_usage_type(name: &str) -> Option<HourlyUsageType> {
+    hourly_usage_types().find(|t| t.name == name)
 }
 
 /// What a monthly field reports of its attribution type.
@@ -247,32 +163,28 @@ impl Field {
         }
     }
 
+    /// The field `fields` or `sort_name` names `name`.
     pub fn named(name: &str) -> Option<Field> {
-        ATTRIBUTION_TYPES.iter().find_map(|t| {
-            let measure = if t.usage_field == name {
-                Measure::Usage
-            } else if t.percentage_field == name {
-                Measure::Percentage
-            } else {
-                return None;
-            };
-            Some(Field {
-                attribution_type: t,
-                measure,
-            })
-        })
+        Field::supported().find(|f| f.name() == name)
     }
 
-    /// Every field, as `*` asks for them.
-    pub fn all() -> Vec<Field> {
+    /// Every field `fields` and `sort_name` take (but `*`).
+    pub fn supported() -> impl Iterator<Item = Field> {
         ATTRIBUTION_TYPES
             .iter()
+            .filter(|t| t.monthly)
             .flat_map(|t| {
                 [Measure::Usage, Measure::Percentage].map(|measure| Field {
                     attribution_type: t,
                     measure,
                 })
             })
+    }
+
+    /// The fields `*` asks for.
+    pub fn all() -> Vec<Field> {
+        Field::supported()
+            .filter(|f| f.measure == Measure::Usage || f.attribution_type.percentage_in_star)
             .collect()
     }
 }
@@ -438,22 +350,14 @@ fn metered_usage_type(family: &str, usage_type: &str) -> &'static UsageType {
 
 #[derive(Debug, Clone)]
 pub struct Attribution {
+    seed: u64,
     public_id: String,
-    total: Total,
+    /// Where the org's hourly total is read: [`super::datadog::hourly`], as
+    /// `hourly_usage` reports it.
+    family: &'static str,
+    usage_type: &'static UsageType,
     /// Per combination: its identity hash and its typical weight.
     weights: Vec<(u64, f64)>,
-}
-
-/// Where the org's hourly total is read.
-#[derive(Debug, Clone, Copy)]
-enum Total {
-    /// [`super::datadog::hourly`], as `hourly_usage` reports it.
-    Metered {
-        seed: u64,
-        family: &'static str,
-        usage_type: &'static UsageType,
-    },
-    Own(Series),
 }
 
 impl Attribution {
@@ -463,18 +367,7 @@ impl Attribution {
         attribution_type: &AttributionType,
         combinations: &TagCombinations,
     ) -> Self {
-        let total = match attribution_type.source {
-            Source::Metered { family, usage_type } => Total::Metered {
-                seed,
-                family,
-                usage_type: metered_usage_type(family, usage_type),
-            },
-            Source::Own(profile) => Total::Own(Series::new(
-                seed,
-                &[public_id, "attribution", attribution_type.usage_field],
-                profile,
-            )),
-        };
+        let Source { family, usage_type } = attribution_type.source;
         let owner = hash(&[seed, fnv1a(public_id), fnv1a(attribution_type.usage_field)]);
         let weights = combinations
             .identities
@@ -486,22 +379,23 @@ impl Attribution {
             })
             .collect();
         Attribution {
+            seed,
             public_id: public_id.to_string(),
-            total,
+            family,
+            usage_type: metered_usage_type(family, usage_type),
             weights,
         }
     }
 
     /// The org's whole usage during the hour starting at `hour`.
     pub fn total(&self, hour: DateTime<Utc>) -> i64 {
-        match self.total {
-            Total::Metered {
-                seed,
-                family,
-                usage_type,
-            } => hourly(seed, &self.public_id, family, usage_type, hour),
-            Total::Own(series) => series.count_at(hour),
-        }
+        hourly(
+            self.seed,
+            &self.public_id,
+            self.family,
+            self.usage_type,
+            hour,
+        )
     }
 
     /// The hour's usage of each tag combination; they add up to
@@ -568,10 +462,43 @@ mod tests {
                     .all(|o| o.usage_field != t.usage_field)
             );
         }
-        assert_eq!(ATTRIBUTION_TYPES.len(), 27);
-        assert_eq!(Field::all().len(), 54);
+        let hourly: Vec<&str> = hourly_usage_types().map(|t| t.name).collect();
+        for (i, name) in hourly.iter().enumerate() {
+            assert!(!hourly[..i].contains(name), "{name} twice");
+        }
+        let supported: Vec<&str> = Field::supported().map(|f| f.name()).collect();
+        for (i, name) in supported.iter().enumerate() {
+            assert!(!supported[..i].contains(name), "{name} twice");
+            assert_eq!(Field::named(name).unwrap().name(), *name);
+        }
+        // The sizes of the client's enums (datadog-api-client 2.62.0):
+        // HourlyUsageAttributionUsageType has 89 values,
+        // MonthlyUsageAttributionSupportedMetrics 171 with `*`, and its
+        // response model lacks two of those percentages.
+        assert_eq!(hourly.len(), 89);
+        assert_eq!(supported.len(), 170);
+        assert_eq!(Field::all().len(), 168);
+        assert!(Field::all().iter().all(|f| supported.contains(&f.name())));
         assert_eq!(
             Field::named("snmp_percentage").unwrap().measure,
+            Measure::Percentage
+        );
+        // Fields Datadog has removed are gone.
+        for removed in [
+            "indexed_logs_usage",
+            "estimated_indexed_logs_usage",
+            "estimated_ingested_logs_percentage",
+        ] {
+            assert!(Field::named(removed).is_none(), "{removed}");
+            assert!(hourly_usage_type(removed).is_none(), "{removed}");
+        }
+        // Hourly-only products are not monthly fields.
+        assert!(hourly_usage_type("ci_code_coverage_committers_usage").is_some());
+        assert!(Field::named("ci_code_coverage_committers_usage").is_none());
+        assert_eq!(
+            hourly_usage_type("error_tracking_percentage")
+                .unwrap()
+                .measure,
             Measure::Percentage
         );
         assert!(Field::named("snmp").is_none());
@@ -599,21 +526,20 @@ mod tests {
         let combos = TagCombinations::new(&no_tags);
         let at = hour("2026-03-04T10:00:00Z");
         for t in ATTRIBUTION_TYPES {
-            if let Source::Metered { family, usage_type } = t.source {
-                let hourly_usage = super::super::datadog::hourly(
-                    3,
-                    "org9",
-                    family,
-                    metered_usage_type(family, usage_type),
-                    at,
-                );
-                assert_eq!(
-                    Attribution::new(3, "org9", t, &combos).total(at),
-                    hourly_usage,
-                    "{}",
-                    t.usage_field
-                );
-            }
+            let Source { family, usage_type } = t.source;
+            let hourly_usage = super::super::datadog::hourly(
+                3,
+                "org9",
+                family,
+                metered_usage_type(family, usage_type),
+                at,
+            );
+            assert_eq!(
+                Attribution::new(3, "org9", t, &combos).total(at),
+                hourly_usage,
+                "{}",
+                t.usage_field
+            );
         }
     }
 

@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
-use super::{Attribution, AttributionType, Breakdown, Field, Measure, TagCombinations, Tags};
+use super::{
+    Attribution, AttributionType, Breakdown, Field, HourlyUsageType, Measure, TagCombinations, Tags,
+};
 use crate::state::cursor::Cursor;
 use crate::state::datadog::{DatadogCaller, DatadogOrg, DatadogState};
 use crate::state::error::{EngineResult, bad_request};
@@ -53,7 +55,7 @@ fn tag_config_source(
 /// The parameters of `GET /api/v1/usage/hourly-attribution`.
 #[derive(Debug, Clone)]
 pub struct HourlyQuery {
-    pub usage_type: &'static AttributionType,
+    pub usage_type: HourlyUsageType,
     pub start_hr: DateTime<Utc>,
     /// Exclusive; the latest hour with data when absent.
     pub end_hr: Option<DateTime<Utc>>,
@@ -95,7 +97,9 @@ pub struct RecordOwner<'a> {
 pub struct HourlyRecord<'a> {
     pub hour: DateTime<Utc>,
     pub owner: RecordOwner<'a>,
-    pub total_usage_sum: i64,
+    /// The group's usage, or for a `_percentage` usage type its share of
+    /// the org's hour in percent.
+    pub total_usage_sum: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -221,7 +225,7 @@ pub fn hourly<'a>(
     let (first, last, next) = page_bounds(query.cursor, hours * orgs * groups, HOURLY_PAGE_SIZE);
 
     let mut attributions: Vec<Option<Attribution>> = vec![None; scope.orgs.len()];
-    let mut cached: Option<((u64, u64), Vec<i64>)> = None;
+    let mut cached: Option<((u64, u64), Vec<f64>)> = None;
     let mut records = Vec::with_capacity((last + 1).saturating_sub(first) as usize);
     for seq in first..=last {
         let index = seq - 1;
@@ -237,9 +241,18 @@ pub fn hourly<'a>(
             .is_none_or(|(at, _)| *at != (hour_index, org_index));
         if fresh {
             let attribution = attributions[org_index as usize].get_or_insert_with(|| {
-                Attribution::new(seed, &org.public_id, query.usage_type, &scope.combinations)
+                Attribution::new(
+                    seed,
+                    &org.public_id,
+                    query.usage_type.attribution_type,
+                    &scope.combinations,
+                )
             });
-            let values = scope.groups_at(attribution, hour);
+            let groups = scope.groups_at(attribution, hour);
+            let values = match query.usage_type.measure {
+                Measure::Usage => groups.iter().map(|&v| v as f64).collect(),
+                Measure::Percentage => percentages(&groups),
+            };
             cached = Some(((hour_index, org_index), values));
         }
         let values = &cached.as_ref().expect("computed above").1;
@@ -375,6 +388,21 @@ pub fn monthly<'a>(
     })
 }
 
+/// Each group's share of their sum, in percent; all 0 when the sum is.
+fn percentages(groups: &[i64]) -> Vec<f64> {
+    let total: i64 = groups.iter().sum();
+    groups
+        .iter()
+        .map(|&v| {
+            if total == 0 {
+                0.0
+            } else {
+                v as f64 * 100.0 / total as f64
+            }
+        })
+        .collect()
+}
+
 fn month_hours(start: DateTime<Utc>, stop: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     let count = (stop - start).num_hours().max(0);
     (0..count).map(|h| start + Duration::hours(h)).collect()
@@ -403,7 +431,7 @@ mod tests {
 
     fn hourly_query(start: &str, end: &str, keys: &[&str]) -> HourlyQuery {
         HourlyQuery {
-            usage_type: super::super::attribution_type("infra_host_usage").unwrap(),
+            usage_type: super::super::hourly_usage_type("infra_host_usage").unwrap(),
             start_hr: start.parse().unwrap(),
             end_hr: Some(end.parse().unwrap()),
             tag_breakdown_keys: keys.iter().map(|k| k.to_string()).collect(),
@@ -451,7 +479,7 @@ mod tests {
         );
         assert_eq!(hours.len(), 31 * 24 * 2 * 3);
         for record in &report.page.records {
-            let summed: i64 = hours
+            let summed: f64 = hours
                 .iter()
                 .filter(|h| {
                     h.owner.org.public_id == record.owner.org.public_id
@@ -459,7 +487,83 @@ mod tests {
                 })
                 .map(|h| h.total_usage_sum)
                 .sum();
-            assert_eq!(record.values[0].1, summed as f64);
+            assert_eq!(record.values[0].1, summed);
+        }
+    }
+
+    /// Monthly attribution is the sum of hourly attribution for every
+    /// product of the catalogue, and hourly percentages split each org's
+    /// hour into 100.
+    #[test]
+    fn every_product_s_month_is_the_sum_of_its_hours() {
+        let state = state();
+        // June has data up to 2026-06-02T12:00: 37 hours.
+        let early_june: DateTime<Utc> = "2026-06-05T12:00:00Z".parse().unwrap();
+        let caller = DatadogCaller { org: 0 };
+        let june = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let report = monthly(
+            &state,
+            9,
+            early_june,
+            caller,
+            &MonthlyQuery {
+                start_month: june,
+                end_month: Some(june),
+                fields: Field::supported().collect(),
+                sort: None,
+                tag_breakdown_keys: vec!["team".to_string()],
+                include_descendants: true,
+                cursor: Cursor::first_page(),
+            },
+        )
+        .unwrap();
+        assert_eq!(report.page.records.len(), 2 * 3);
+        for usage_type in super::super::hourly_usage_types() {
+            let mut query = hourly_query("2026-06-01T00:00:00Z", "2026-07-01T00:00:00Z", &["team"]);
+            query.usage_type = usage_type;
+            let page = hourly(&state, 9, early_june, caller, &query).unwrap();
+            assert!(page.next.is_none());
+            assert_eq!(page.records.len(), 37 * 2 * 3, "{}", usage_type.name);
+            match usage_type.measure {
+                Measure::Percentage => {
+                    for chunk in page.records.chunks(3) {
+                        let sum: f64 = chunk.iter().map(|r| r.total_usage_sum).sum();
+                        assert!((sum - 100.0).abs() < 1e-9, "{} {sum}", usage_type.name);
+                    }
+                }
+                Measure::Usage if usage_type.attribution_type.monthly => {
+                    let field = Field::named(usage_type.attribution_type.usage_field).unwrap();
+                    for record in &report.page.records {
+                        let summed: f64 = page
+                            .records
+                            .iter()
+                            .filter(|h| {
+                                h.owner.org.public_id == record.owner.org.public_id
+                                    && h.owner.tags == record.owner.tags
+                            })
+                            .map(|h| h.total_usage_sum)
+                            .sum();
+                        let (_, monthly) = record.values.iter().find(|(f, _)| *f == field).unwrap();
+                        assert_eq!(*monthly, summed, "{}", usage_type.name);
+                    }
+                    let total: f64 = page.records.iter().map(|h| h.total_usage_sum).sum();
+                    assert!(total > 0.0, "{}", usage_type.name);
+                }
+                Measure::Usage => {}
+            }
+        }
+        // Each org's percentages of each field add up to 100.
+        for field in Field::supported().filter(|f| f.measure == Measure::Percentage) {
+            for org in ["parent0001", "child00001"] {
+                let sum: f64 = report
+                    .page
+                    .records
+                    .iter()
+                    .filter(|r| r.owner.org.public_id == org)
+                    .map(|r| r.values.iter().find(|(f, _)| *f == field).unwrap().1)
+                    .sum();
+                assert!((sum - 100.0).abs() < 1e-9, "{} {org} {sum}", field.name());
+            }
         }
     }
 

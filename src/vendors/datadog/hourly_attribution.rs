@@ -9,7 +9,7 @@ use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use crate::app::AppState;
 use crate::usage::attribution::report::{self, HourlyQuery, HourlyRecord};
-use crate::usage::attribution::{Tags, attribution_type};
+use crate::usage::attribution::{Tags, hourly_usage_type};
 
 /// `HourlyUsageAttributionResponse`.
 #[derive(Debug, Serialize)]
@@ -48,7 +48,7 @@ pub(super) fn timestamp(t: DateTime<Utc>) -> String {
 
 fn parse(params: &Params) -> Result<HourlyQuery, DatadogError> {
     let raw_type = params.required("usage_type")?;
-    let usage_type = attribution_type(raw_type).ok_or_else(|| {
+    let usage_type = hourly_usage_type(raw_type).ok_or_else(|| {
         DatadogError::bad_request(format!(
             "Invalid parameter usage_type: {raw_type:?} is not a supported usage type"
         ))
@@ -89,9 +89,9 @@ pub async fn get(
             region: record.owner.org.region.clone(),
             tag_config_source: record.owner.tag_config_source,
             tags: record.owner.tags,
-            total_usage_sum: record.total_usage_sum as f64,
+            total_usage_sum: record.total_usage_sum,
             updated_at: updated_at.clone(),
-            usage_type: query.usage_type.usage_field,
+            usage_type: query.usage_type.name,
         })
         .collect();
     Ok(Json(HourlyUsageAttributionResponse {
