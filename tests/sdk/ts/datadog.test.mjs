@@ -296,7 +296,6 @@ describe("Datadog Usage Metering through @datadog/datadog-api-client", { timeout
 
   test(
     "every hourly attribution usage type mockcloud lists is one the client can send",
-    { todo: "mockcloud's Datadog catalogue predates the client's (issue 11)" },
     async () => {
       const unknown = (await documentedUsageTypes()).filter(
         (type) => !clientKnows("HourlyUsageAttributionUsageType", type),
@@ -342,7 +341,7 @@ describe("Datadog Usage Metering through @datadog/datadog-api-client", { timeout
         (nextRecordId) =>
           usageV1.getMonthlyUsageAttribution({ startMonth: monthStart(3), fields: "*", nextRecordId }),
         (response) => response.metadata?.pagination?.nextRecordId,
-        // Fields the client lacks: the todo test below.
+        // Fields the client lacks: the test below.
         assertFullyParsed,
       ),
     );
@@ -357,7 +356,6 @@ describe("Datadog Usage Metering through @datadog/datadog-api-client", { timeout
 
   test(
     "v1 getMonthlyUsageAttribution with fields=* sends only fields the client knows",
-    { todo: "mockcloud's fields=* still lists fields Datadog has removed (issue 11)" },
     async () => {
       const { result } = await over200s(() =>
         usageV1.getMonthlyUsageAttribution({ startMonth: monthStart(2), fields: "*" }),
