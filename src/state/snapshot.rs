@@ -271,6 +271,7 @@ impl GrafanaSnapshot {
             stacks,
             stack_slugs: _,
             stacks_by_name: _,
+            stacks_by_id: _,
             deleted_stacks,
             hosted_grafana_keys,
             api_keys,
