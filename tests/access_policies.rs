@@ -2606,3 +2606,44 @@ async fn attributes_of_the_wrong_type_are_400_and_change_nothing() {
     assert_region_lists(&grafana, EU, &["target"]).await;
     assert_policy_is(&grafana, EU, &policy).await;
 }
+
+#[tokio::test]
+async fn a_scenario_policy_brings_its_attributes() {
+    let attributes =
+        json!({"lokiQueryPolicy": {"queryTimeout": "30s", "maxEntriesLimitPerQuery": 100}});
+    let scenario = |attributes: Value| {
+        json!({
+            "name": "attributes",
+            "grafana": {
+                "regions": [{"id": 1, "slug": "us", "name": "US", "provider": "gcp"}],
+                "orgs": [{"id": 1, "slug": "one", "name": "One", "access_policies": [{
+                    "name": "admin", "region": "us", "scopes": ["accesspolicies:read"],
+                    "attributes": attributes,
+                    "tokens": [{"name": "admin-token", "token": "one-token"}]
+                }]}]
+            }
+        })
+    };
+    let server = start_scenario(scenario(attributes.clone())).await;
+    let grafana = Grafana::new(&server, "one-token");
+    let list = grafana.get(&policies_path("us")).await;
+    assert_eq!(items(&list)[0]["attributes"], attributes, "{}", list.raw);
+    for bad in [
+        json!({"lokiQueryPolicy": {"queryTimeout": 30}}),
+        json!({"lokiQueryPolicy": {"queryTimeout": "thirty seconds"}}),
+        json!({"rateLimit": 5}),
+    ] {
+        // Types are checked when the file is read, values when the world is built.
+        let error = match mockcloud::Scenario::from_json_value(scenario(bad.clone())) {
+            Err(error) => error.to_string(),
+            Ok(parsed) => {
+                let config = mockcloud::Config::default().with_scenario(parsed);
+                match MockCloud::start(config).await {
+                    Err(error) => error.to_string(),
+                    Ok(_) => panic!("{bad}: a bad scenario does not load"),
+                }
+            }
+        };
+        assert!(error.contains("attributes"), "{bad}: {error}");
+    }
+}
