@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::state::access_policies::{Conditions, PolicyStatus, Realm};
+use crate::state::access_policies::{Attributes, Conditions, PolicyStatus, Realm};
 
 mod generate;
 mod schema;
@@ -195,6 +195,9 @@ pub struct AccessPolicySpec {
     pub realms: Option<Vec<Realm>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Conditions>,
+    /// As the API takes them (`lokiQueryPolicy`, `pdcConfiguration`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PolicyStatus>,
     #[serde(default)]

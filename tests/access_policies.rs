@@ -2249,3 +2249,401 @@ async fn a_typed_list_parameter_sent_empty_is_400_and_free_text_is_no_filter() {
     let stacks = grafana.get("/api/orgs/mockorg/instances?id=").await;
     assert_grafana_error(&stacks, 409, "Conflict", "id");
 }
+
+// ---------------------------------------------------------------------------
+// Attributes (`AuthAccessPolicy.attributes`)
+// ---------------------------------------------------------------------------
+
+/// Every member Grafana's published spec gives `attributes`, each with a
+/// value of its type.
+fn full_attributes() -> Value {
+    json!({
+        "lokiQueryPolicy": {
+            "queryTimeout": "10s",
+            "maxEntriesLimitPerQuery": 20,
+            "maxQueryLookback": "30d",
+            "maxQueryLength": "7d",
+            "maxQueryInterval": "1h30m",
+            "maxQueryTime": "2w",
+            "maxQueryBytesRead": "500MB",
+            "minimumLabelsNumber": 2,
+            "requiredLabels": ["app", "namespace"]
+        },
+        "pdcConfiguration": {"limitedHosts": ["mysql.example.com:3306"]},
+        "allowedScopes": ["metrics:read", "logs:read"],
+        "allowedAudiences": ["https://example.com"]
+    })
+}
+
+/// The types Grafana's published spec gives the members of `attributes`
+/// in an `AuthAccessPolicy` response: `lokiQueryPolicy` is an object whose
+/// durations (`queryTimeout`, `maxQueryLookback`, `maxQueryLength`, …) are
+/// strings and whose `maxEntriesLimitPerQuery` / `minimumLabelsNumber` are
+/// integers, `requiredLabels` a list of strings; `pdcConfiguration` an
+/// object whose `limitedHosts` is a list of strings; `allowedScopes` and
+/// `allowedAudiences` lists of strings. None of them is required.
+fn assert_attributes_typed(attributes: &Value) {
+    let object = attributes
+        .as_object()
+        .unwrap_or_else(|| panic!("attributes is an object: {attributes}"));
+    let strings = |value: &Value, what: &str| {
+        let list = value
+            .as_array()
+            .unwrap_or_else(|| panic!("{what} is an array: {value}"));
+        assert!(list.iter().all(Value::is_string), "{what}: {value}");
+    };
+    for (member, value) in object {
+        match member.as_str() {
+            "lokiQueryPolicy" => {
+                for (field, v) in value.as_object().expect("lokiQueryPolicy is an object") {
+                    match field.as_str() {
+                        "queryTimeout" | "maxQueryLookback" | "maxQueryLength"
+                        | "maxQueryInterval" | "maxQueryTime" | "maxQueryBytesRead" => {
+                            assert!(v.is_string(), "{field}: {v}")
+                        }
+                        "maxEntriesLimitPerQuery" | "minimumLabelsNumber" => {
+                            assert!(v.is_i64() || v.is_u64(), "{field} is an integer: {v}")
+                        }
+                        "requiredLabels" => strings(v, field),
+                        other => panic!("lokiQueryPolicy has no member {other:?}"),
+                    }
+                }
+            }
+            "pdcConfiguration" => {
+                for (field, v) in value.as_object().expect("pdcConfiguration is an object") {
+                    assert_eq!(field, "limitedHosts");
+                    strings(v, field);
+                }
+            }
+            "allowedScopes" | "allowedAudiences" => strings(value, member),
+            other => panic!("attributes has no member {other:?}"),
+        }
+    }
+}
+
+/// What Grafana's published spec says of an `AuthAccessPolicy` response:
+/// `name`, `scopes` and `realms` are required; `id` is a UUID string,
+/// `orgId`, `displayName` and `status` strings, `createdAt` / `updatedAt`
+/// date-time strings, `scopes` a list of strings, each realm an object
+/// with string `type` and `identifier` and a `labelPolicies` list of
+/// objects with a string `selector`; `conditions.allowedSubnets` a list of
+/// strings; `attributes` as [`assert_attributes_typed`] says.
+fn assert_policy_typed(policy: &Value) {
+    for required in ["name", "scopes", "realms"] {
+        assert!(
+            policy.get(required).is_some(),
+            "{required} is required: {policy}"
+        );
+    }
+    assert_uuid(&policy["id"]);
+    for field in ["orgId", "name", "displayName", "status"] {
+        assert!(policy[field].is_string(), "{field} is a string: {policy}");
+    }
+    assert_grafana_timestamp(&policy["createdAt"]);
+    assert_grafana_timestamp(&policy["updatedAt"]);
+    let scopes = policy["scopes"].as_array().expect("scopes is an array");
+    assert!(scopes.iter().all(Value::is_string), "{policy}");
+    for realm in policy["realms"].as_array().expect("realms is an array") {
+        assert!(
+            realm["type"].is_string() && realm["identifier"].is_string(),
+            "{realm}"
+        );
+        for label_policy in realm["labelPolicies"].as_array().expect("labelPolicies") {
+            assert!(label_policy["selector"].is_string(), "{label_policy}");
+        }
+    }
+    if let Some(conditions) = policy.get("conditions") {
+        let subnets = conditions["allowedSubnets"]
+            .as_array()
+            .expect("allowedSubnets");
+        assert!(subnets.iter().all(Value::is_string), "{conditions}");
+    }
+    if let Some(attributes) = policy.get("attributes") {
+        assert_attributes_typed(attributes);
+    }
+}
+
+/// The policy as `GET`, and as an item of the region's list (whose
+/// envelope the spec requires to hold `items` and
+/// `metadata.pagination.pageSize`, a number).
+async fn read_both_ways(grafana: &Grafana, id: &str) -> (Value, Value) {
+    let got = get_policy(grafana, id, EU).await;
+    assert_eq!(got.status, 200, "{}", got.raw);
+    let list = grafana.get(&policies_path(EU)).await;
+    assert!(
+        list.body["metadata"]["pagination"]["pageSize"].is_number(),
+        "{}",
+        list.raw
+    );
+    let listed = items(&list)
+        .into_iter()
+        .find(|p| id_of(p) == id)
+        .expect("the policy is listed");
+    (got.body, listed)
+}
+
+#[tokio::test]
+async fn attributes_round_trip_through_create_get_list_and_update() {
+    let server = start_default().await;
+    let grafana = bootstrap(&server);
+    let attributes = full_attributes();
+    let body = with(
+        minimal_body("loki-limited"),
+        "attributes",
+        attributes.clone(),
+    );
+    let created = create_ok(&grafana, EU, &body).await;
+    assert_eq!(created["attributes"], attributes, "create answers them");
+    assert_attributes_typed(&created["attributes"]);
+    assert_policy_typed(&created);
+    let id = id_of(&created);
+    let (got, listed) = read_both_ways(&grafana, &id).await;
+    assert_policy_typed(&got);
+    assert_policy_typed(&listed);
+    assert_eq!(got, created, "get shows what create answered");
+    assert_eq!(listed, created, "the list shows it too");
+
+    // An update that leaves attributes out keeps them.
+    let kept = update(
+        &grafana,
+        &id,
+        EU,
+        &with(update_body(), "displayName", json!("x")),
+    )
+    .await;
+    assert_eq!(kept.status, 200, "{}", kept.raw);
+    assert_eq!(kept.body["attributes"], attributes);
+    assert_policy_typed(&kept.body);
+    assert_eq!(
+        read_both_ways(&grafana, &id).await.0["attributes"],
+        attributes
+    );
+
+    // An update that sends them replaces them whole.
+    let narrower = json!({"lokiQueryPolicy": {"queryTimeout": "1m"}});
+    let replaced = update(
+        &grafana,
+        &id,
+        EU,
+        &with(update_body(), "attributes", narrower.clone()),
+    )
+    .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.raw);
+    assert_eq!(replaced.body["attributes"], narrower);
+    let (got, listed) = read_both_ways(&grafana, &id).await;
+    assert_eq!(
+        (&got["attributes"], &listed["attributes"]),
+        (&narrower, &narrower)
+    );
+
+    // `null` and `{}` both clear them, as with conditions.
+    for clear in [Value::Null, json!({})] {
+        let set = update(
+            &grafana,
+            &id,
+            EU,
+            &with(update_body(), "attributes", attributes.clone()),
+        )
+        .await;
+        assert_eq!(set.body["attributes"], attributes, "{}", set.raw);
+        let cleared = update(
+            &grafana,
+            &id,
+            EU,
+            &with(update_body(), "attributes", clear.clone()),
+        )
+        .await;
+        assert_eq!(cleared.status, 200, "{}", cleared.raw);
+        assert!(
+            cleared.body.get("attributes").is_none(),
+            "{clear}: {}",
+            cleared.raw
+        );
+        let (got, listed) = read_both_ways(&grafana, &id).await;
+        assert!(got.get("attributes").is_none(), "{clear}: {got}");
+        assert!(listed.get("attributes").is_none(), "{clear}: {listed}");
+    }
+}
+
+#[tokio::test]
+async fn attributes_with_nothing_set_are_no_attributes() {
+    let server = start_default().await;
+    let grafana = bootstrap(&server);
+    for (i, attributes) in [
+        Value::Null,
+        json!({}),
+        json!({"lokiQueryPolicy": {}}),
+        json!({"lokiQueryPolicy": {"queryTimeout": null}, "pdcConfiguration": {"limitedHosts": null}}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = with(minimal_body(&format!("empty-{i}")), "attributes", attributes.clone());
+        let created = create_ok(&grafana, EU, &body).await;
+        assert!(created.get("attributes").is_none(), "{attributes}: {created}");
+    }
+    // A member sent as null is not set; the others are kept.
+    let body = with(
+        minimal_body("partly-null"),
+        "attributes",
+        json!({"lokiQueryPolicy": {"queryTimeout": "5m", "maxQueryLength": null}}),
+    );
+    let created = create_ok(&grafana, EU, &body).await;
+    assert_eq!(
+        created["attributes"],
+        json!({"lokiQueryPolicy": {"queryTimeout": "5m"}})
+    );
+}
+
+#[tokio::test]
+async fn prometheus_durations_and_byte_sizes_are_accepted() {
+    let server = start_default().await;
+    let grafana = bootstrap(&server);
+    for (i, duration) in [
+        "0",
+        "10s",
+        "2w",
+        "5h",
+        "1y2w3d4h5m6s7ms",
+        "1h30m",
+        "500ms",
+        "90m",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let bytes = ["1024", "500MB", "1.5GiB", "10 kb"][i % 4];
+        let attributes =
+            json!({"lokiQueryPolicy": {"queryTimeout": duration, "maxQueryBytesRead": bytes}});
+        let body = with(
+            minimal_body(&format!("d{i}")),
+            "attributes",
+            attributes.clone(),
+        );
+        let created = create_ok(&grafana, EU, &body).await;
+        assert_eq!(created["attributes"], attributes);
+    }
+}
+
+#[tokio::test]
+async fn attributes_of_the_wrong_type_are_400_and_change_nothing() {
+    let server = start_default().await;
+    let grafana = bootstrap(&server);
+    let loki = |field: &str, value: Value| json!({"lokiQueryPolicy": {field: value}});
+    let cases = [
+        (json!("10s"), "attributes"),
+        (json!([]), "attributes"),
+        (loki("queryTimeout", json!(10)), "queryTimeout"),
+        (loki("queryTimeout", json!("10 seconds")), "queryTimeout"),
+        (loki("queryTimeout", json!("")), "queryTimeout"),
+        (loki("maxQueryLookback", json!("1h1h")), "maxQueryLookback"),
+        (loki("maxQueryLength", json!("5m1h")), "maxQueryLength"),
+        (loki("maxQueryLength", json!("7")), "maxQueryLength"),
+        (loki("maxQueryInterval", json!("1.5h")), "maxQueryInterval"),
+        (loki("maxQueryTime", json!(true)), "maxQueryTime"),
+        (
+            loki("maxEntriesLimitPerQuery", json!("20")),
+            "maxEntriesLimitPerQuery",
+        ),
+        (
+            loki("maxEntriesLimitPerQuery", json!(20.5)),
+            "maxEntriesLimitPerQuery",
+        ),
+        (
+            loki("maxEntriesLimitPerQuery", json!(-1)),
+            "maxEntriesLimitPerQuery",
+        ),
+        (
+            loki("minimumLabelsNumber", json!("2")),
+            "minimumLabelsNumber",
+        ),
+        (
+            loki("maxQueryBytesRead", json!("lots")),
+            "maxQueryBytesRead",
+        ),
+        (loki("maxQueryBytesRead", json!(1024)), "maxQueryBytesRead"),
+        (loki("requiredLabels", json!("app")), "requiredLabels"),
+        (loki("requiredLabels", json!(["1app"])), "requiredLabels"),
+        (loki("noSuchLimit", json!("1s")), "noSuchLimit"),
+        (json!({"lokiQueryPolicy": "10s"}), "lokiQueryPolicy"),
+        (
+            json!({"pdcConfiguration": {"limitedHosts": "db:5432"}}),
+            "limitedHosts",
+        ),
+        (
+            json!({"pdcConfiguration": {"limitedHosts": ["two words"]}}),
+            "limitedHosts",
+        ),
+        (json!({"pdcConfiguration": {"hosts": []}}), "hosts"),
+        (json!({"allowedScopes": ["not a scope"]}), "allowedScopes"),
+        (json!({"allowedAudiences": [""]}), "allowedAudiences"),
+        (json!({"somethingElse": {}}), "somethingElse"),
+    ];
+    let policy = create_ok(
+        &grafana,
+        EU,
+        &with(minimal_body("target"), "attributes", full_attributes()),
+    )
+    .await;
+    let id = id_of(&policy);
+    for (i, (attributes, needle)) in cases.into_iter().enumerate() {
+        let body = with(
+            minimal_body(&format!("bad-{i}")),
+            "attributes",
+            attributes.clone(),
+        );
+        let reply = create(&grafana, EU, &body).await;
+        assert_bad_request(&reply, needle);
+        let reply = update(
+            &grafana,
+            &id,
+            EU,
+            &with(update_body(), "attributes", attributes),
+        )
+        .await;
+        assert_bad_request(&reply, needle);
+    }
+    assert_region_lists(&grafana, EU, &["target"]).await;
+    assert_policy_is(&grafana, EU, &policy).await;
+}
+
+#[tokio::test]
+async fn a_scenario_policy_brings_its_attributes() {
+    let attributes =
+        json!({"lokiQueryPolicy": {"queryTimeout": "30s", "maxEntriesLimitPerQuery": 100}});
+    let scenario = |attributes: Value| {
+        json!({
+            "name": "attributes",
+            "grafana": {
+                "regions": [{"id": 1, "slug": "us", "name": "US", "provider": "gcp"}],
+                "orgs": [{"id": 1, "slug": "one", "name": "One", "access_policies": [{
+                    "name": "admin", "region": "us", "scopes": ["accesspolicies:read"],
+                    "attributes": attributes,
+                    "tokens": [{"name": "admin-token", "token": "one-token"}]
+                }]}]
+            }
+        })
+    };
+    let server = start_scenario(scenario(attributes.clone())).await;
+    let grafana = Grafana::new(&server, "one-token");
+    let list = grafana.get(&policies_path("us")).await;
+    assert_eq!(items(&list)[0]["attributes"], attributes, "{}", list.raw);
+    for bad in [
+        json!({"lokiQueryPolicy": {"queryTimeout": 30}}),
+        json!({"lokiQueryPolicy": {"queryTimeout": "thirty seconds"}}),
+        json!({"rateLimit": 5}),
+    ] {
+        // Types are checked when the file is read, values when the world is built.
+        let error = match mockcloud::Scenario::from_json_value(scenario(bad.clone())) {
+            Err(error) => error.to_string(),
+            Ok(parsed) => {
+                let config = mockcloud::Config::default().with_scenario(parsed);
+                match MockCloud::start(config).await {
+                    Err(error) => error.to_string(),
+                    Ok(_) => panic!("{bad}: a bad scenario does not load"),
+                }
+            }
+        };
+        assert!(error.contains("attributes"), "{bad}: {error}");
+    }
+}

@@ -102,94 +102,96 @@ async fn a_stack_carries_every_field_the_published_spec_requires() {
     let server = start_default().await;
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
     let stack = created(&grafana, "specstack").await;
-    // FormattedApiInstance's `required` list in grafana-com-public-clients' openapi.json.
-    for field in [
+    assert_stack_typed(&stack);
+}
+
+/// Every field Grafana's published spec requires of a stack
+/// (`FormattedApiInstance`), each of the type the spec gives it.
+fn assert_stack_typed(stack: &Value) {
+    let numbers = [
         "agentManagementInstanceClusterId",
         "agentManagementInstanceId",
-        "agentManagementInstanceName",
-        "agentManagementInstanceStatus",
-        "agentManagementInstanceUrl",
         "alertCnt",
         "alertQuota",
         "amInstanceClusterId",
-        "amInstanceGeneratorUrl",
-        "amInstanceGeneratorUrlDatasource",
         "amInstanceId",
-        "amInstanceName",
-        "amInstanceStatus",
-        "amInstanceUrl",
         "billingActiveUsers",
-        "billingEndDate",
         "billingGrafanaActiveUsers",
         "billingOnCallActiveUsers",
-        "billingStartDate",
         "clusterId",
-        "clusterName",
-        "clusterSlug",
-        "createdAt",
-        "createdBy",
         "currentActiveAdminUsers",
         "currentActiveEditorUsers",
         "currentActiveUsers",
         "currentActiveViewerUsers",
-        "customAuth",
-        "customDomain",
         "dailyAdminCnt",
         "dailyEditorCnt",
         "dailyUserCnt",
         "dailyViewerCnt",
         "dashboardCnt",
         "dashboardQuota",
-        "datasourceCnts",
-        "deleteProtection",
-        "description",
-        "gateway",
         "hlInstanceBillingUsage",
         "hlInstanceClusterId",
         "hlInstanceCurrentUsage",
         "hlInstanceId",
-        "hlInstanceName",
-        "hlInstanceStatus",
-        "hlInstanceUrl",
         "hmInstanceGraphiteBillingUsage",
         "hmInstanceGraphiteClusterId",
         "hmInstanceGraphiteCurrentUsage",
         "hmInstanceGraphiteId",
-        "hmInstanceGraphiteName",
-        "hmInstanceGraphiteStatus",
-        "hmInstanceGraphiteType",
-        "hmInstanceGraphiteUrl",
         "hmInstancePromBillingUsage",
         "hmInstancePromClusterId",
-        "hmInstancePromCurrentActiveSeries",
         "hmInstancePromCurrentUsage",
         "hmInstancePromId",
-        "hmInstancePromName",
-        "hmInstancePromStatus",
-        "hmInstancePromUrl",
         "hpInstanceBillingUsage",
         "hpInstanceClusterId",
         "hpInstanceCurrentUsage",
         "hpInstanceId",
-        "hpInstanceName",
-        "hpInstanceStatus",
-        "hpInstanceUrl",
         "htInstanceBillingUsage",
         "htInstanceClusterId",
         "htInstanceCurrentUsage",
         "htInstanceId",
+        "id",
+        "incident",
+        "machineLearning",
+        "orgId",
+        "regionId",
+        "trial",
+        "userQuota",
+    ];
+    let strings = [
+        "agentManagementInstanceName",
+        "agentManagementInstanceStatus",
+        "agentManagementInstanceUrl",
+        "amInstanceGeneratorUrl",
+        "amInstanceGeneratorUrlDatasource",
+        "amInstanceName",
+        "amInstanceStatus",
+        "amInstanceUrl",
+        "billingStartDate",
+        "clusterName",
+        "clusterSlug",
+        "createdAt",
+        "createdBy",
+        "description",
+        "gateway",
+        "hlInstanceName",
+        "hlInstanceStatus",
+        "hlInstanceUrl",
+        "hmInstanceGraphiteName",
+        "hmInstanceGraphiteStatus",
+        "hmInstanceGraphiteType",
+        "hmInstanceGraphiteUrl",
+        "hmInstancePromName",
+        "hmInstancePromStatus",
+        "hmInstancePromUrl",
+        "hpInstanceName",
+        "hpInstanceStatus",
+        "hpInstanceUrl",
         "htInstanceName",
         "htInstanceStatus",
         "htInstanceUrl",
-        "id",
-        "incident",
-        "k6OrgId",
-        "links",
-        "machineLearning",
         "machineLearningLogsToken",
         "name",
         "orgCreatedAt",
-        "orgId",
         "orgName",
         "orgSlug",
         "plan",
@@ -198,7 +200,6 @@ async fn a_stack_carries_every_field_the_published_spec_requires() {
         "providerRegion",
         "regionAssistantUrl",
         "regionHostedExportersApiUrl",
-        "regionId",
         "regionInsightsApiUrl",
         "regionIntegrationsApiUrl",
         "regionLLMGatewayUrl",
@@ -210,21 +211,44 @@ async fn a_stack_carries_every_field_the_published_spec_requires() {
         "regionSyntheticMonitoringApiUrl",
         "runningVersion",
         "slug",
-        "ssl",
         "status",
-        "support",
-        "trial",
-        "trialExpiresAt",
         "type",
-        "updatedAt",
-        "updatedBy",
         "url",
         "usageStatsId",
-        "userQuota",
         "version",
-    ] {
-        assert!(stack.get(field).is_some(), "missing {field}");
+    ];
+    let nullable_strings = ["billingEndDate", "trialExpiresAt", "updatedAt", "updatedBy"];
+    let nullable_numbers = ["hmInstancePromCurrentActiveSeries", "k6OrgId"];
+    let booleans = [
+        "customAuth",
+        "customDomain",
+        "deleteProtection",
+        "ssl",
+        "support",
+    ];
+    let typed = |field: &str, ok: fn(&Value) -> bool, what: &str| {
+        let value = stack
+            .get(field)
+            .unwrap_or_else(|| panic!("missing {field}: {stack}"));
+        assert!(ok(value), "{field} should be {what}, got {value}");
+    };
+    for field in numbers {
+        typed(field, Value::is_number, "a number");
     }
+    for field in strings {
+        typed(field, Value::is_string, "a string");
+    }
+    for field in nullable_strings {
+        typed(field, |v| v.is_string() || v.is_null(), "a string or null");
+    }
+    for field in nullable_numbers {
+        typed(field, |v| v.is_number() || v.is_null(), "a number or null");
+    }
+    for field in booleans {
+        typed(field, Value::is_boolean, "a boolean");
+    }
+    typed("datasourceCnts", Value::is_object, "an object");
+    typed("links", Value::is_array, "an array");
 }
 
 #[tokio::test]
@@ -785,5 +809,412 @@ async fn a_path_parameter_that_is_not_utf8_is_a_grafana_404() {
         let reply = grafana.get(path).await;
         assert_grafana_error(&reply, 404, "NotFound", "UTF-8");
         assert_eq!(reply.headers["content-type"], "application/json", "{path}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// GET /api/instances
+// ---------------------------------------------------------------------------
+
+/// Org 1 `alpha` with seven stacks whose ids, names and creation times each
+/// sort differently (two share the name `bravo`), org 2 `beta` with two.
+/// `alpha-token` may read stacks; `alpha-blind` may not.
+fn instances_scenario() -> Value {
+    let stack = |id: u64, name: &str, slug: &str, region: &str, labels: Value, day: u32| {
+        json!({"id": id, "name": name, "slug": slug, "region": region, "labels": labels,
+               "created_at": format!("2025-01-{day:02}T00:00:00Z")})
+    };
+    let policy = |name: &str, scopes: Value, token: &str| {
+        json!({"name": name, "region": "us", "scopes": scopes,
+               "tokens": [{"name": format!("{name}-token"), "token": token}]})
+    };
+    json!({
+        "name": "instances",
+        "grafana": {
+            "regions": [
+                {"id": 1, "slug": "us", "name": "US", "provider": "gcp"},
+                {"id": 2, "slug": "eu", "name": "EU", "provider": "gcp"}
+            ],
+            "orgs": [
+                {"id": 1, "slug": "alpha", "name": "Alpha",
+                 "stacks": [
+                     stack(101, "delta", "delta", "us", json!({"team": "core", "env": "prod"}), 5),
+                     stack(102, "alpha", "alphastack", "eu", json!({"team": "core", "env": "dev"}), 3),
+                     stack(103, "charlie", "charlie", "us", json!({"team": "web"}), 1),
+                     stack(104, "bravo", "bravo", "eu", json!({}), 4),
+                     stack(105, "echo", "echo", "us", json!({"env": "prod"}), 2),
+                     stack(106, "bravo", "bravotwo", "us", json!({}), 6),
+                     stack(107, "foxtrot", "foxtrot", "eu", json!({"team": "web"}), 7)
+                 ],
+                 "access_policies": [
+                     policy("reader", json!(["stacks:read", "stacks:write", "stacks:delete"]), "alpha-token"),
+                     policy("blind", json!(["metrics:read"]), "alpha-blind")
+                 ]},
+                {"id": 2, "slug": "beta", "name": "Beta",
+                 "stacks": [
+                     stack(201, "alpha", "betaalpha", "us", json!({"team": "core"}), 1),
+                     stack(202, "zulu", "zulu", "eu", json!({"team": "core"}), 2)
+                 ],
+                 "access_policies": [policy("reader", json!(["stacks:read"]), "beta-token")]}
+            ]
+        }
+    })
+}
+
+/// The ids of a listing's items, in order.
+fn stack_ids(reply: &Reply) -> Vec<u64> {
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    reply.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("items: {}", reply.raw))
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect()
+}
+
+/// The envelope Grafana's published spec gives `getInstances`' answer:
+/// `items` (stacks), `orderBy` (a string), `direction` (`asc` or `desc`),
+/// and the numbers `total`, `pages`, `pageSize` and `page`, all required.
+fn assert_instance_list_typed(reply: &Reply) {
+    let body = &reply.body;
+    for item in body["items"].as_array().expect("items is an array") {
+        assert_stack_typed(item);
+    }
+    assert!(body["orderBy"].is_string(), "{}", reply.raw);
+    assert!(
+        ["asc", "desc"].contains(&body["direction"].as_str().unwrap()),
+        "{}",
+        reply.raw
+    );
+    for field in ["total", "pages", "pageSize", "page"] {
+        assert!(body[field].is_number(), "{field}: {}", reply.raw);
+    }
+}
+
+#[tokio::test]
+async fn listing_all_stacks_shows_the_tokens_org_in_the_org_lists_envelope() {
+    let server = start_scenario(instances_scenario()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    let all = alpha.get("/api/instances").await;
+    assert_instance_list_typed(&all);
+    // By name, ties by id: the org stack list's order.
+    assert_eq!(stack_ids(&all), [102, 104, 106, 103, 101, 105, 107]);
+    let body = &all.body;
+    assert_eq!(
+        (
+            &body["orderBy"],
+            &body["direction"],
+            &body["total"],
+            &body["pages"],
+            &body["page"]
+        ),
+        (
+            &json!("name"),
+            &json!("asc"),
+            &json!(7),
+            &json!(1),
+            &json!(1)
+        )
+    );
+    assert_eq!(body["pageSize"], 1_000_000);
+    assert_eq!(
+        body["links"],
+        json!([{"rel": "self", "href": "/instances"}])
+    );
+    let org_list = alpha.get("/api/orgs/alpha/instances").await;
+    assert_eq!(
+        body["items"], org_list.body["items"],
+        "the same stacks as the org's list"
+    );
+}
+
+#[tokio::test]
+async fn each_filter_keeps_only_its_stacks() {
+    let server = start_scenario(instances_scenario()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    for (query, expected) in [
+        ("name=bravo", vec![104, 106]),
+        ("nameIn=bravo,echo", vec![104, 106, 105]),
+        ("nameIn=bravo&nameIn=echo", vec![104, 106, 105]),
+        ("name=bravo&nameIn=alpha,bravo", vec![104, 106]),
+        ("slug=charlie", vec![103]),
+        ("slugIn=charlie,delta,nosuch", vec![103, 101]),
+        ("slug=zulu", vec![]),
+        ("region=eu", vec![102, 104, 107]),
+        ("regionIn=eu,us", vec![102, 104, 106, 103, 101, 105, 107]),
+        ("regionIn=eu&regionIn=nowhere", vec![102, 104, 107]),
+        ("status=active", vec![102, 104, 106, 103, 101, 105, 107]),
+        ("status=deleted", vec![]),
+        ("labels=team=core", vec![102, 101]),
+        ("labels=team:core", vec![102, 101]),
+        ("labels=team=core,env=prod", vec![101]),
+        ("labels=team=core&labels=env!=prod", vec![102]),
+        ("labels=env!=prod", vec![102, 104, 106, 103, 107]),
+        ("id=105", vec![105]),
+        ("id=201", vec![]),
+        ("idIn=107,101,103", vec![103, 101, 107]),
+        ("idIn=101,201", vec![101]),
+        ("id=101&idIn=101,102", vec![101]),
+        ("orgSlug=alpha", vec![102, 104, 106, 103, 101, 105, 107]),
+        ("orgId=1&region=us", vec![106, 103, 101, 105]),
+        ("region=us&labels=team=core&nameIn=delta,echo", vec![101]),
+        ("name=", vec![102, 104, 106, 103, 101, 105, 107]),
+    ] {
+        let reply = alpha.get(&format!("/api/instances?{query}")).await;
+        assert_eq!(stack_ids(&reply), expected, "{query}");
+        assert_eq!(reply.body["total"], expected.len(), "{query}");
+        assert_instance_list_typed(&reply);
+    }
+}
+
+#[tokio::test]
+async fn ordering_goes_both_ways() {
+    let server = start_scenario(instances_scenario()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    for (order_by, ascending) in [
+        ("name", vec![102, 104, 106, 103, 101, 105, 107]),
+        ("id", vec![101, 102, 103, 104, 105, 106, 107]),
+        ("createdAt", vec![103, 105, 102, 104, 101, 106, 107]),
+        // Counters every mockcloud stack has at 0: ties, ordered by id.
+        (
+            "currentActiveUsers",
+            vec![101, 102, 103, 104, 105, 106, 107],
+        ),
+    ] {
+        let asc = alpha
+            .get(&format!("/api/instances?orderBy={order_by}&direction=asc"))
+            .await;
+        assert_eq!(stack_ids(&asc), ascending, "{order_by} asc");
+        assert_eq!(
+            (&asc.body["orderBy"], &asc.body["direction"]),
+            (&json!(order_by), &json!("asc"))
+        );
+        let desc = alpha
+            .get(&format!("/api/instances?orderBy={order_by}&direction=desc"))
+            .await;
+        let mut descending = ascending.clone();
+        descending.reverse();
+        assert_eq!(stack_ids(&desc), descending, "{order_by} desc");
+        assert_eq!(desc.body["direction"], "desc");
+        assert_instance_list_typed(&desc);
+    }
+}
+
+/// Follows `next` links from `first` to the end: each page's ids.
+async fn walk_links(grafana: &Grafana, first: &str) -> Vec<Vec<u64>> {
+    let mut pages = Vec::new();
+    let mut path = first.to_string();
+    loop {
+        let reply = grafana.get(&path).await;
+        assert_instance_list_typed(&reply);
+        pages.push(stack_ids(&reply));
+        assert!(pages.len() <= 10, "the walk ends");
+        let next = reply.body["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| l["href"].as_str().unwrap().to_string());
+        match next {
+            Some(href) => path = format!("/api{href}"),
+            None => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn paging_by_page_walks_every_stack_once() {
+    let server = start_scenario(instances_scenario()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    for direction in ["asc", "desc"] {
+        let mut expected = vec![102, 104, 106, 103, 101, 105, 107];
+        if direction == "desc" {
+            expected.reverse();
+        }
+        for page in 1..=4 {
+            let reply = alpha
+                .get(&format!(
+                    "/api/instances?pageSize=2&page={page}&direction={direction}"
+                ))
+                .await;
+            let from = (2 * (page - 1)).min(7);
+            assert_eq!(
+                stack_ids(&reply),
+                expected[from..(from + 2).min(7)],
+                "page {page}"
+            );
+            let body = &reply.body;
+            assert_eq!(
+                (
+                    &body["total"],
+                    &body["pages"],
+                    &body["pageSize"],
+                    &body["page"]
+                ),
+                (&json!(7), &json!(4), &json!(2), &json!(page)),
+                "{}",
+                reply.raw
+            );
+        }
+        let beyond = alpha.get("/api/instances?pageSize=2&page=5").await;
+        assert_eq!(stack_ids(&beyond), Vec::<u64>::new());
+        let pages = walk_links(
+            &alpha,
+            &format!("/api/instances?pageSize=3&direction={direction}"),
+        )
+        .await;
+        assert_eq!(pages.len(), 3);
+        assert_eq!(pages.concat(), expected, "nothing lost or repeated");
+    }
+    // Filters hold on every page.
+    let pages = walk_links(&alpha, "/api/instances?region=us&pageSize=1&orderBy=id").await;
+    assert_eq!(pages, [vec![101], vec![103], vec![105], vec![106]]);
+}
+
+#[tokio::test]
+async fn paging_by_cursor_walks_every_stack_once_in_id_order() {
+    let server = start_scenario(instances_scenario()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    for (direction, expected) in [
+        ("asc", vec![101, 102, 103, 104, 105, 106, 107]),
+        ("desc", vec![107, 106, 105, 104, 103, 102, 101]),
+    ] {
+        let mut seen = Vec::new();
+        let mut cursor = 0;
+        loop {
+            let reply = alpha
+                .get(&format!(
+                    "/api/instances?cursor={cursor}&pageSize=3&direction={direction}"
+                ))
+                .await;
+            assert_instance_list_typed(&reply);
+            let body = &reply.body;
+            assert_eq!(body["cursor"], cursor, "{}", reply.raw);
+            assert_eq!(
+                (&body["orderBy"], &body["total"]),
+                (&json!("id"), &json!(7))
+            );
+            assert_eq!(body["page"], seen.len() / 3 + 1, "{}", reply.raw);
+            seen.extend(stack_ids(&reply));
+            match body["nextCursor"].as_u64() {
+                Some(next) => {
+                    assert_eq!(Some(&next), seen.last(), "the last stack shown");
+                    cursor = next;
+                }
+                None => {
+                    assert!(body["nextCursor"].is_null(), "{}", reply.raw);
+                    break;
+                }
+            }
+            assert!(seen.len() <= 7, "the walk ends");
+        }
+        assert_eq!(seen, expected, "{direction}: nothing lost or repeated");
+        // The `next` links walk the same way.
+        let pages = walk_links(
+            &alpha,
+            &format!("/api/instances?cursor=0&pageSize=3&direction={direction}"),
+        )
+        .await;
+        assert_eq!(pages.concat(), expected);
+    }
+    // A stack created mid-walk comes after the cursor in id order: seen once.
+    let first = alpha
+        .get("/api/instances?cursor=0&pageSize=4&labels=team=core")
+        .await;
+    assert_eq!(stack_ids(&first), [101, 102]);
+    assert!(first.body["nextCursor"].is_null());
+    let reply = alpha.get("/api/instances?cursor=103&pageSize=2").await;
+    assert_eq!(stack_ids(&reply), [104, 105]);
+    assert_eq!(reply.body["nextCursor"], 105);
+    let added = alpha
+        .post("/api/instances", &json!({"name": "golf", "slug": "golf"}))
+        .await;
+    assert_eq!(added.status, 200, "{}", added.raw);
+    let new_id = added.body["id"].as_u64().unwrap();
+    let rest = alpha.get("/api/instances?cursor=105&pageSize=10").await;
+    assert_eq!(stack_ids(&rest), [106, 107, new_id]);
+}
+
+#[tokio::test]
+async fn a_token_never_sees_another_orgs_stacks() {
+    let server = start_scenario(instances_scenario()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    let beta = Grafana::new(&server, "beta-token");
+    assert_eq!(stack_ids(&beta.get("/api/instances").await), [201, 202]);
+    for query in [
+        "",
+        "?slug=betaalpha",
+        "?idIn=201,202",
+        "?id=201",
+        "?name=zulu",
+        "?labels=team=core",
+        "?cursor=0&pageSize=1",
+        "?orderBy=id&direction=desc",
+    ] {
+        let seen = stack_ids(&alpha.get(&format!("/api/instances{query}")).await);
+        assert!(seen.iter().all(|id| *id < 200), "{query}: {seen:?}");
+    }
+    for query in ["orgSlug=beta", "orgId=2", "orgSlug=nosuchorg"] {
+        let reply = alpha.get(&format!("/api/instances?{query}")).await;
+        assert_grafana_error(&reply, 403, "Forbidden", "");
+    }
+}
+
+#[tokio::test]
+async fn listing_stacks_needs_stacks_read_and_a_valid_token() {
+    let server = start_scenario(instances_scenario()).await;
+    let blind = Grafana::new(&server, "alpha-blind");
+    assert_grafana_error(
+        &blind.get("/api/instances").await,
+        403,
+        "Forbidden",
+        "stacks:read",
+    );
+    let nobody = blind.with_token(None);
+    assert_eq!(nobody.get("/api/instances").await.status, 401);
+    let wrong = blind.with_token(Some("no-such-token"));
+    assert_grafana_error(
+        &wrong.get("/api/instances").await,
+        401,
+        "InvalidCredentials",
+        "",
+    );
+}
+
+#[tokio::test]
+async fn invalid_list_arguments_are_409_invalid_arguments() {
+    let server = start_scenario(instances_scenario()).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    for (query, needle) in [
+        ("orderBy=slug", "orderBy"),
+        ("orderBy=", "orderBy"),
+        ("direction=up", "direction"),
+        ("page=0", "page"),
+        ("page=x", "page"),
+        ("pageSize=0", "pageSize"),
+        ("pageSize=", "pageSize"),
+        ("cursor=-1", "cursor"),
+        ("cursor=abc", "cursor"),
+        ("cursor=0&page=1", "cursor"),
+        ("cursor=0&orderBy=name", "orderBy=id"),
+        ("id=abc", "id"),
+        ("idIn=1,x", "idIn"),
+        ("idIn=", "idIn"),
+        ("idIn=1,,2", "idIn"),
+        ("labels=team", "labels"),
+        ("labels==core", "labels"),
+        ("labels=team=a b", "labels"),
+        ("orgId=abc", "orgId"),
+    ] {
+        let reply = alpha.get(&format!("/api/instances?{query}")).await;
+        assert_grafana_error(&reply, 409, "Conflict", needle);
+        assert!(
+            reply.body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid arguments"),
+            "{query}: {}",
+            reply.raw
+        );
     }
 }

@@ -59,7 +59,11 @@ async fn populate(grafana: &Grafana) {
                 "scopes": ["logs:read"],
                 "realms": [{"type": "stack", "identifier": "456",
                             "labelPolicies": [{"selector": "{env=\"prod\"}"}]}],
-                "conditions": {"allowedSubnets": ["10.0.0.0/8", "2001:db8::/32"]}
+                "conditions": {"allowedSubnets": ["10.0.0.0/8", "2001:db8::/32"]},
+                "attributes": {
+                    "lokiQueryPolicy": {"queryTimeout": "10s", "maxEntriesLimitPerQuery": 20},
+                    "pdcConfiguration": {"limitedHosts": ["db.internal:5432"]}
+                }
             }),
         )
         .await;
@@ -107,6 +111,7 @@ async fn answers(server: &MockCloud) -> Vec<(String, u16, Value)> {
         "/api/v1/tokens?region=us",
         "/api/orgs/mockorg",
         "/api/orgs/mockorg/instances",
+        "/api/instances?orderBy=id&direction=desc",
         "/api/instances/teststack",
         "/api/instances/teststack/plugins",
         "/api/orgs/mockorg/api-keys",
@@ -167,6 +172,17 @@ async fn export_then_import_into_a_fresh_server_is_lossless() {
         "export → import → export"
     );
 
+    // Policy attributes are part of the document and come back with it.
+    let policies = Grafana::new(&copy, BOOTSTRAP_TOKEN)
+        .get("/api/v1/accesspolicies?region=eu&name=office-only")
+        .await;
+    assert_eq!(
+        policies.body["items"][0]["attributes"],
+        json!({"lokiQueryPolicy": {"queryTimeout": "10s", "maxEntriesLimitPerQuery": 20},
+               "pdcConfiguration": {"limitedHosts": ["db.internal:5432"]}}),
+        "{}",
+        policies.raw
+    );
     let (before, after) = (answers(&original).await, answers(&copy).await);
     for ((path, status, body), (_, copy_status, copy_body)) in before.iter().zip(&after) {
         assert_eq!(*status, 200, "{path}: {body}");
@@ -219,6 +235,14 @@ async fn the_document_holds_every_kind_of_object() {
         json!(["10.0.0.0/8", "2001:db8::/32"])
     );
     assert_eq!(
+        grafana["access_policies"][2]["attributes"]["lokiQueryPolicy"]["queryTimeout"],
+        "10s"
+    );
+    assert!(
+        grafana["access_policies"][0].get("attributes").is_none(),
+        "a policy without attributes stores none"
+    );
+    assert_eq!(
         state["datadog"]["orgs"][0]["api_keys"],
         json!(["mock-dd-api-key"])
     );
@@ -252,6 +276,9 @@ async fn a_bad_document_is_refused_whole_and_says_where() {
     stale_counter["ids"]["next_seq"] = json!(1);
     let mut newer = good.clone();
     newer["version"] = json!(2);
+    let mut bad_attributes = good.clone();
+    bad_attributes["grafana"]["access_policies"][2]["attributes"]["lokiQueryPolicy"]["queryTimeout"] =
+        json!("ten seconds");
 
     for (document, location) in [
         (dangling.to_string(), "grafana.tokens[1].access_policy_id"),
@@ -259,6 +286,10 @@ async fn a_bad_document_is_refused_whole_and_says_where() {
         (unknown_field.to_string(), "grafana.orgs[0]"),
         (stale_counter.to_string(), "ids.next_seq"),
         (newer.to_string(), "version"),
+        (
+            bad_attributes.to_string(),
+            "grafana.access_policies[2].attributes",
+        ),
         ("{\"version\": 1".to_string(), "(document)"),
         (String::new(), "(document)"),
     ] {

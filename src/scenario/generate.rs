@@ -84,6 +84,7 @@ impl GenerateSpec {
                     scopes: scopes.clone(),
                     realms: None,
                     conditions: None,
+                    attributes: None,
                     status: None,
                     tokens,
                 }

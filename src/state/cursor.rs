@@ -97,6 +97,11 @@ impl Cursor {
         }
     }
 
+    /// The last position the previous page showed (0: none).
+    pub fn after_seq(&self) -> u64 {
+        self.after_seq
+    }
+
     /// The first sequence number the page may show.
     pub fn start_seq(&self) -> u64 {
         self.after_seq.saturating_add(1)

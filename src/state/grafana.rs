@@ -73,6 +73,8 @@ pub struct GrafanaState {
     pub stack_slugs: HashMap<String, StackId>,
     /// (org, name, id): an org's stacks in list order.
     pub stacks_by_name: BTreeSet<(OrgId, String, StackId)>,
+    /// (org, id): an org's stacks in id order.
+    pub stacks_by_id: BTreeSet<(OrgId, StackId)>,
     /// Deleted stacks, kept for billed usage.
     pub deleted_stacks: Vec<Stack>,
     /// (stack, key name) → hosted-Grafana API key.

@@ -234,6 +234,7 @@ impl World {
                     scopes: spec.scopes.clone(),
                     realms,
                     conditions: spec.conditions.clone(),
+                    attributes: spec.attributes.clone(),
                     status: spec.status,
                 },
             )

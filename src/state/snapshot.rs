@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::access_policies::{AccessPolicy, PolicyStatus, Realm};
+use super::access_policies::{AccessPolicy, Attributes, PolicyStatus, Realm};
 use super::api_keys::{ApiKeyRole, OrgApiKey};
 use super::cidr::Cidr;
 use super::clock::Clock;
@@ -139,6 +139,9 @@ pub struct AccessPolicyRecord {
     pub realms: Vec<Realm>,
     /// `null`: no restriction.
     pub allowed_subnets: Option<Vec<String>>,
+    /// As the API shows them; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
     pub status: PolicyStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -268,6 +271,7 @@ impl GrafanaSnapshot {
             stacks,
             stack_slugs: _,
             stacks_by_name: _,
+            stacks_by_id: _,
             deleted_stacks,
             hosted_grafana_keys,
             api_keys,
@@ -438,6 +442,7 @@ fn policy_record(policy: &AccessPolicy) -> AccessPolicyRecord {
         scopes,
         realms,
         allowed_subnets,
+        attributes,
         status,
         created_at,
         updated_at,
@@ -453,6 +458,7 @@ fn policy_record(policy: &AccessPolicy) -> AccessPolicyRecord {
         realms,
         allowed_subnets: allowed_subnets
             .map(|subnets| subnets.iter().map(|c| c.as_str().to_string()).collect()),
+        attributes,
         status,
         created_at,
         updated_at,
@@ -946,6 +952,12 @@ fn load_policies_and_tokens(
                     .collect::<Result<Vec<_>, _>>()?,
             ),
         };
+        let attributes = match p.attributes {
+            Some(a) => a
+                .validated()
+                .map_err(|e| ScenarioError::at(at("attributes"), e))?,
+            None => None,
+        };
         g.policy_names.insert(name_key, p.id);
         g.policy_order
             .insert((p.org_id, p.region.clone(), p.seq), p.id);
@@ -961,6 +973,7 @@ fn load_policies_and_tokens(
                 scopes: p.scopes,
                 realms: p.realms,
                 allowed_subnets,
+                attributes,
                 status: p.status,
                 created_at: p.created_at,
                 updated_at: p.updated_at,

@@ -1,11 +1,12 @@
 //! Grafana Cloud stacks: slugs unique across all orgs, plan caps, labels,
 //! delete protection, and lookup by slug or numeric id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
 use super::World;
+use super::cursor::Cursor;
 use super::error::{EngineError, EngineResult, bad_request};
 use super::grafana::{GrafanaCaller, GrafanaState, OrgId, Region, RegionKey};
 use crate::scenario::Plan;
@@ -86,22 +87,112 @@ pub struct StackChanges {
     pub delete_protection: Option<bool>,
 }
 
-/// Filters of `GET /api/orgs/{org}/instances`.
+/// Filters of `GET /api/instances` and `GET /api/orgs/{org}/instances`:
+/// each list given keeps the stacks whose field is one of its values.
 #[derive(Debug, Clone, Default)]
 pub struct StackFilter {
-    pub name: Option<String>,
-    pub slug: Option<String>,
-    pub region: Option<String>,
+    pub names: Option<Vec<String>>,
+    pub slugs: Option<Vec<String>>,
+    pub regions: Option<Vec<String>>,
     pub ids: Option<Vec<StackId>>,
+    pub status: Option<String>,
+    /// All must hold.
+    pub labels: Vec<LabelSelector>,
 }
 
 impl StackFilter {
     fn matches(&self, stack: &Stack) -> bool {
-        self.name.as_ref().is_none_or(|n| *n == stack.name)
-            && self.slug.as_ref().is_none_or(|s| *s == stack.slug)
-            && self.region.as_ref().is_none_or(|r| *r == stack.region)
+        let one_of = |list: &Option<Vec<String>>, value: &str| {
+            list.as_ref().is_none_or(|l| l.iter().any(|v| v == value))
+        };
+        one_of(&self.names, &stack.name)
+            && one_of(&self.slugs, &stack.slug)
+            && one_of(&self.regions, &stack.region)
             && self.ids.as_ref().is_none_or(|ids| ids.contains(&stack.id))
+            && self
+                .status
+                .as_ref()
+                .is_none_or(|s| s == stack.status.as_str())
+            && self.labels.iter().all(|selector| selector.matches(stack))
     }
+}
+
+/// One term of the `labels` filter: `key=value` (or `key:value`, as the
+/// documentation writes labels) or `key!=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelSelector {
+    pub key: String,
+    pub value: String,
+    pub equal: bool,
+}
+
+impl LabelSelector {
+    pub fn parse(raw: &str) -> EngineResult<Self> {
+        let (key, value, equal) = if let Some((k, v)) = raw.split_once("!=") {
+            (k, v, false)
+        } else if let Some((k, v)) = raw.split_once('=').or_else(|| raw.split_once(':')) {
+            (k, v, true)
+        } else {
+            ("", "", true)
+        };
+        let allowed = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-/".contains(c))
+        };
+        if !allowed(key) || !allowed(value) {
+            return Err(bad_request(format!(
+                "labels: {raw:?} is not a label selector; write key=value, key:value or \
+                 key!=value (letters, digits, '.', '-', '/'), several separated by commas"
+            )));
+        }
+        Ok(LabelSelector {
+            key: key.to_string(),
+            value: value.to_string(),
+            equal,
+        })
+    }
+
+    fn matches(&self, stack: &Stack) -> bool {
+        let has = stack.labels.get(&self.key) == Some(&self.value);
+        has == self.equal
+    }
+}
+
+/// The orders `GET /api/instances` offers. Grafana's other `orderBy`
+/// values sort on counters that are the same for every mockcloud stack,
+/// so they order by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StackOrder {
+    #[default]
+    Name,
+    Id,
+    CreatedAt,
+}
+
+/// How a stack listing is cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackPaging {
+    /// Page `page` (from 1) of `size` stacks.
+    Pages { page: usize, size: usize },
+    /// Up to `size` stacks after the stack id `after` in the walk's
+    /// direction (ids ascending or descending); the first page starts
+    /// after 0. Only in id order.
+    Cursor { after: Cursor, size: usize },
+}
+
+/// One page of a stack listing.
+#[derive(Debug)]
+pub struct StackListing {
+    pub items: Vec<Stack>,
+    /// Stacks matching the filter, on every page.
+    pub total: usize,
+    /// The page shown, from 1 (for a cursor, where it falls).
+    pub page: usize,
+    /// Whether stacks follow this page.
+    pub more: bool,
+    /// Where a cursor walk continues: after the last stack shown.
+    pub next: Option<Cursor>,
 }
 
 fn validate_slug(slug: &str) -> EngineResult<()> {
@@ -271,14 +362,117 @@ impl World {
 
     /// The org's live stacks ordered by name.
     pub fn list_stacks(&self, caller: &GrafanaCaller, filter: &StackFilter) -> Vec<Stack> {
-        let org_id = caller.org_id;
-        self.grafana
-            .stacks_by_name
-            .range((org_id, String::new(), 0)..(org_id + 1, String::new(), 0))
-            .filter_map(|(_, _, id)| self.grafana.stacks.get(id))
-            .filter(|stack| filter.matches(stack))
+        self.matching_stacks(caller.org_id, filter, StackOrder::Name)
+            .into_iter()
             .cloned()
             .collect()
+    }
+
+    /// A page of the caller's org's live stacks that match `filter`, in
+    /// `order` (reversed when `descending`; ties broken by id).
+    pub fn query_stacks(
+        &self,
+        caller: &GrafanaCaller,
+        filter: &StackFilter,
+        order: StackOrder,
+        descending: bool,
+        paging: StackPaging,
+    ) -> EngineResult<StackListing> {
+        let mut matches = self.matching_stacks(caller.org_id, filter, order);
+        if descending {
+            matches.reverse();
+        }
+        let total = matches.len();
+        let listing = match paging {
+            StackPaging::Pages { page, size } => {
+                let start = page.saturating_sub(1).saturating_mul(size);
+                let items: Vec<Stack> = matches
+                    .iter()
+                    .skip(start)
+                    .take(size)
+                    .map(|s| (*s).clone())
+                    .collect();
+                StackListing {
+                    more: total > start.saturating_add(size),
+                    items,
+                    total,
+                    page,
+                    next: None,
+                }
+            }
+            StackPaging::Cursor { after, size } => {
+                if order != StackOrder::Id {
+                    return Err(bad_request(
+                        "cursor pages through stacks in id order: use orderBy=id (or no \
+                         orderBy), or page and pageSize for other orders",
+                    ));
+                }
+                // Stacks at or before the cursor in the walk's direction
+                // were on earlier pages.
+                let last = after.after_seq();
+                let shown = if last == 0 {
+                    0
+                } else if descending {
+                    matches.partition_point(|s| s.id >= last)
+                } else {
+                    matches.partition_point(|s| s.id <= last)
+                };
+                let rest = &matches[shown..];
+                let items: Vec<Stack> = rest.iter().take(size).map(|s| (*s).clone()).collect();
+                let more = rest.len() > size;
+                StackListing {
+                    next: more.then(|| Cursor::after(items.last().map_or(last, |s| s.id))),
+                    more,
+                    items,
+                    total,
+                    page: shown / size.max(1) + 1,
+                }
+            }
+        };
+        Ok(listing)
+    }
+
+    /// The org's live stacks matching `filter`, ascending in `order`.
+    /// Ids and slugs are looked up in their indexes; otherwise the org's
+    /// range of the index already in `order` is walked.
+    fn matching_stacks(
+        &self,
+        org_id: OrgId,
+        filter: &StackFilter,
+        order: StackOrder,
+    ) -> Vec<&Stack> {
+        let g = &self.grafana;
+        let keep = |id: &StackId| {
+            g.stacks
+                .get(id)
+                .filter(|s| s.org_id == org_id && filter.matches(s))
+        };
+        let mut matches: Vec<&Stack> = if let Some(ids) = &filter.ids {
+            let ids: BTreeSet<&StackId> = ids.iter().collect();
+            ids.into_iter().filter_map(keep).collect()
+        } else if let Some(slugs) = &filter.slugs {
+            let ids: BTreeSet<&StackId> =
+                slugs.iter().filter_map(|s| g.stack_slugs.get(s)).collect();
+            ids.into_iter().filter_map(keep).collect()
+        } else if order == StackOrder::Name {
+            g.stacks_by_name
+                .range((org_id, String::new(), 0)..(org_id + 1, String::new(), 0))
+                .filter_map(|(_, _, id)| keep(id))
+                .collect()
+        } else {
+            g.stacks_by_id
+                .range((org_id, 0)..(org_id + 1, 0))
+                .filter_map(|(_, id)| keep(id))
+                .collect()
+        };
+        // Already sorted when read from the index of the order: a stable
+        // sort of a sorted run costs one pass.
+        match order {
+            StackOrder::Name => matches.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id))),
+            StackOrder::Id => matches.sort_by_key(|s| s.id),
+            StackOrder::CreatedAt => matches.sort_by_key(|s| (s.created_at, s.id)),
+        }
+        matches
     }
 
     pub fn update_stack(
@@ -347,6 +541,7 @@ impl GrafanaState {
         self.stack_slugs.insert(stack.slug.clone(), stack.id);
         self.stacks_by_name
             .insert((stack.org_id, stack.name.clone(), stack.id));
+        self.stacks_by_id.insert((stack.org_id, stack.id));
         self.stacks.insert(stack.id, stack);
     }
 
@@ -355,6 +550,7 @@ impl GrafanaState {
         self.stack_slugs.remove(&stack.slug);
         self.stacks_by_name
             .remove(&(stack.org_id, stack.name.clone(), stack.id));
+        self.stacks_by_id.remove(&(stack.org_id, stack.id));
         Some(stack)
     }
 

@@ -22,6 +22,14 @@ impl QueryParams {
             .map(|(_, value)| value.as_str())
     }
 
+    /// Every value of a repeated parameter (`regionIn=us&regionIn=eu`), in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
     /// The parameter's value, treating an empty one as absent.
     pub fn non_empty(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|v| !v.is_empty())

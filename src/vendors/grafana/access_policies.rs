@@ -14,8 +14,8 @@ use super::pagination::{ListResponse, list_response, page_request};
 use super::timestamp;
 use crate::app::AppState;
 use crate::state::access_policies::{
-    AccessPolicy, AccessPolicyChanges, AccessPolicyFilter, Conditions, ConditionsChange,
-    NewAccessPolicy, PolicyStatus, Realm, RealmType,
+    AccessPolicy, AccessPolicyChanges, AccessPolicyFilter, Attributes, AttributesChange,
+    Conditions, ConditionsChange, NewAccessPolicy, PolicyStatus, Realm, RealmType,
 };
 use crate::vendors::nullable;
 
@@ -31,6 +31,8 @@ struct CreateAccessPolicy {
     scopes: Vec<String>,
     realms: Vec<Realm>,
     conditions: Option<Conditions>,
+    /// `null` is no attributes.
+    attributes: Option<Attributes>,
     status: Option<PolicyStatus>,
 }
 
@@ -42,6 +44,8 @@ struct UpdateAccessPolicy {
     realms: Vec<Realm>,
     #[serde(default, deserialize_with = "nullable")]
     conditions: Option<Option<Conditions>>,
+    #[serde(default, deserialize_with = "nullable")]
+    attributes: Option<Option<Attributes>>,
     status: Option<PolicyStatus>,
 }
 
@@ -57,6 +61,8 @@ pub struct AccessPolicyView {
     realms: Vec<Realm>,
     #[serde(skip_serializing_if = "Option::is_none")]
     conditions: Option<Conditions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attributes: Option<Attributes>,
     created_at: String,
     updated_at: String,
     status: PolicyStatus,
@@ -66,6 +72,7 @@ impl From<AccessPolicy> for AccessPolicyView {
     fn from(policy: AccessPolicy) -> Self {
         AccessPolicyView {
             conditions: policy.conditions(),
+            attributes: policy.attributes,
             id: policy.id,
             org_id: policy.org_id.to_string(),
             name: policy.name,
@@ -93,6 +100,7 @@ pub async fn create(
         scopes: body.scopes,
         realms: body.realms,
         conditions: body.conditions,
+        attributes: body.attributes,
         status: body.status,
     };
     let policy = app
@@ -172,11 +180,19 @@ pub async fn update(
         Some(Some(c)) if c.allowed_subnets.is_empty() => ConditionsChange::Remove,
         Some(Some(c)) => ConditionsChange::Set(c),
     };
+    // `{}` (or nothing left once empty members are dropped) removes them
+    // too: the engine stores no empty attributes.
+    let attributes = match body.attributes {
+        None => AttributesChange::Keep,
+        Some(None) => AttributesChange::Remove,
+        Some(Some(a)) => AttributesChange::Set(a),
+    };
     let changes = AccessPolicyChanges {
         display_name: body.display_name,
         scopes: body.scopes,
         realms: body.realms,
         conditions,
+        attributes,
         status: body.status,
     };
     let policy = app

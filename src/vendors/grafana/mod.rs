@@ -25,7 +25,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(access_policy_routes(state))
         .route("/api/stack-regions", get(regions::list))
-        .route("/api/instances", post(stacks::create))
+        .route("/api/instances", get(stacks::list_all).post(stacks::create))
         .route(
             "/api/instances/{slug_or_id}",
             get(stacks::get).post(stacks::update).delete(stacks::delete),

@@ -106,7 +106,7 @@ impl Link {
 }
 
 /// The page size GCOM reports for unpaged lists.
-const WHOLE_LIST_PAGE_SIZE: usize = 1_000_000;
+pub const WHOLE_LIST_PAGE_SIZE: usize = 1_000_000;
 
 impl<T> GcomList<T> {
     /// A list with the paging fields (`total`, `pages`, `pageSize`, `page`).

@@ -11,12 +11,18 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
-use super::pagination::{GcomList, Link};
+use super::pagination::{GcomList, Link, WHOLE_LIST_PAGE_SIZE};
 use super::timestamp;
 use crate::app::AppState;
 use crate::state::World;
+use crate::state::cursor::Cursor;
+use crate::state::error::{EngineError, bad_request};
 use crate::state::grafana::{Org, Region};
-use crate::state::stacks::{NewStack, Stack, StackChanges, StackFilter, StackStatus};
+use crate::state::stacks::{
+    LabelSelector, NewStack, Stack, StackChanges, StackFilter, StackId, StackOrder, StackPaging,
+    StackStatus,
+};
+use crate::vendors::params::QueryParams;
 
 const READ: &str = "stacks:read";
 const WRITE: &str = "stacks:write";
@@ -414,10 +420,11 @@ pub async fn list(
     let params = authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
     let world = app.engine.read();
     world.require_org_path(&caller, &org_slug_or_id)?;
+    let one = |name: &str| params.non_empty(name).map(|v| vec![v.to_string()]);
     let filter = StackFilter {
-        name: params.non_empty("name").map(str::to_string),
-        slug: params.non_empty("slug").map(str::to_string),
-        region: params.non_empty("region").map(str::to_string),
+        names: one("name"),
+        slugs: one("slug"),
+        regions: one("region"),
         ids: params
             .parse_with(
                 "id",
@@ -425,6 +432,7 @@ pub async fn list(
                 "a numeric stack id",
             )
             .map_err(gcom)?,
+        ..StackFilter::default()
     };
     let items = world
         .list_stacks(&caller, &filter)
@@ -432,4 +440,233 @@ pub async fn list(
         .map(|stack| stack_view(&world, stack))
         .collect();
     Ok(Json(GcomList::paged(items, "name", "/instances")))
+}
+
+/// `GET /api/instances`: the list envelope of the org's stack list, with
+/// `cursor` and `nextCursor` when paged by cursor.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceList {
+    #[serde(flatten)]
+    list: GcomList<StackView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cursor: Option<u64>,
+    /// `null` on the last page of a cursor walk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<Option<u64>>,
+}
+
+/// Grafana's `orderBy` values: the ones mockcloud stacks differ on, and
+/// the counters that are equal for all of them (ordered by id).
+const ORDER_BY: [(&str, StackOrder); 12] = [
+    ("id", StackOrder::Id),
+    ("name", StackOrder::Name),
+    ("createdAt", StackOrder::CreatedAt),
+    ("version", StackOrder::Id),
+    ("runningVersion", StackOrder::Id),
+    ("billingActiveUsers", StackOrder::Id),
+    ("billingGrafanaActiveUsers", StackOrder::Id),
+    ("billingOnCallActiveUsers", StackOrder::Id),
+    ("currentActiveUsers", StackOrder::Id),
+    ("currentActiveAdminUsers", StackOrder::Id),
+    ("currentActiveEditorUsers", StackOrder::Id),
+    ("currentActiveViewerUsers", StackOrder::Id),
+];
+
+/// A comma-separated list, also given by repeating the parameter
+/// (`slugIn=a,b` or `slugIn=a&slugIn=b`); empty items are skipped and an
+/// empty list is no filter.
+fn text_list(params: &QueryParams, name: &str) -> Option<Vec<String>> {
+    let values: Vec<String> = params
+        .get_all(name)
+        .flat_map(|v| v.split(','))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
+/// Both filters: the values of `a` that `b` allows.
+fn narrow<T: PartialEq>(a: Option<Vec<T>>, b: Option<Vec<T>>) -> Option<Vec<T>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.into_iter().filter(|v| b.contains(v)).collect()),
+        (a, b) => a.or(b),
+    }
+}
+
+fn positive(params: &QueryParams, name: &str) -> Result<Option<usize>, EngineError> {
+    params.parse_with(
+        name,
+        |v| v.parse::<usize>().ok().filter(|n| *n >= 1),
+        "a positive integer",
+    )
+}
+
+struct InstancesQuery {
+    filter: StackFilter,
+    order_by: &'static str,
+    order: StackOrder,
+    descending: bool,
+    paging: StackPaging,
+}
+
+fn instances_query(
+    world: &World,
+    caller: &Caller,
+    params: &QueryParams,
+) -> Result<InstancesQuery, EngineError> {
+    if let Some(slug) = params.non_empty("orgSlug") {
+        let own = &world
+            .grafana
+            .orgs
+            .get(&caller.org_id)
+            .expect("the caller's org")
+            .slug;
+        if slug != own {
+            return Err(EngineError::Forbidden(format!(
+                "this token belongs to org {own:?} and cannot list the stacks of org {slug:?}"
+            )));
+        }
+    }
+    let id = params.parse_with("id", |v| v.parse::<StackId>().ok(), "a numeric stack id")?;
+    let id_in = params
+        .get_all("idIn")
+        .flat_map(|v| v.split(','))
+        .map(|v| {
+            v.parse::<StackId>().map_err(|_| {
+                bad_request(format!(
+                    "idIn must be numeric stack ids separated by commas, got {v:?}"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let id_in = params.get("idIn").is_some().then_some(id_in);
+    let mut labels = Vec::new();
+    for selector in params.get_all("labels").flat_map(|v| v.split(',')) {
+        if !selector.is_empty() {
+            labels.push(LabelSelector::parse(selector)?);
+        }
+    }
+    let one = |name: &str| params.non_empty(name).map(|v| vec![v.to_string()]);
+    let filter = StackFilter {
+        names: narrow(one("name"), text_list(params, "nameIn")),
+        slugs: narrow(one("slug"), text_list(params, "slugIn")),
+        regions: narrow(one("region"), text_list(params, "regionIn")),
+        ids: narrow(id.map(|id| vec![id]), id_in),
+        status: params.non_empty("status").map(str::to_string),
+        labels,
+    };
+    let order_names: Vec<&str> = ORDER_BY.iter().map(|(name, _)| *name).collect();
+    let order_by = params.parse_with(
+        "orderBy",
+        |v| ORDER_BY.iter().find(|(name, _)| *name == v).copied(),
+        &format!("one of {}", order_names.join(", ")),
+    )?;
+    let descending = params
+        .parse_with(
+            "direction",
+            |v| match v {
+                "asc" => Some(false),
+                "desc" => Some(true),
+                _ => None,
+            },
+            "'asc' or 'desc'",
+        )?
+        .unwrap_or(false);
+    let size = positive(params, "pageSize")?.unwrap_or(WHOLE_LIST_PAGE_SIZE);
+    let page = positive(params, "page")?;
+    let cursor = params.parse_with(
+        "cursor",
+        |v| v.parse::<u64>().ok(),
+        "a stack id (0: the first page)",
+    )?;
+    let (paging, default_order) = match (page, cursor) {
+        (Some(_), Some(_)) => {
+            return Err(bad_request(
+                "page and cursor are two ways of paging: send one of them",
+            ));
+        }
+        (_, Some(after)) => (
+            StackPaging::Cursor {
+                after: Cursor::after(after),
+                size,
+            },
+            ("id", StackOrder::Id),
+        ),
+        (page, None) => (
+            StackPaging::Pages {
+                page: page.unwrap_or(1),
+                size,
+            },
+            ("name", StackOrder::Name),
+        ),
+    };
+    let (order_by, order) = order_by.unwrap_or(default_order);
+    Ok(InstancesQuery {
+        filter,
+        order_by,
+        order,
+        descending,
+        paging,
+    })
+}
+
+pub async fn list_all(
+    State(app): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<InstanceList>, GrafanaError> {
+    let params = authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+    let world = app.engine.read();
+    let q = instances_query(&world, &caller, &params).map_err(gcom)?;
+    let listing = world
+        .query_stacks(&caller, &q.filter, q.order, q.descending, q.paging)
+        .map_err(gcom)?;
+    let size = match q.paging {
+        StackPaging::Pages { size, .. } | StackPaging::Cursor { size, .. } => size,
+    };
+    let mut links = vec![Link::new("self", "/instances")];
+    let (cursor, next_cursor) = match q.paging {
+        StackPaging::Pages { page, .. } => {
+            if listing.more {
+                let next = (page + 1).to_string();
+                links.push(Link::new(
+                    "next",
+                    format!("/instances?{}", params.with("page", &next)),
+                ));
+            }
+            (None, None)
+        }
+        StackPaging::Cursor { after, .. } => {
+            let next = listing.next.map(|c| c.after_seq());
+            if let Some(next) = next {
+                let next = next.to_string();
+                links.push(Link::new(
+                    "next",
+                    format!("/instances?{}", params.with("cursor", &next)),
+                ));
+            }
+            (Some(after.after_seq()), Some(next))
+        }
+    };
+    let items = listing
+        .items
+        .iter()
+        .map(|stack| stack_view(&world, stack))
+        .collect();
+    let list = GcomList {
+        items,
+        order_by: q.order_by,
+        direction: if q.descending { "desc" } else { "asc" },
+        total: Some(listing.total),
+        pages: Some(listing.total.div_ceil(size).max(1)),
+        page_size: Some(size),
+        page: Some(listing.page),
+        links,
+    };
+    Ok(Json(InstanceList {
+        list,
+        cursor,
+        next_cursor,
+    }))
 }
