@@ -91,6 +91,24 @@ impl Ty {
     }
 }
 
+impl std::fmt::Display for Ty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let json = match self.json {
+            Json::String => "a string",
+            Json::Integer => "an integer",
+            Json::Number => "a number",
+            Json::Boolean => "a boolean",
+            Json::Array => "an array",
+            Json::Object => "an object",
+        };
+        f.write_str(json)?;
+        if self.nullable {
+            f.write_str(" or null")?;
+        }
+        Ok(())
+    }
+}
+
 /// Where a table's facts come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -173,7 +191,7 @@ pub fn check(value: &Value, schema: &Schema, at: &str) {
         });
         assert!(
             excused,
-            "{at}: {}.{field} should be {ty:?} ({:?}), got {got}",
+            "{at}: {}.{field} should be {ty} ({:?}), got {got}",
             schema.name, schema.source
         );
     }
