@@ -1,4 +1,5 @@
 mod common;
+use common::grafana_spec as spec;
 use common::*;
 
 // Grafana Cloud access policies (`/api/v1/accesspolicies`), as the vendor
@@ -76,8 +77,17 @@ fn without(mut body: Value, field: &str) -> Value {
     body
 }
 
+/// Every policy answer below goes through `checked`: a 200 carries the
+/// fields and types Grafana's published spec requires of a policy.
+fn checked(reply: Reply) -> Reply {
+    if reply.status == 200 {
+        spec::assert_access_policy(&reply.body);
+    }
+    reply
+}
+
 async fn create(grafana: &Grafana, region: &str, body: &Value) -> Reply {
-    grafana.post(&policies_path(region), body).await
+    checked(grafana.post(&policies_path(region), body).await)
 }
 
 /// Creates a policy from a full body; panics unless 200.
@@ -88,11 +98,11 @@ async fn create_ok(grafana: &Grafana, region: &str, body: &Value) -> Value {
 }
 
 async fn get_policy(grafana: &Grafana, id: &str, region: &str) -> Reply {
-    grafana.get(&policy_path(id, region)).await
+    checked(grafana.get(&policy_path(id, region)).await)
 }
 
 async fn update(grafana: &Grafana, id: &str, region: &str, body: &Value) -> Reply {
-    grafana.post(&policy_path(id, region), body).await
+    checked(grafana.post(&policy_path(id, region), body).await)
 }
 
 fn id_of(value: &Value) -> String {
@@ -102,8 +112,10 @@ fn id_of(value: &Value) -> String {
         .to_string()
 }
 
+/// The items of a policy list, the list checked against the spec.
 fn items(reply: &Reply) -> Vec<Value> {
     assert_eq!(reply.status, 200, "list: {}", reply.raw);
+    spec::assert_access_policy_list(&reply.body);
     reply.body["items"]
         .as_array()
         .unwrap_or_else(|| panic!("items expected: {}", reply.raw))
@@ -933,7 +945,9 @@ async fn an_inactive_policys_token_is_401() {
         .create_token(EU, &id_of(&policy), "switched-off-token")
         .await;
     let holder = grafana.with_token(token["token"].as_str());
-    assert_eq!(holder.get(&policies_path(EU)).await.status, 200);
+    let listed = holder.get(&policies_path(EU)).await;
+    assert_eq!(listed.status, 200);
+    spec::assert_access_policy_list(&listed.body);
     deactivate(&grafana, &policy).await;
 
     let reply = holder.get(&policies_path(EU)).await;
@@ -1602,10 +1616,12 @@ async fn deleting_a_policy_deletes_its_tokens() {
     let holder = grafana.with_token(Some(&secret));
     let before = holder.get(&policies_path("us")).await;
     assert_eq!(before.status, 200, "the token works before: {}", before.raw);
+    spec::assert_access_policy_list(&before.body);
     let token_before = grafana
         .get(&format!("/api/v1/tokens/{token_id}?region={EU}"))
         .await;
     assert_eq!(token_before.status, 200, "{}", token_before.raw);
+    spec::assert_token(&token_before.body);
 
     let reply = grafana.delete(&policy_path(&policy_id, EU)).await;
 
@@ -1620,7 +1636,9 @@ async fn deleting_a_policy_deletes_its_tokens() {
             "/api/v1/tokens?region={EU}&accessPolicyId={policy_id}"
         ))
         .await;
-    assert_eq!(items(&tokens), Vec::<Value>::new(), "no tokens left");
+    assert_eq!(tokens.status, 200, "{}", tokens.raw);
+    spec::assert_token_list(&tokens.body);
+    assert_eq!(tokens.body["items"], json!([]), "no tokens left");
     let after = holder.get(&policies_path("us")).await;
     assert_grafana_error(&after, 401, "InvalidCredentials", "credentials");
 }
@@ -1646,6 +1664,7 @@ async fn deleting_a_policy_keeps_other_policies_tokens() {
         ))
         .await;
     assert_eq!(fetched.status, 200, "{}", fetched.raw);
+    spec::assert_token(&fetched.body);
     assert_eq!(fetched.body["accessPolicyId"], kept["id"]);
 }
 
@@ -1661,6 +1680,7 @@ async fn listing_an_empty_region_returns_no_items_and_no_next_page() {
     let reply = grafana.get(&policies_path(EU)).await;
 
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_access_policy_list(&reply.body);
     assert_eq!(
         reply.body,
         json!({
@@ -2245,6 +2265,7 @@ async fn a_typed_list_parameter_sent_empty_is_400_and_free_text_is_no_filter() {
     let everything = grafana.get("/api/v1/accesspolicies?region=us").await;
     let unfiltered = grafana.get("/api/v1/accesspolicies?region=us&name=").await;
     assert_eq!(everything.status, 200, "{}", everything.raw);
+    spec::assert_access_policy_list(&everything.body);
     assert_eq!(unfiltered.body, everything.body);
     let stacks = grafana.get("/api/orgs/mockorg/instances?id=").await;
     assert_grafana_error(&stacks, 409, "Conflict", "id");

@@ -3,6 +3,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
+use common::grafana_spec as spec;
 use common::*;
 use mockcloud::{Config, MockCloud};
 use serde_json::{Value, json};
@@ -21,12 +22,19 @@ async fn stack_created_at(server: &MockCloud, grafana: &Grafana, slug: &str, ins
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_stack(&reply.body);
 }
 
+/// The answer to `GET /api/orgs/{org}/billed-usage?{query}`; a 200 is
+/// checked against the spec's fields and types.
 async fn billed(grafana: &Grafana, org: &str, query: &str) -> Reply {
-    grafana
+    let reply = grafana
         .get(&format!("/api/orgs/{org}/billed-usage?{query}"))
-        .await
+        .await;
+    if reply.status == 200 {
+        spec::assert_billed_usage(&reply.body);
+    }
+    reply
 }
 
 /// September 2024's bill, asked for in October; panics unless 200.
@@ -314,6 +322,7 @@ async fn a_deleted_stack_is_billed_for_the_days_it_lived() {
     server.clock().freeze(Some(at("2024-09-10T12:00:00Z")));
     let deleted = grafana.delete("/api/instances/gone").await;
     assert_eq!(deleted.status, 200, "{}", deleted.raw);
+    spec::assert_stack(&deleted.body);
 
     let bill = september(&server, &grafana).await;
     for dimension in ["hl", "hm", "hg", "ht"] {

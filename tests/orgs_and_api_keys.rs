@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::grafana_spec as spec;
 use common::*;
 use serde_json::{Value, json};
 
@@ -44,6 +45,7 @@ async fn an_org_is_found_by_slug_or_id() {
     let by_slug = grafana.get("/api/orgs/mockorg").await;
     assert_eq!(by_slug.status, 200, "{}", by_slug.raw);
     let org = &by_slug.body;
+    spec::assert_org(org);
     assert_eq!(org["id"], 1);
     assert_eq!(org["slug"], "mockorg");
     assert_eq!(org["name"], "Mock Org");
@@ -56,6 +58,7 @@ async fn an_org_is_found_by_slug_or_id() {
     );
     let by_id = grafana.get("/api/orgs/1").await;
     assert_eq!(by_id.status, 200, "{}", by_id.raw);
+    spec::assert_org(&by_id.body);
     assert_eq!(by_id.body["slug"], "mockorg");
 }
 
@@ -66,6 +69,8 @@ async fn an_org_shows_every_field_grafana_marks_required() {
         .get("/api/orgs/mockorg")
         .await
         .body;
+    // Every required field with its type, and the documented exceptions.
+    spec::assert_org(&org);
     for field in [
         "allowGCloudTrial",
         "appO11YUsage",
@@ -141,15 +146,18 @@ async fn the_plan_sets_the_stack_limits() {
     let alpha = Grafana::new(&server, "alpha-token")
         .get("/api/orgs/alpha")
         .await;
+    spec::assert_org(&alpha.body);
     assert_eq!(alpha.body["hgInstanceLimit"], 1, "{}", alpha.raw);
     assert_eq!(alpha.body["createdAt"], "2023-01-04T06:43:24.000Z");
     let beta = Grafana::new(&server, "beta-token").get("/api/orgs/2").await;
+    spec::assert_org(&beta.body);
     assert_eq!(beta.body["hgInstanceLimit"], 3, "{}", beta.raw);
     assert_eq!(beta.body["hmInstanceLimit"], 3);
     let default = start_default().await;
     let contracted = Grafana::new(&default, BOOTSTRAP_TOKEN)
         .get("/api/orgs/mockorg")
         .await;
+    spec::assert_org(&contracted.body);
     assert_eq!(contracted.body["hgInstanceLimit"], 100);
 }
 
@@ -191,6 +199,7 @@ async fn creating_an_api_key_shows_its_secret_once() {
         .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
     let key = &reply.body;
+    spec::assert_api_key_with_token(key);
     assert!(key["id"].as_u64().is_some());
     assert_eq!(key["orgId"], 1);
     assert_eq!(key["orgSlug"], "mockorg");
@@ -210,6 +219,7 @@ async fn creating_an_api_key_shows_its_secret_once() {
 
     let list = grafana.get("/api/orgs/mockorg/api-keys").await;
     assert_eq!(list.status, 200, "{}", list.raw);
+    spec::assert_api_key_list(&list.body);
     assert_eq!(list.body["orderBy"], "name");
     assert_eq!(list.body["direction"], "asc");
     assert_eq!(
@@ -235,9 +245,11 @@ async fn api_keys_are_listed_by_name() {
             .post("/api/orgs/1/api-keys", &json!({"name": name, "role": role}))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.raw);
+        spec::assert_api_key_with_token(&reply.body);
         assert_eq!(reply.body["role"], role);
     }
     let list = grafana.get("/api/orgs/mockorg/api-keys").await;
+    spec::assert_api_key_list(&list.body);
     let names: Vec<&str> = list.body["items"]
         .as_array()
         .unwrap()
@@ -261,6 +273,7 @@ async fn deleting_an_api_key_answers_true_then_404() {
     assert_eq!(deleted.status, 200, "{}", deleted.raw);
     assert_eq!(deleted.body, json!(true));
     let list = grafana.get("/api/orgs/mockorg/api-keys").await;
+    spec::assert_api_key_list(&list.body);
     assert_eq!(list.body["items"], json!([]));
     let again = grafana.delete("/api/orgs/mockorg/api-keys/ci").await;
     assert_grafana_error(&again, 404, "NotFound", "ci");
@@ -306,6 +319,7 @@ async fn an_unknown_role_or_missing_name_is_409_invalid_arguments() {
         .await;
     assert_grafana_error(&empty_name, 409, "Conflict", "name is required");
     let list = grafana.get("/api/orgs/mockorg/api-keys").await;
+    spec::assert_api_key_list(&list.body);
     assert_eq!(list.body["items"], json!([]));
 }
 
@@ -344,6 +358,7 @@ async fn api_keys_belong_to_one_org() {
         200
     );
     let listed = beta.get("/api/orgs/beta/api-keys").await;
+    spec::assert_api_key_list(&listed.body);
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(listed.body["items"][0]["orgSlug"], "beta");
     let trespass = beta.get("/api/orgs/alpha/api-keys").await;
@@ -404,6 +419,7 @@ async fn api_key_client(owner: &Grafana, org: &str, name: &str, role: &str) -> G
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_api_key_with_token(&reply.body);
     owner.with_token(reply.body["token"].as_str())
 }
 
@@ -439,8 +455,14 @@ async fn an_api_key_acts_with_its_roles_scopes() {
 
         let got = key.get("/api/instances/alphastack").await;
         assert_eq!(got.status, read, "{role} reads a stack: {}", got.raw);
+        if got.status == 200 {
+            spec::assert_stack(&got.body);
+        }
         let got = key.get("/api/v1/accesspolicies?region=us").await;
         assert_eq!(got.status, read, "{role} lists policies: {}", got.raw);
+        if got.status == 200 {
+            spec::assert_access_policy_list(&got.body);
+        }
 
         let got = key
             .post(
@@ -449,8 +471,14 @@ async fn an_api_key_acts_with_its_roles_scopes() {
             )
             .await;
         assert_eq!(got.status, write, "{role} updates a stack: {}", got.raw);
+        if got.status == 200 {
+            spec::assert_stack(&got.body);
+        }
         let got = new_policy(&key, &format!("by-{}", role.to_lowercase())).await;
         assert_eq!(got.status, write, "{role} creates a policy: {}", got.raw);
+        if got.status == 200 {
+            spec::assert_access_policy(&got.body);
+        }
 
         let got = key
             .delete(&format!("/api/v1/accesspolicies/{victim_id}?region=us"))
@@ -484,6 +512,7 @@ async fn a_refused_api_key_is_told_which_role_and_scope() {
         )
         .await;
     assert_eq!(created.status, 200, "{}", created.raw);
+    spec::assert_api_key_with_token(&created.body);
 }
 
 #[tokio::test]
@@ -504,7 +533,9 @@ async fn a_metrics_publisher_key_is_403_on_every_cloud_api_endpoint() {
     }
     // A key that is not MetricsPublisher reaches the endpoint that needs no scope.
     let viewer = api_key_client(&owner, "alpha", "viewer", "Viewer").await;
-    assert_eq!(viewer.get("/api/stack-regions").await.status, 200);
+    let regions = viewer.get("/api/stack-regions").await;
+    assert_eq!(regions.status, 200);
+    spec::assert_region_list(&regions.body);
 }
 
 #[tokio::test]
@@ -551,6 +582,7 @@ async fn an_api_key_of_one_org_cannot_reach_another_orgs_resources() {
         )
         .await;
     assert_eq!(beta_policy.status, 200, "{}", beta_policy.raw);
+    spec::assert_access_policy(&beta_policy.body);
     let beta_policy = format!(
         "/api/v1/accesspolicies/{}?region=us",
         beta_policy.body["id"].as_str().unwrap()
@@ -597,6 +629,7 @@ async fn an_api_key_of_one_org_cannot_reach_another_orgs_resources() {
     assert_eq!(beta.get(&beta_policy).await.status, 200);
     let listed = key.get("/api/v1/accesspolicies?region=us").await;
     assert_eq!(listed.status, 200, "{}", listed.raw);
+    spec::assert_access_policy_list(&listed.body);
     assert!(
         listed.body["items"]
             .as_array()
@@ -617,6 +650,7 @@ async fn what_an_api_key_changes_is_recorded_under_its_name() {
         .post("/api/instances/alphastack", &json!({"description": "x"}))
         .await;
     assert_eq!(updated.status, 200, "{}", updated.raw);
+    spec::assert_stack(&updated.body);
     assert_eq!(updated.body["updatedBy"], "deployer");
 }
 

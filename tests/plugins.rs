@@ -2,6 +2,7 @@
 //! "Grafana plugins" documentation describes them.
 
 mod common;
+use common::grafana_spec as spec;
 use common::*;
 
 use mockcloud::MockCloud;
@@ -20,12 +21,14 @@ async fn with_stack() -> (MockCloud, Grafana) {
         .post("/api/instances", &json!({"name": STACK, "slug": STACK}))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "create stack: {}", reply.raw);
+    spec::assert_stack(&reply.body);
     (server, grafana)
 }
 
 async fn install(grafana: &Grafana, body: serde_json::Value) -> serde_json::Value {
     let reply = grafana.post(PLUGINS, &body).await;
     assert_eq!(reply.status, StatusCode::OK, "install: {}", reply.raw);
+    spec::assert_plugin(&reply.body);
     reply.body
 }
 
@@ -77,6 +80,7 @@ async fn the_list_is_ordered_by_plugin_name() {
     }
     let reply = grafana.get(PLUGINS).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    spec::assert_plugin_list(&reply.body);
     let names: Vec<_> = reply.body["items"]
         .as_array()
         .unwrap()
@@ -98,6 +102,7 @@ async fn an_installed_plugin_is_found_by_slug_and_by_id() {
     let installed = install(&grafana, json!({"plugin": "grafana-github-datasource"})).await;
     let by_slug = grafana.get(GITHUB).await;
     assert_eq!(by_slug.status, StatusCode::OK, "{}", by_slug.raw);
+    spec::assert_plugin(&by_slug.body);
     assert_eq!(by_slug.body, installed);
     let stack_id = installed["instanceId"].as_u64().unwrap();
     let by_ids = grafana
@@ -113,6 +118,7 @@ async fn updating_the_version_sets_updated_at() {
     install(&grafana, json!({"plugin": "grafana-github-datasource"})).await;
     let reply = grafana.post(GITHUB, &json!({"version": "1.3.0"})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    spec::assert_plugin(&reply.body);
     assert_eq!(reply.body["version"], "1.3.0");
     assert_eq!(reply.body["latestVersion"], "1.3.1");
     assert!(reply.body["updatedAt"].is_string(), "{}", reply.raw);
@@ -125,6 +131,7 @@ async fn uninstalling_answers_the_plugin_and_then_it_is_gone() {
     let installed = install(&grafana, json!({"plugin": "grafana-github-datasource"})).await;
     let reply = grafana.delete(GITHUB).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    spec::assert_plugin(&reply.body);
     assert_eq!(reply.body["id"], installed["id"]);
     assert_eq!(reply.body["pluginSlug"], "grafana-github-datasource");
     assert_grafana_error(&grafana.get(GITHUB).await, 404, "NotFound", "not installed");
@@ -180,6 +187,7 @@ async fn a_deleted_stack_is_404() {
     install(&grafana, json!({"plugin": "grafana-github-datasource"})).await;
     let reply = grafana.delete(&format!("/api/instances/{STACK}")).await;
     assert_eq!(reply.status, StatusCode::OK, "delete stack: {}", reply.raw);
+    spec::assert_stack(&reply.body);
     assert_grafana_error(&grafana.get(PLUGINS).await, 404, "NotFound", STACK);
     assert_grafana_error(&grafana.get(GITHUB).await, 404, "NotFound", STACK);
 }
@@ -242,6 +250,7 @@ async fn the_list_carries_the_specs_paging_fields_consistent_with_its_items() {
     let (_server, grafana) = with_stack().await;
     let empty = grafana.get(PLUGINS).await;
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.raw);
+    spec::assert_plugin_list(&empty.body);
     assert_eq!(empty.body["items"], json!([]));
     assert_eq!(empty.body["total"], 0, "{}", empty.raw);
     for plugin in [
@@ -254,6 +263,7 @@ async fn the_list_carries_the_specs_paging_fields_consistent_with_its_items() {
     let reply = grafana.get(PLUGINS).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
     let list = &reply.body;
+    spec::assert_plugin_list(list);
     for field in ["total", "pages", "pageSize", "page"] {
         assert!(list[field].is_u64(), "{field} is a whole number: {list}");
     }

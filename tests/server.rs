@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::grafana_spec as spec;
 use common::*;
 use mockcloud::{Config, MockCloud};
 use serde_json::json;
@@ -37,6 +38,7 @@ async fn two_servers_never_share_state() {
         .get("/api/v1/accesspolicies?region=eu&name=only-on-one")
         .await;
     assert_eq!(on_two.status, 200);
+    spec::assert_access_policy_list(&on_two.body);
     assert_eq!(on_two.body["items"], json!([]));
 }
 
@@ -50,6 +52,8 @@ async fn reset_returns_to_the_scenario_with_the_same_ids() {
         .await;
     server.reset();
     let after = grafana.get("/api/v1/accesspolicies?region=us").await.body;
+    spec::assert_access_policy_list(&before);
+    spec::assert_access_policy_list(&after);
     let ids = |v: &serde_json::Value| -> Vec<String> {
         v["items"]
             .as_array()
@@ -86,6 +90,7 @@ async fn stack_regions_lists_the_scenario_regions_in_id_order() {
         .get("/api/stack-regions")
         .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_region_list(&reply.body);
     let slugs: Vec<&str> = reply.body["items"]
         .as_array()
         .unwrap()
@@ -264,4 +269,11 @@ async fn every_grafana_error_carries_status_code_and_the_request_id_the_client_s
         assert_grafana_error(reply, 401, "InvalidCredentials", "");
     }
     assert_ne!(a.body["requestId"], b.body["requestId"]);
+}
+
+/// The table of documented exceptions to the spec's required fields and
+/// types names only schemas and fields the checks know, each with a reason.
+#[test]
+fn the_documented_spec_exceptions_name_known_fields_with_a_reason() {
+    spec::assert_exceptions_are_known();
 }

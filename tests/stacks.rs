@@ -2,6 +2,7 @@
 
 mod common;
 
+use common::grafana_spec as spec;
 use common::*;
 use serde_json::{Value, json};
 
@@ -16,6 +17,7 @@ async fn created(grafana: &Grafana, slug: &str) -> Value {
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_stack(&reply.body);
     reply.body
 }
 
@@ -44,6 +46,7 @@ async fn creating_a_stack_derives_every_field_from_slug_org_and_region() {
     .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
     let stack = &reply.body;
+    spec::assert_stack(stack);
     let id = stack["id"].as_u64().unwrap();
     assert_eq!(stack["slug"], "mystack");
     assert_eq!(stack["name"], "mystack.grafana.net");
@@ -102,153 +105,8 @@ async fn a_stack_carries_every_field_the_published_spec_requires() {
     let server = start_default().await;
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
     let stack = created(&grafana, "specstack").await;
-    assert_stack_typed(&stack);
-}
-
-/// Every field Grafana's published spec requires of a stack
-/// (`FormattedApiInstance`), each of the type the spec gives it.
-fn assert_stack_typed(stack: &Value) {
-    let numbers = [
-        "agentManagementInstanceClusterId",
-        "agentManagementInstanceId",
-        "alertCnt",
-        "alertQuota",
-        "amInstanceClusterId",
-        "amInstanceId",
-        "billingActiveUsers",
-        "billingGrafanaActiveUsers",
-        "billingOnCallActiveUsers",
-        "clusterId",
-        "currentActiveAdminUsers",
-        "currentActiveEditorUsers",
-        "currentActiveUsers",
-        "currentActiveViewerUsers",
-        "dailyAdminCnt",
-        "dailyEditorCnt",
-        "dailyUserCnt",
-        "dailyViewerCnt",
-        "dashboardCnt",
-        "dashboardQuota",
-        "hlInstanceBillingUsage",
-        "hlInstanceClusterId",
-        "hlInstanceCurrentUsage",
-        "hlInstanceId",
-        "hmInstanceGraphiteBillingUsage",
-        "hmInstanceGraphiteClusterId",
-        "hmInstanceGraphiteCurrentUsage",
-        "hmInstanceGraphiteId",
-        "hmInstancePromBillingUsage",
-        "hmInstancePromClusterId",
-        "hmInstancePromCurrentUsage",
-        "hmInstancePromId",
-        "hpInstanceBillingUsage",
-        "hpInstanceClusterId",
-        "hpInstanceCurrentUsage",
-        "hpInstanceId",
-        "htInstanceBillingUsage",
-        "htInstanceClusterId",
-        "htInstanceCurrentUsage",
-        "htInstanceId",
-        "id",
-        "incident",
-        "machineLearning",
-        "orgId",
-        "regionId",
-        "trial",
-        "userQuota",
-    ];
-    let strings = [
-        "agentManagementInstanceName",
-        "agentManagementInstanceStatus",
-        "agentManagementInstanceUrl",
-        "amInstanceGeneratorUrl",
-        "amInstanceGeneratorUrlDatasource",
-        "amInstanceName",
-        "amInstanceStatus",
-        "amInstanceUrl",
-        "billingStartDate",
-        "clusterName",
-        "clusterSlug",
-        "createdAt",
-        "createdBy",
-        "description",
-        "gateway",
-        "hlInstanceName",
-        "hlInstanceStatus",
-        "hlInstanceUrl",
-        "hmInstanceGraphiteName",
-        "hmInstanceGraphiteStatus",
-        "hmInstanceGraphiteType",
-        "hmInstanceGraphiteUrl",
-        "hmInstancePromName",
-        "hmInstancePromStatus",
-        "hmInstancePromUrl",
-        "hpInstanceName",
-        "hpInstanceStatus",
-        "hpInstanceUrl",
-        "htInstanceName",
-        "htInstanceStatus",
-        "htInstanceUrl",
-        "machineLearningLogsToken",
-        "name",
-        "orgCreatedAt",
-        "orgName",
-        "orgSlug",
-        "plan",
-        "planName",
-        "provider",
-        "providerRegion",
-        "regionAssistantUrl",
-        "regionHostedExportersApiUrl",
-        "regionInsightsApiUrl",
-        "regionIntegrationsApiUrl",
-        "regionLLMGatewayUrl",
-        "regionMachineLearningApiUrl",
-        "regionPublicName",
-        "regionSigilUrl",
-        "regionSlug",
-        "regionStackStateServiceUrl",
-        "regionSyntheticMonitoringApiUrl",
-        "runningVersion",
-        "slug",
-        "status",
-        "type",
-        "url",
-        "usageStatsId",
-        "version",
-    ];
-    let nullable_strings = ["billingEndDate", "trialExpiresAt", "updatedAt", "updatedBy"];
-    let nullable_numbers = ["hmInstancePromCurrentActiveSeries", "k6OrgId"];
-    let booleans = [
-        "customAuth",
-        "customDomain",
-        "deleteProtection",
-        "ssl",
-        "support",
-    ];
-    let typed = |field: &str, ok: fn(&Value) -> bool, what: &str| {
-        let value = stack
-            .get(field)
-            .unwrap_or_else(|| panic!("missing {field}: {stack}"));
-        assert!(ok(value), "{field} should be {what}, got {value}");
-    };
-    for field in numbers {
-        typed(field, Value::is_number, "a number");
-    }
-    for field in strings {
-        typed(field, Value::is_string, "a string");
-    }
-    for field in nullable_strings {
-        typed(field, |v| v.is_string() || v.is_null(), "a string or null");
-    }
-    for field in nullable_numbers {
-        typed(field, |v| v.is_number() || v.is_null(), "a number or null");
-    }
-    for field in booleans {
-        typed(field, Value::is_boolean, "a boolean");
-    }
-    typed("datasourceCnts", Value::is_object, "an object");
-    typed("links", Value::is_array, "an array");
+    // Every required field with its type, and the documented exceptions.
+    spec::assert_stack(&stack);
 }
 
 #[tokio::test]
@@ -261,6 +119,7 @@ async fn region_defaults_to_us_and_a_custom_url_is_kept() {
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_stack(&reply.body);
     assert_eq!(reply.body["regionSlug"], "us");
     assert_eq!(reply.body["url"], "https://grafana.example.com");
     assert_eq!(reply.body["customDomain"], true);
@@ -432,6 +291,7 @@ async fn update_changes_fields_and_replaces_labels() {
         json!({"name": "upd", "slug": "upd", "labels": {"a": "1", "b": "2"}}),
     )
     .await;
+    spec::assert_stack(&reply.body);
     let created_at = reply.body["createdAt"].clone();
     server.clock().advance(chrono::Duration::seconds(3));
     let updated = grafana
@@ -441,6 +301,7 @@ async fn update_changes_fields_and_replaces_labels() {
         )
         .await;
     assert_eq!(updated.status, 200, "{}", updated.raw);
+    spec::assert_stack(&updated.body);
     assert_eq!(updated.body["name"], "renamed");
     assert_eq!(updated.body["description"], "d");
     assert_eq!(
@@ -453,10 +314,12 @@ async fn update_changes_fields_and_replaces_labels() {
     let cleared = grafana
         .post("/api/instances/upd", &json!({"labels": {}}))
         .await;
+    spec::assert_stack(&cleared.body);
     assert_eq!(cleared.body["labels"], json!({}));
     let kept = grafana
         .post("/api/instances/upd", &json!({"description": "e"}))
         .await;
+    spec::assert_stack(&kept.body);
     assert_eq!(kept.body["labels"], json!({}));
     assert_eq!(kept.body["name"], "renamed");
     let bad = grafana
@@ -490,9 +353,11 @@ async fn deleting_a_protected_stack_is_409_until_protection_is_disabled() {
     let unprotected = grafana
         .post("/api/instances/prod", &json!({"deleteProtection": false}))
         .await;
+    spec::assert_stack(&unprotected.body);
     assert_eq!(unprotected.body["deleteProtection"], false);
     let deleted = grafana.delete("/api/instances/prod").await;
     assert_eq!(deleted.status, 200, "{}", deleted.raw);
+    spec::assert_stack(&deleted.body);
     assert_eq!(deleted.body["status"], "deleted");
     assert_eq!(deleted.body["slug"], "prod");
     assert_ne!(deleted.body["billingEndDate"], Value::Null);
@@ -510,6 +375,7 @@ async fn deleting_a_protected_stack_is_409_until_protection_is_disabled() {
         "",
     );
     let list = grafana.get("/api/orgs/mockorg/instances").await;
+    spec::assert_stack_list(&list.body);
     let slugs: Vec<&str> = list.body["items"]
         .as_array()
         .unwrap()
@@ -568,6 +434,7 @@ async fn list_is_ordered_by_name_with_the_envelope_and_filters() {
     }
     let list = grafana.get("/api/orgs/mockorg/instances").await;
     assert_eq!(list.status, 200, "{}", list.raw);
+    spec::assert_stack_list(&list.body);
     let names: Vec<&str> = list.body["items"]
         .as_array()
         .unwrap()
@@ -583,6 +450,7 @@ async fn list_is_ordered_by_name_with_the_envelope_and_filters() {
     assert_eq!(list.body["links"][0]["rel"], "self");
     // By org id too, and filtered.
     let by_id = grafana.get("/api/orgs/1/instances?region=us").await;
+    spec::assert_stack_list(&by_id.body);
     assert_eq!(by_id.body["total"], 2);
     let by_slug = grafana.get("/api/orgs/mockorg/instances?slug=a1").await;
     assert_eq!(by_slug.body["items"][0]["name"], "alpha");
@@ -600,6 +468,7 @@ async fn restart_answers_true_and_data_sources_point_at_the_stack() {
     assert_eq!(restart.body, json!(true));
     let sources = grafana.get("/api/instances/ops/datasources").await;
     assert_eq!(sources.status, 200, "{}", sources.raw);
+    spec::assert_datasource_list(&sources.body);
     let items = sources.body["items"].as_array().unwrap();
     assert!(items.iter().all(|d| d["instanceId"] == stack["id"]));
     let logs = items.iter().find(|d| d["type"] == "loki").unwrap();
@@ -607,6 +476,7 @@ async fn restart_answers_true_and_data_sources_point_at_the_stack() {
     assert_eq!(logs["url"], stack["hlInstanceUrl"]);
     let connections = grafana.get("/api/instances/ops/connections").await;
     assert_eq!(connections.status, 200, "{}", connections.raw);
+    spec::assert_connections(&connections.body);
     let tenants = connections.body["privateConnectivityInfo"]["tenants"]
         .as_array()
         .unwrap();
@@ -627,6 +497,7 @@ async fn hosted_grafana_api_keys_are_created_once_per_name() {
         )
         .await;
     assert_eq!(key.status, 200, "{}", key.raw);
+    spec::assert_hosted_grafana_api_key(&key.body);
     assert_eq!(key.body["name"], "ci");
     assert!(key.body["id"].as_u64().is_some());
     assert!(key.body["key"].as_str().unwrap().starts_with("glsa_"));
@@ -652,8 +523,12 @@ async fn stack_scopes_gate_the_stack_endpoints() {
     let admin = Grafana::new(&server, BOOTSTRAP_TOKEN);
     created(&admin, "gated").await;
     let reader = token_with(&admin, "stack-reader", &["stacks:read"]).await;
-    assert_eq!(reader.get("/api/instances/gated").await.status, 200);
-    assert_eq!(reader.get("/api/orgs/mockorg/instances").await.status, 200);
+    let stack = reader.get("/api/instances/gated").await;
+    assert_eq!(stack.status, 200);
+    spec::assert_stack(&stack.body);
+    let list = reader.get("/api/orgs/mockorg/instances").await;
+    assert_eq!(list.status, 200);
+    spec::assert_stack_list(&list.body);
     let denied = reader
         .post("/api/instances", &json!({"name": "n", "slug": "n"}))
         .await;
@@ -687,6 +562,7 @@ async fn a_stack_realm_must_name_an_existing_stack_of_the_org() {
         .post("/api/v1/accesspolicies?region=us", &body(&id))
         .await;
     assert_eq!(ok.status, 200, "{}", ok.raw);
+    spec::assert_access_policy(&ok.body);
     let missing = grafana
         .post("/api/v1/accesspolicies?region=us", &body("999999"))
         .await;
@@ -699,9 +575,11 @@ async fn the_default_scenario_has_stack_123_as_in_the_vendor_docs() {
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
     let stack = grafana.get("/api/instances/123").await;
     assert_eq!(stack.status, 200, "{}", stack.raw);
+    spec::assert_stack(&stack.body);
     assert_eq!(stack.body["slug"], "mockstack");
     assert_eq!(stack.body["regionSlug"], "us");
     let eu = grafana.get("/api/instances/mockstackeu").await;
+    spec::assert_stack(&eu.body);
     assert_eq!(eu.body["id"], 456);
     // New stacks get fresh ids that never collide with the scenario's.
     let new = created(&grafana, "fresh").await;
@@ -741,10 +619,12 @@ async fn connections_list_private_endpoints_only_in_aws_regions_and_never_as_nul
         )
         .await;
         assert_eq!(reply.status, 200, "{}", reply.raw);
+        spec::assert_stack(&reply.body);
         let connections = grafana
             .get(&format!("/api/instances/{slug}/connections"))
             .await;
         assert_eq!(connections.status, 200, "{}", connections.raw);
+        spec::assert_connections(&connections.body);
         let info = connections.body["privateConnectivityInfo"]
             .as_object()
             .unwrap();
@@ -782,6 +662,7 @@ async fn stack_regions_carry_public_name_visibility_and_sort_order() {
         .get("/api/stack-regions")
         .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_region_list(&reply.body);
     let items = reply.body["items"].as_array().unwrap();
     let region = |slug: &str| items.iter().find(|r| r["slug"] == slug).unwrap().clone();
     let named = region("named");
@@ -878,7 +759,7 @@ fn stack_ids(reply: &Reply) -> Vec<u64> {
 fn assert_instance_list_typed(reply: &Reply) {
     let body = &reply.body;
     for item in body["items"].as_array().expect("items is an array") {
-        assert_stack_typed(item);
+        spec::assert_stack(item);
     }
     assert!(body["orderBy"].is_string(), "{}", reply.raw);
     assert!(

@@ -3,6 +3,7 @@
 //! ("Authentication", "Access policies and tokens") describe them.
 
 mod common;
+use common::grafana_spec as spec;
 use common::*;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -44,9 +45,19 @@ fn id_of(value: &Value) -> String {
     str_of(value, "id")
 }
 
-/// The `field` of every item of a list reply, in order.
+/// The `field` of every item of a list reply (tokens or policies), in
+/// order; the list checked against the spec. The two lists share the
+/// envelope; an item with `accessPolicyId` is a token, any other a policy
+/// (a token missing it fails the policy check).
 fn item_fields(reply: &Reply, field: &str) -> Vec<String> {
     assert_eq!(reply.status, 200, "list: {}", reply.raw);
+    spec::assert_cursor_list(&reply.body, |item| {
+        if item.get("accessPolicyId").is_some() {
+            spec::assert_token(item);
+        } else {
+            spec::assert_access_policy(item);
+        }
+    });
     reply.body["items"]
         .as_array()
         .unwrap_or_else(|| panic!("items expected: {}", reply.raw))
@@ -76,6 +87,7 @@ async fn policy_with(grafana: &Grafana, region: &str, body: Value) -> Value {
         .post(&format!("/api/v1/accesspolicies?region={region}"), &body)
         .await;
     assert_eq!(reply.status, 200, "create policy: {}", reply.raw);
+    spec::assert_access_policy(&reply.body);
     reply.body
 }
 
@@ -85,6 +97,7 @@ async fn token_with(grafana: &Grafana, region: &str, body: Value) -> Value {
         .post(&format!("/api/v1/tokens?region={region}"), &body)
         .await;
     assert_eq!(reply.status, 200, "create token: {}", reply.raw);
+    spec::assert_token_with_secret(&reply.body);
     reply.body
 }
 
@@ -111,6 +124,7 @@ async fn set_policy_status(grafana: &Grafana, region: &str, policy: &Value, stat
         )
         .await;
     assert_eq!(reply.status, 200, "update policy: {}", reply.raw);
+    spec::assert_access_policy(&reply.body);
     assert_eq!(reply.body["status"], status);
     let after = grafana
         .get(&format!(
@@ -119,6 +133,7 @@ async fn set_policy_status(grafana: &Grafana, region: &str, policy: &Value, stat
         ))
         .await;
     assert_eq!(after.body["status"], status, "{}", after.raw);
+    spec::assert_access_policy(&after.body);
 }
 
 /// GET with an arbitrary (or no) Authorization header.
@@ -128,6 +143,14 @@ async fn get_with_authorization(server: &MockCloud, header: Option<&str>, path: 
         request = request.header("authorization", value);
     }
     into_reply(request.send().await.expect("request sent")).await
+}
+
+/// A token answer (get or update); a 200 carries the spec's token fields.
+fn token_answer(reply: Reply) -> Reply {
+    if reply.status == 200 {
+        spec::assert_token(&reply.body);
+    }
+    reply
 }
 
 fn token_path(token: &Value, region: &str) -> String {
@@ -156,6 +179,7 @@ async fn creating_a_token_returns_it_with_a_glc_secret() {
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
+    spec::assert_token_with_secret(&reply.body);
     let token = &reply.body;
     assert!(uuid::Uuid::parse_str(&id_of(token)).is_ok(), "{token}");
     assert_eq!(token["accessPolicyId"], policy["id"]);
@@ -175,7 +199,7 @@ async fn creating_a_token_returns_it_with_a_glc_secret() {
     assert_eq!(token["updatedAt"], now.as_str());
     assert!(token.get("expiresAt").is_none(), "no expiry asked: {token}");
 
-    let stored = grafana.get(&token_path(token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(token, EU)).await);
     assert_eq!(stored.status, 200, "{}", stored.raw);
     assert_eq!(stored.body["id"], token["id"]);
     assert_eq!(stored.body["name"], "mytoken");
@@ -204,7 +228,7 @@ async fn a_token_takes_its_display_name_and_expiry_and_echoes_them_in_grafana_fo
     assert_eq!(token["expiresAt"], expires.as_str());
     assert_grafana_timestamp(&token["expiresAt"]);
 
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.status, 200, "{}", stored.raw);
     assert_eq!(stored.body["displayName"], "My Token");
     assert_eq!(stored.body["expiresAt"], expires.as_str());
@@ -229,7 +253,7 @@ async fn an_expiry_with_an_offset_is_shown_back_in_utc() {
     )
     .await;
     assert_eq!(token["expiresAt"], grafana_time(at).as_str());
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.body["expiresAt"], grafana_time(at).as_str());
 }
 
@@ -250,7 +274,7 @@ async fn list_and_get_never_show_the_secret() {
     );
     assert!(!listed.raw.contains(&secret), "list leaks the secret");
 
-    let got = grafana.get(&token_path(&token, EU)).await;
+    let got = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(got.status, 200, "{}", got.raw);
     assert_eq!(got.body["id"], token["id"]);
     assert!(got.body.get("token").is_none(), "{}", got.raw);
@@ -539,11 +563,11 @@ async fn a_token_is_404_when_asked_for_in_another_region() {
     let server = start_default().await;
     let grafana = bootstrap(&server);
     let (_, token) = policy_and_token(&grafana, "readers", &["metrics:read"]).await;
-    let reply = grafana.get(&token_path(&token, "us")).await;
+    let reply = token_answer(grafana.get(&token_path(&token, "us")).await);
     assert_grafana_error(&reply, 404, "NotFound", &id_of(&token));
     let delete = grafana.delete(&token_path(&token, "us")).await;
     assert_grafana_error(&delete, 404, "NotFound", &id_of(&token));
-    let still = grafana.get(&token_path(&token, EU)).await;
+    let still = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(still.status, 200, "{}", still.raw);
 }
 
@@ -573,9 +597,11 @@ async fn updating_the_display_name_changes_it_and_moves_updated_at_only() {
     server.clock().advance(Duration::minutes(5));
     let later = grafana_time(server.clock().now());
 
-    let reply = grafana
-        .post(&token_path(&token, EU), &json!({"displayName": "My token"}))
-        .await;
+    let reply = token_answer(
+        grafana
+            .post(&token_path(&token, EU), &json!({"displayName": "My token"}))
+            .await,
+    );
     assert_eq!(reply.status, 200, "{}", reply.raw);
     assert_eq!(reply.body["displayName"], "My token");
     assert_eq!(reply.body["name"], "readers-token", "the name stays");
@@ -583,7 +609,7 @@ async fn updating_the_display_name_changes_it_and_moves_updated_at_only() {
     assert_eq!(reply.body["updatedAt"], later.as_str());
     assert!(reply.body.get("token").is_none(), "{}", reply.raw);
 
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.body["displayName"], "My token");
     assert_eq!(stored.body["createdAt"], created_at);
     assert_eq!(stored.body["updatedAt"], later.as_str());
@@ -596,16 +622,18 @@ async fn updating_sets_an_expiry() {
     let (_, token) = policy_and_token(&grafana, "readers", &["metrics:read"]).await;
     assert!(token.get("expiresAt").is_none());
     let expires = grafana_time(server.clock().now() + Duration::days(30));
-    let reply = grafana
-        .post(&token_path(&token, EU), &json!({"expiresAt": expires}))
-        .await;
+    let reply = token_answer(
+        grafana
+            .post(&token_path(&token, EU), &json!({"expiresAt": expires}))
+            .await,
+    );
     assert_eq!(reply.status, 200, "{}", reply.raw);
     assert_eq!(reply.body["expiresAt"], expires.as_str());
     assert_eq!(
         reply.body["displayName"], "readers-token",
         "displayName kept"
     );
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.body["expiresAt"], expires.as_str());
 }
 
@@ -623,12 +651,14 @@ async fn updating_expires_at_to_null_removes_the_expiry() {
         json!({"accessPolicyId": id_of(&policy), "name": "mortal", "expiresAt": expires}),
     )
     .await;
-    let reply = grafana
-        .post(&token_path(&token, EU), &json!({"expiresAt": null}))
-        .await;
+    let reply = token_answer(
+        grafana
+            .post(&token_path(&token, EU), &json!({"expiresAt": null}))
+            .await,
+    );
     assert_eq!(reply.status, 200, "{}", reply.raw);
     assert!(reply.body.get("expiresAt").is_none(), "{}", reply.raw);
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.status, 200);
     assert!(stored.body.get("expiresAt").is_none(), "{}", stored.raw);
     // It now outlives its old expiry.
@@ -653,12 +683,14 @@ async fn an_update_without_expires_at_keeps_the_expiry() {
         json!({"accessPolicyId": id_of(&policy), "name": "mortal", "expiresAt": expires}),
     )
     .await;
-    let reply = grafana
-        .post(&token_path(&token, EU), &json!({"displayName": "Renamed"}))
-        .await;
+    let reply = token_answer(
+        grafana
+            .post(&token_path(&token, EU), &json!({"displayName": "Renamed"}))
+            .await,
+    );
     assert_eq!(reply.status, 200, "{}", reply.raw);
     assert_eq!(reply.body["expiresAt"], expires.as_str());
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.body["expiresAt"], expires.as_str());
     assert_eq!(stored.body["displayName"], "Renamed");
 }
@@ -668,17 +700,19 @@ async fn an_update_with_a_past_expiry_is_400_and_changes_nothing() {
     let server = frozen_default().await;
     let grafana = bootstrap(&server);
     let (_, token) = policy_and_token(&grafana, "readers", &["metrics:read"]).await;
-    let before = grafana.get(&token_path(&token, EU)).await.body;
+    let before = token_answer(grafana.get(&token_path(&token, EU)).await).body;
     server.clock().advance(Duration::minutes(1));
     let past = grafana_time(server.clock().now() - Duration::seconds(1));
-    let reply = grafana
-        .post(
-            &token_path(&token, EU),
-            &json!({"displayName": "Should not stick", "expiresAt": past}),
-        )
-        .await;
+    let reply = token_answer(
+        grafana
+            .post(
+                &token_path(&token, EU),
+                &json!({"displayName": "Should not stick", "expiresAt": past}),
+            )
+            .await,
+    );
     assert_grafana_error(&reply, 400, "BadRequest", "expiresAt");
-    let after = grafana.get(&token_path(&token, EU)).await;
+    let after = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(after.status, 200);
     assert_eq!(after.body, before, "nothing changed");
 }
@@ -688,12 +722,14 @@ async fn an_update_with_an_empty_display_name_is_400_and_changes_nothing() {
     let server = start_default().await;
     let grafana = bootstrap(&server);
     let (_, token) = policy_and_token(&grafana, "readers", &["metrics:read"]).await;
-    let before = grafana.get(&token_path(&token, EU)).await.body;
-    let reply = grafana
-        .post(&token_path(&token, EU), &json!({"displayName": ""}))
-        .await;
+    let before = token_answer(grafana.get(&token_path(&token, EU)).await).body;
+    let reply = token_answer(
+        grafana
+            .post(&token_path(&token, EU), &json!({"displayName": ""}))
+            .await,
+    );
     assert_grafana_error(&reply, 400, "BadRequest", "displayName");
-    let after = grafana.get(&token_path(&token, EU)).await;
+    let after = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(after.body, before);
 }
 
@@ -709,7 +745,7 @@ async fn deleting_a_token_is_204_with_an_empty_body_and_then_404() {
     let reply = grafana.delete(&token_path(&token, EU)).await;
     assert_eq!(reply.status, 204);
     assert_eq!(reply.raw, "");
-    let after = grafana.get(&token_path(&token, EU)).await;
+    let after = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_grafana_error(&after, 404, "NotFound", &id_of(&token));
     assert!(eu_token_names(&grafana).await.is_empty());
     let again = grafana.delete(&token_path(&token, EU)).await;
@@ -741,7 +777,7 @@ async fn deleting_a_policy_deletes_its_tokens() {
         ))
         .await;
     assert_eq!(deleted.status, 204, "{}", deleted.raw);
-    let got = grafana.get(&token_path(&token, EU)).await;
+    let got = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_grafana_error(&got, 404, "NotFound", &id_of(&token));
     assert!(eu_token_names(&grafana).await.is_empty());
     let used = as_token(&server, &token)
@@ -1040,6 +1076,7 @@ async fn a_page_size_outside_1_to_500_is_400() {
             .get(&format!("/api/v1/tokens?region=eu&pageSize={good}"))
             .await;
         assert_eq!(reply.status, 200, "pageSize={good}: {}", reply.raw);
+        spec::assert_token_list(&reply.body);
         assert_eq!(
             reply.body["metadata"]["pagination"]["pageSize"],
             good.parse::<u64>().unwrap()
@@ -1242,6 +1279,7 @@ async fn a_new_token_authenticates_at_once_with_its_policys_scopes() {
     assert_eq!(item_names(&tokens), vec!["readers-token"]);
     let one = reader.get(&token_path(&token, EU)).await;
     assert_eq!(one.status, 200, "{}", one.raw);
+    spec::assert_token(&one.body);
     assert_eq!(one.body["id"], token["id"]);
     let policies = reader.get("/api/v1/accesspolicies?region=eu").await;
     assert_eq!(item_names(&policies), vec!["readers"]);
@@ -1271,7 +1309,7 @@ async fn a_read_only_token_cannot_update_a_token() {
         .post(&token_path(&token, EU), &json!({"displayName": "Hijacked"}))
         .await;
     assert_grafana_error(&reply, 403, "Forbidden", "accesspolicies:write");
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.body["displayName"], "readers-token");
 }
 
@@ -1284,7 +1322,7 @@ async fn a_read_only_token_cannot_delete_a_token() {
         .delete(&token_path(&token, EU))
         .await;
     assert_grafana_error(&reply, 403, "Forbidden", "accesspolicies:delete");
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.status, 200, "{}", stored.raw);
 }
 
@@ -1339,7 +1377,7 @@ async fn an_expired_token_is_401() {
     let reply = user.get("/api/v1/tokens?region=eu").await;
     assert_grafana_error(&reply, 401, "InvalidCredentials", "expired");
     // The expired token is still there to see and delete.
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.status, 200, "{}", stored.raw);
     assert_eq!(stored.body["expiresAt"], expires.as_str());
 }
@@ -1385,9 +1423,11 @@ async fn extending_an_expired_tokens_expiry_lets_it_in_again() {
     let user = as_token(&server, &token);
     server.clock().advance(Duration::hours(2));
     assert_eq!(user.get("/api/v1/tokens?region=eu").await.status, 401);
-    let extended = grafana
-        .post(&token_path(&token, EU), &json!({"expiresAt": null}))
-        .await;
+    let extended = token_answer(
+        grafana
+            .post(&token_path(&token, EU), &json!({"expiresAt": null}))
+            .await,
+    );
     assert_eq!(extended.status, 200, "{}", extended.raw);
     let reply = user.get("/api/v1/tokens?region=eu").await;
     assert_eq!(item_names(&reply), vec!["brief"]);
@@ -1433,6 +1473,7 @@ async fn a_token_follows_its_policys_scopes_as_they_change() {
         )
         .await;
     assert_eq!(updated.status, 200, "{}", updated.raw);
+    spec::assert_access_policy(&updated.body);
     let after = user.get("/api/v1/tokens?region=eu").await;
     assert_eq!(item_names(&after), vec!["readers-token"]);
 }
@@ -1512,6 +1553,7 @@ async fn removing_the_subnet_condition_lets_the_token_in() {
         )
         .await;
     assert_eq!(updated.status, 200, "{}", updated.raw);
+    spec::assert_access_policy(&updated.body);
     assert!(updated.body.get("conditions").is_none(), "{}", updated.raw);
     let reply = user.get("/api/v1/tokens?region=eu").await;
     assert_eq!(item_names(&reply), vec!["fenced"]);
@@ -1528,7 +1570,7 @@ async fn a_token_never_used_has_no_first_or_last_used_at() {
     let (_, token) = policy_and_token(&grafana, "readers", &["accesspolicies:read"]).await;
     assert!(token.get("firstUsedAt").is_none(), "{token}");
     assert!(token.get("lastUsedAt").is_none(), "{token}");
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.status, 200);
     assert!(stored.body.get("firstUsedAt").is_none(), "{}", stored.raw);
     assert!(stored.body.get("lastUsedAt").is_none(), "{}", stored.raw);
@@ -1544,7 +1586,7 @@ async fn using_a_token_sets_first_and_last_used_at() {
     server.clock().advance(Duration::minutes(1));
     let first_use = grafana_time(server.clock().now());
     assert_eq!(user.get("/api/v1/tokens?region=eu").await.status, 200);
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_grafana_timestamp(&stored.body["firstUsedAt"]);
     assert_eq!(stored.body["firstUsedAt"], first_use.as_str());
     assert_eq!(stored.body["lastUsedAt"], first_use.as_str());
@@ -1556,7 +1598,7 @@ async fn using_a_token_sets_first_and_last_used_at() {
     server.clock().advance(Duration::minutes(1));
     let second_use = grafana_time(server.clock().now());
     assert_eq!(user.get("/api/v1/tokens?region=eu").await.status, 200);
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert_eq!(stored.body["firstUsedAt"], first_use.as_str());
     assert_eq!(stored.body["lastUsedAt"], second_use.as_str());
 }
@@ -1584,7 +1626,7 @@ async fn a_refused_secret_does_not_count_as_use() {
         .get("/api/v1/tokens?region=eu")
         .await;
     assert_eq!(reply.status, 401);
-    let stored = grafana.get(&token_path(&token, EU)).await;
+    let stored = token_answer(grafana.get(&token_path(&token, EU)).await);
     assert!(stored.body.get("firstUsedAt").is_none(), "{}", stored.raw);
     assert!(stored.body.get("lastUsedAt").is_none(), "{}", stored.raw);
 }
@@ -1651,6 +1693,7 @@ async fn another_orgs_token_cannot_be_updated() {
     assert_grafana_error(&reply, 404, "NotFound", &id_of(&token));
     let after = alpha.get(&token_path(&token, "us")).await;
     assert_eq!(after.status, 200);
+    spec::assert_token(&after.body);
     assert_eq!(after.body, before);
 }
 
@@ -1662,11 +1705,13 @@ async fn another_orgs_token_cannot_be_deleted() {
     assert_grafana_error(&reply, 404, "NotFound", &id_of(&token));
     let after = alpha.get(&token_path(&token, "us")).await;
     assert_eq!(after.status, 200, "{}", after.raw);
+    spec::assert_token(&after.body);
     assert_eq!(after.body["name"], "alpha-secret");
     let works = as_token(&server, &token)
         .get("/api/v1/tokens?region=us")
         .await;
     assert_eq!(works.status, 200, "{}", works.raw);
+    spec::assert_token_list(&works.body);
 }
 
 #[tokio::test]
@@ -1696,6 +1741,7 @@ async fn another_orgs_policy_is_404_for_get_update_and_delete() {
 
     let after = alpha.get(&path).await;
     assert_eq!(after.status, 200, "{}", after.raw);
+    spec::assert_access_policy(&after.body);
     assert_eq!(after.body, before);
 }
 
@@ -1923,9 +1969,11 @@ async fn an_updated_expiry_is_kept_to_the_millisecond_it_is_shown_with() {
     let (_, token) = policy_and_token(&grafana, "readers", &["metrics:read"]).await;
     let at = server.clock().now() + Duration::days(1) + Duration::microseconds(456);
     let precise = at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
-    let reply = grafana
-        .post(&token_path(&token, EU), &json!({"expiresAt": precise}))
-        .await;
+    let reply = token_answer(
+        grafana
+            .post(&token_path(&token, EU), &json!({"expiresAt": precise}))
+            .await,
+    );
     assert_eq!(reply.status, 200, "{}", reply.raw);
     let shown = str_of(&reply.body, "expiresAt");
     assert_eq!(shown, grafana_time(at));

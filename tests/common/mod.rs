@@ -2,6 +2,8 @@
 //! small Grafana client that returns (status, headers, JSON body).
 #![allow(dead_code)]
 
+pub mod grafana_spec;
+
 use mockcloud::{Config, MockCloud, Scenario};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -139,6 +141,7 @@ impl Grafana {
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "create policy: {}", reply.raw);
+        grafana_spec::assert_access_policy(&reply.body);
         reply.body
     }
 
@@ -151,6 +154,7 @@ impl Grafana {
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "create token: {}", reply.raw);
+        grafana_spec::assert_token_with_secret(&reply.body);
         reply.body
     }
 }
@@ -176,6 +180,7 @@ pub async fn into_reply(response: reqwest::Response) -> Reply {
 pub fn assert_grafana_error(reply: &Reply, status: u16, code: &str, needle: &str) {
     assert_eq!(reply.status.as_u16(), status, "body: {}", reply.raw);
     assert_eq!(reply.body["code"], code, "body: {}", reply.raw);
+    grafana_spec::assert_error_payload(&reply.body);
     // The four fields of Grafana's ErrorPayload: statusCode repeats the
     // status, requestId is the request's X-Request-Id.
     assert_eq!(reply.body["statusCode"], status, "body: {}", reply.raw);
