@@ -34,14 +34,13 @@
 //! | time travel | yes | no | no |
 
 mod admin;
-mod app;
-mod faults;
+mod core;
+mod engine;
 mod probe;
-mod request_id;
 mod scenario;
-mod state;
+mod server;
+mod snapshot;
 mod state_file;
-mod usage;
 mod vendors;
 
 use std::net::SocketAddr;
@@ -52,17 +51,17 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::rules::{
+pub use crate::core::clock::Clock;
+pub use crate::core::faults::rules::{
     Dribble, Effect, ErrorFault, FaultRule, FaultsSpec, Latency, Vendor as FaultVendor,
 };
 pub use probe::probe_health;
 pub use scenario::{Scenario, ScenarioError};
-pub use state::clock::Clock;
 
 /// Engine entry points timed by `benches/`; not part of the public API.
 #[doc(hidden)]
 pub mod bench {
-    pub use crate::usage::datadog_hourly::one_org_page as datadog_hourly_one_org_page;
+    pub use crate::vendors::datadog::usage::hourly::one_org_page as datadog_hourly_one_org_page;
 }
 
 /// How to run a server. The default listens on `127.0.0.1:0` with the
@@ -171,7 +170,7 @@ impl std::error::Error for StartError {}
 #[derive(Debug)]
 pub struct MockCloud {
     addr: SocketAddr,
-    engine: Arc<state::Engine>,
+    engine: Arc<engine::Engine>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     saver: Option<state_file::Saver>,
@@ -188,7 +187,7 @@ impl MockCloud {
         scenario.faults.seed = config.faults.seed.or(scenario.faults.seed);
         scenario.faults.rules.extend(config.faults.rules);
         let engine = Arc::new(
-            state::Engine::new(scenario, config.seed, Clock::default())
+            engine::Engine::new(scenario, config.seed, Clock::default())
                 .map_err(StartError::Scenario)?,
         );
         if let Some(path) = &config.state_file {
@@ -202,8 +201,8 @@ impl MockCloud {
             token: config.admin_token,
             journal_capacity: config.journal_capacity,
         };
-        let app =
-            app::router(engine.clone(), admin).into_make_service_with_connect_info::<SocketAddr>();
+        let app = server::router(engine.clone(), admin)
+            .into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {

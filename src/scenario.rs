@@ -11,7 +11,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::state::access_policies::{Attributes, Conditions, PolicyStatus, Realm};
+use crate::vendors::grafana::model::access_policies::{
+    Attributes, Conditions, PolicyStatus, Realm,
+};
 
 mod generate;
 mod schema;
@@ -48,9 +50,9 @@ pub struct Scenario {
     /// Fault rules for the vendor endpoints, and the seed of their draws.
     #[serde(
         default,
-        skip_serializing_if = "crate::faults::rules::FaultsSpec::is_empty"
+        skip_serializing_if = "crate::core::faults::rules::FaultsSpec::is_empty"
     )]
-    pub faults: crate::faults::rules::FaultsSpec,
+    pub faults: crate::core::faults::rules::FaultsSpec,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -281,11 +283,11 @@ pub struct GcoreScenario {
     #[serde(default)]
     pub api_keys: Vec<String>,
     #[serde(default)]
-    pub projects: Vec<crate::state::gcore::GcoreProjectSpec>,
+    pub projects: Vec<crate::vendors::gcore::model::GcoreProjectSpec>,
     #[serde(default)]
-    pub regions: Vec<crate::state::gcore::GcoreRegionSpec>,
+    pub regions: Vec<crate::vendors::gcore::model::GcoreRegionSpec>,
     #[serde(default)]
-    pub resources: Vec<crate::state::gcore::GcoreResourceSpec>,
+    pub resources: Vec<crate::vendors::gcore::model::GcoreResourceSpec>,
     /// Rate limits per API key; a generous default when empty.
     #[serde(default)]
     pub rate_limits: Vec<RateLimitSpec>,

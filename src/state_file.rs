@@ -14,8 +14,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::state::Engine;
-use crate::state::snapshot;
+use crate::engine::Engine;
+use crate::snapshot;
 
 /// How often the saver looks for changes.
 pub const SAVE_INTERVAL: Duration = Duration::from_millis(200);

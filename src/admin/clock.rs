@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AdminError, admin_error};
-use crate::app::AppState;
+use crate::server::AppState;
 use crate::vendors::grafana::timestamp;
 use crate::vendors::parse_json_body;
 

@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use serde::Serialize;
 
 use super::{AdminError, admin_error};
-use crate::app::AppState;
-use crate::faults::rules::FaultRule;
-use crate::state::error::EngineError;
+use crate::core::error::EngineError;
+use crate::core::faults::rules::FaultRule;
+use crate::server::AppState;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;
 

@@ -19,9 +19,9 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::{AdminError, admin_error};
-use crate::app::AppState;
-use crate::faults::AppliedFault;
-use crate::request_id;
+use crate::core::faults::AppliedFault;
+use crate::core::request_id;
+use crate::server::AppState;
 use crate::vendors::Vendor;
 use crate::vendors::grafana::timestamp;
 

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::app::AppState;
+use crate::server::AppState;
 use crate::vendors::grafana::timestamp;
 
 /// How the admin side runs (from `Config`).
@@ -100,7 +100,7 @@ async fn health(State(app): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        datadog_catalog: crate::usage::datadog_catalog::CLIENT_VERSION,
+        datadog_catalog: crate::vendors::datadog::catalog::CLIENT_VERSION,
         scenario: engine.scenario().name.clone(),
         seed: engine.seed(),
         started_at: timestamp(engine.started_at()),

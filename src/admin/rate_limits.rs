@@ -10,10 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::{AdminError, admin_error};
-use crate::app::AppState;
-use crate::faults::rate_limit;
+use crate::core::rate_limit;
+use crate::engine::World;
 use crate::scenario::RateLimitSpec;
-use crate::state::World;
+use crate::server::AppState;
 use crate::vendors::{datadog, gcore, grafana, parse_json_body};
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;

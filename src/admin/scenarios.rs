@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{AdminError, admin_error};
-use crate::app::AppState;
 use crate::scenario::{Scenario, ScenarioError};
+use crate::server::AppState;
 
 /// Scenario documents may be far larger than a vendor request.
 pub(super) const MAX_SCENARIO_BYTES: usize = 64 * 1024 * 1024;

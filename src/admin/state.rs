@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 
-use crate::app::AppState;
-use crate::state::snapshot::{self, Snapshot};
+use crate::server::AppState;
+use crate::snapshot::{self, Snapshot};
 
 /// A whole world is far larger than any vendor request body.
 pub const MAX_STATE_BYTES: usize = 512 * 1024 * 1024;

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::admin_error;
-use crate::app::AppState;
+use crate::server::AppState;
 
 pub const ADMIN_TOKEN_HEADER: &str = "x-admin-token";
 

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use super::schema::{self, SCHEMA};
 use super::{DatadogScenario, GcoreScenario, GrafanaScenario, Scenario, ScenarioError};
-use crate::state::World;
-use crate::state::clock::Clock;
+use crate::core::clock::Clock;
+use crate::engine::World;
 
 impl Scenario {
     /// `scenarios/schema.json`: the JSON Schema (draft 2020-12) of scenario files.

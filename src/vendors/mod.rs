@@ -4,8 +4,6 @@
 pub mod datadog;
 pub mod gcore;
 pub mod grafana;
-pub mod params;
-pub mod strict_json;
 
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, Method};
@@ -102,14 +100,15 @@ pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     }
     let json: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
-    let value = serde_path_to_error::deserialize(strict_json::Strict(&json)).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." {
-            format!("invalid JSON body: {}", e.inner())
-        } else {
-            format!("invalid JSON body: {path}: {}", e.inner())
-        }
-    })?;
+    let value =
+        serde_path_to_error::deserialize(crate::core::strict_json::Strict(&json)).map_err(|e| {
+            let path = e.path().to_string();
+            if path == "." {
+                format!("invalid JSON body: {}", e.inner())
+            } else {
+                format!("invalid JSON body: {path}: {}", e.inner())
+            }
+        })?;
     Ok(value)
 }
 

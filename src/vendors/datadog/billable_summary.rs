@@ -11,8 +11,8 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::app::AppState;
-use crate::usage::datadog_billable_summary::{self, BillableUsage, OrgBillableSummary};
+use crate::server::AppState;
+use crate::vendors::datadog::usage::billable_summary::{self, BillableUsage, OrgBillableSummary};
 
 /// `UsageBillableSummaryResponse`.
 #[derive(Debug, Serialize)]
@@ -98,7 +98,7 @@ pub async fn get(
             .expect("every month has a first day")
     });
     let summaries =
-        datadog_billable_summary::billable_summary(&world.datadog, world.seed, now, caller, month)?;
+        billable_summary::billable_summary(&world.datadog, world.seed, now, caller, month)?;
     Ok(Json(UsageBillableSummaryResponse {
         usage: summaries.into_iter().map(render).collect(),
     }))

@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::app::AppState;
-use crate::usage::datadog_costs::{
+use crate::server::AppState;
+use crate::vendors::datadog::usage::costs::{
     self, CostRecord, EstimatedQuery, HistoricalQuery, Period, View,
 };
 
@@ -114,7 +114,7 @@ pub async fn historical(
     };
     include_connected_accounts(&params)?;
     let world = app.engine.read();
-    let records = datadog_costs::historical(
+    let records = costs::historical(
         &world.datadog,
         world.seed,
         world.clock.now(),
@@ -165,7 +165,7 @@ pub async fn estimated(
     };
     include_connected_accounts(&params)?;
     let world = app.engine.read();
-    let records = datadog_costs::estimated(
+    let records = costs::estimated(
         &world.datadog,
         world.seed,
         world.clock.now(),

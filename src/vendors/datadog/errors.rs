@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::state::error::EngineError;
+use crate::core::error::EngineError;
 
 #[derive(Debug)]
 pub struct DatadogError {

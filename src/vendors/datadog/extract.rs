@@ -7,10 +7,10 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
 use super::errors::DatadogError;
-use crate::app::AppState;
-use crate::state::cursor::Cursor;
-use crate::state::datadog::DatadogCaller;
-use crate::vendors::params::QueryParams;
+use crate::core::cursor::Cursor;
+use crate::core::params::QueryParams;
+use crate::server::AppState;
+use crate::vendors::datadog::model::DatadogCaller;
 
 pub const API_KEY_HEADER: &str = "dd-api-key";
 pub const APPLICATION_KEY_HEADER: &str = "dd-application-key";

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
-use crate::app::AppState;
-use crate::usage::attribution::report::{self, HourlyQuery, HourlyRecord};
-use crate::usage::attribution::{Tags, hourly_usage_type};
+use crate::server::AppState;
+use crate::vendors::datadog::usage::attribution::report::{self, HourlyQuery, HourlyRecord};
+use crate::vendors::datadog::usage::attribution::{Tags, hourly_usage_type};
 
 /// `HourlyUsageAttributionResponse`.
 #[derive(Debug, Serialize)]

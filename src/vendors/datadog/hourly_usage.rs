@@ -8,8 +8,10 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::app::AppState;
-use crate::usage::datadog_hourly::{self, HourlyUsageQuery, HourlyUsageRecord, MAX_PAGE_LIMIT};
+use crate::server::AppState;
+use crate::vendors::datadog::usage::hourly::{
+    self, HourlyUsageQuery, HourlyUsageRecord, MAX_PAGE_LIMIT,
+};
 
 /// `HourlyUsageResponse`.
 #[derive(Debug, Serialize)]
@@ -66,10 +68,9 @@ fn parse(params: &Params) -> Result<HourlyUsageQuery, DatadogError> {
         .expect("required above");
     let end = params.hour("filter[timestamp][end]")?;
     params.required("filter[product_families]")?;
-    let families = datadog_hourly::product_families(
-        &params.list("filter[product_families]").unwrap_or_default(),
-    )?;
-    datadog_hourly::check_versions(&params.list("filter[versions]").unwrap_or_default())?;
+    let families =
+        hourly::product_families(&params.list("filter[product_families]").unwrap_or_default())?;
+    hourly::check_versions(&params.list("filter[versions]").unwrap_or_default())?;
     let include_descendants = params.flag("filter[include_descendants]")?.unwrap_or(false);
     // Accepted and checked, as the official clients may send them; the
     // scenario has no connected accounts, and usage is not broken down.
@@ -77,7 +78,7 @@ fn parse(params: &Params) -> Result<HourlyUsageQuery, DatadogError> {
     params.flag("filter[include_breakdown]")?;
     let page_limit = match params.given("page[limit]") {
         None => MAX_PAGE_LIMIT,
-        Some(raw) => datadog_hourly::check_page_limit(raw.parse().map_err(|_| {
+        Some(raw) => hourly::check_page_limit(raw.parse().map_err(|_| {
             DatadogError::bad_request(format!(
                 "Invalid parameter page[limit]: expected an integer, got {raw:?}"
             ))
@@ -122,7 +123,7 @@ pub async fn get(
 ) -> Result<Json<HourlyUsageResponse>, DatadogError> {
     let query = parse(&Params::parse(query.as_deref())?)?;
     let world = app.engine.read();
-    let page = datadog_hourly::hourly_usage(
+    let page = hourly::hourly_usage(
         &world.datadog,
         world.seed,
         world.clock.now(),

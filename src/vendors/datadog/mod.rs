@@ -2,18 +2,21 @@
 //! as on api.datadoghq.com.
 
 mod billable_summary;
+pub mod catalog;
 mod costs;
 pub mod errors;
 mod extract;
 mod hourly_attribution;
 mod hourly_usage;
+pub mod model;
 mod monthly_attribution;
 pub mod rate_limit;
 mod top_avg_metrics;
+pub mod usage;
 
 use axum::Router;
 
-use crate::app::AppState;
+use crate::server::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -10,9 +10,11 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::app::AppState;
-use crate::usage::attribution::report::{self, MonthlyQuery, MonthlyRecord, SortDirection};
-use crate::usage::attribution::{Field, Tags};
+use crate::server::AppState;
+use crate::vendors::datadog::usage::attribution::report::{
+    self, MonthlyQuery, MonthlyRecord, SortDirection,
+};
+use crate::vendors::datadog::usage::attribution::{Field, Tags};
 
 /// `MonthlyUsageAttributionResponse`.
 #[derive(Debug, Serialize)]

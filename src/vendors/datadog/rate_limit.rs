@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::errors::DatadogError;
 use super::extract::API_KEY_HEADER;
-use crate::app::AppState;
-use crate::faults::rate_limit::Decision;
+use crate::core::rate_limit::Decision;
+use crate::server::AppState;
 use crate::vendors::Vendor;
 
 /// The limiter's name for Datadog's windows.

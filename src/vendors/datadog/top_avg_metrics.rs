@@ -8,8 +8,8 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::app::AppState;
-use crate::usage::datadog_top_avg_metrics::{
+use crate::server::AppState;
+use crate::vendors::datadog::usage::top_avg_metrics::{
     self, DEFAULT_LIMIT, MAX_LIMIT, Period, TopAvgMetricsQuery,
 };
 
@@ -92,12 +92,8 @@ pub async fn get(
     let query = parse(&Params::parse(query.as_deref())?)?;
     let world = app.engine.read();
     let org = world.datadog.org(caller);
-    let page = datadog_top_avg_metrics::top_avg_metrics(
-        world.seed,
-        &org.public_id,
-        world.clock.now(),
-        &query,
-    );
+    let page =
+        top_avg_metrics::top_avg_metrics(world.seed, &org.public_id, world.clock.now(), &query);
     let midnight =
         |day: chrono::NaiveDate| timestamp(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
     let (day, month) = match query.period {

@@ -14,8 +14,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::request_id;
-use crate::state::error::EngineError;
+use crate::core::error::EngineError;
+use crate::core::request_id;
 
 #[derive(Debug)]
 pub struct GcoreError {

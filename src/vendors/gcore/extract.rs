@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::errors::GcoreError;
-use crate::app::AppState;
+use crate::server::AppState;
 use crate::vendors::{parse_json_body, scheme_credential};
 
 /// A caller holding one of the scenario's Gcore API keys.

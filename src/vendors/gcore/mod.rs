@@ -2,14 +2,16 @@
 
 pub mod errors;
 mod extract;
+pub mod model;
 pub mod rate_limit;
+pub mod usage;
 mod usage_report;
 
 use axum::Router;
 use axum::middleware;
 use axum::routing::post;
 
-use crate::app::AppState;
+use crate::server::AppState;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::GcoreError;
 use super::extract::{Caller, json_body};
-use crate::app::AppState;
-use crate::state::gcore::ResourceType;
-use crate::usage::gcore::{
+use crate::server::AppState;
+use crate::vendors::gcore::model::ResourceType;
+use crate::vendors::gcore::usage::{
     self, DEFAULT_LIMIT, Direction, Period, ReportLine, ReportTotal, SchemaFilter, SortField,
     SortKey, TagFilter, UsageReportQuery,
 };
@@ -298,7 +298,7 @@ pub async fn get(
 ) -> Result<Json<UsageReport>, GcoreError> {
     let query = parse(json_body(body)?)?;
     let world = app.engine.read();
-    let report = gcore::usage_report(
+    let report = usage::usage_report(
         world.seed,
         world.clock.now(),
         &world.gcore.resources,

@@ -12,8 +12,8 @@ use super::errors::GrafanaError;
 use super::extract::{Caller, Path, authorize, json_body, path_uuid, region};
 use super::pagination::{ListResponse, list_response, page_request};
 use super::timestamp;
-use crate::app::AppState;
-use crate::state::access_policies::{
+use crate::server::AppState;
+use crate::vendors::grafana::model::access_policies::{
     AccessPolicy, AccessPolicyChanges, AccessPolicyFilter, Attributes, AttributesChange,
     Conditions, ConditionsChange, NewAccessPolicy, PolicyStatus, Realm, RealmType,
 };

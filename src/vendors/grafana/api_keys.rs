@@ -10,9 +10,9 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
 use super::pagination::{GcomList, Link};
 use super::timestamp;
-use crate::app::AppState;
-use crate::state::api_keys::OrgApiKey;
-use crate::state::grafana::Org;
+use crate::server::AppState;
+use crate::vendors::grafana::model::Org;
+use crate::vendors::grafana::model::api_keys::OrgApiKey;
 
 const READ: &str = "api-keys:read";
 const WRITE: &str = "api-keys:write";

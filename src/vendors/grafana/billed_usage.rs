@@ -12,10 +12,12 @@ use serde::Serialize;
 use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize_any};
 use super::pagination::GcomList;
-use crate::app::AppState;
-use crate::usage::billing::{BillingMonth, DimensionUsage, Rate, StackUsage, wrong_parameters};
-use crate::usage::{Dimension, MonthlyUsage};
-use crate::vendors::params::QueryParams;
+use crate::core::params::QueryParams;
+use crate::server::AppState;
+use crate::vendors::grafana::usage::billing::{
+    BillingMonth, DimensionUsage, Rate, StackUsage, wrong_parameters,
+};
+use crate::vendors::grafana::usage::{Dimension, MonthlyUsage};
 
 /// Either opens billed usage (Grafana's published spec).
 const READ: [&str; 2] = ["org-billing-info:read", "orgs:read"];

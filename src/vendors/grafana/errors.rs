@@ -1,15 +1,15 @@
 //! Grafana Cloud's error body, rendered in one place: `{"code": "NotFound",
 //! "message": "...", "statusCode": 404, "requestId": "..."}`, the four fields
 //! the `ErrorPayload` of Grafana's published `openapi.json` requires
-//! (`requestId` is the request's `X-Request-Id`, see `crate::request_id`).
+//! (`requestId` is the request's `X-Request-Id`, see `crate::core::request_id`).
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::request_id;
-use crate::state::error::EngineError;
+use crate::core::error::EngineError;
+use crate::core::request_id;
 
 #[derive(Debug)]
 pub struct GrafanaError {

@@ -13,10 +13,10 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::errors::GrafanaError;
-use crate::app::AppState;
-use crate::state::error::{EngineError, bad_request};
-use crate::state::grafana::GrafanaCaller;
-use crate::vendors::params::QueryParams;
+use crate::core::error::{EngineError, bad_request};
+use crate::core::params::QueryParams;
+use crate::server::AppState;
+use crate::vendors::grafana::model::GrafanaCaller;
 use crate::vendors::{parse_json_body, scheme_credential};
 
 /// The authenticated caller of a Grafana endpoint.
@@ -87,7 +87,7 @@ pub fn json_body<T: DeserializeOwned>(
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             GrafanaError::payload_too_large(format!(
                 "request body larger than {} bytes",
-                crate::app::MAX_BODY_BYTES
+                crate::server::MAX_BODY_BYTES
             ))
         } else {
             GrafanaError::bad_request(rejection.body_text())

@@ -13,9 +13,9 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
 use super::stacks::{instance_id, service_url};
 use super::timestamp;
-use crate::app::AppState;
-use crate::state::grafana::Region;
-use crate::state::stacks::Stack;
+use crate::server::AppState;
+use crate::vendors::grafana::model::Region;
+use crate::vendors::grafana::model::stacks::Stack;
 
 const READ: &str = "stacks:read";
 const WRITE: &str = "stacks:write";

@@ -6,6 +6,7 @@ mod billed_usage;
 pub mod errors;
 mod extract;
 mod hosted_grafana;
+pub mod model;
 mod orgs;
 mod pagination;
 mod plugins;
@@ -13,13 +14,14 @@ pub mod rate_limit;
 mod regions;
 mod stacks;
 mod tokens;
+pub mod usage;
 
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 
-use crate::app::AppState;
+use crate::server::AppState;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()

@@ -10,11 +10,11 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize};
 use super::pagination::Link;
 use super::timestamp;
-use crate::app::AppState;
 use crate::scenario::Plan;
-use crate::state::grafana::Org;
-use crate::usage::Dimension;
-use crate::usage::billing::{BilledUsage, BillingMonth};
+use crate::server::AppState;
+use crate::vendors::grafana::model::Org;
+use crate::vendors::grafana::usage::Dimension;
+use crate::vendors::grafana::usage::billing::{BilledUsage, BillingMonth};
 
 const READ: &str = "orgs:read";
 

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::errors::GrafanaError;
-use crate::state::cursor::{Cursor, Page};
-use crate::vendors::params::QueryParams;
+use crate::core::cursor::{Cursor, Page};
+use crate::core::params::QueryParams;
 
 pub const MAX_PAGE_SIZE: usize = 500;
 

@@ -10,8 +10,8 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
 use super::pagination::{GcomList, Link};
 use super::timestamp;
-use crate::app::AppState;
-use crate::state::plugins::InstalledPlugin;
+use crate::server::AppState;
+use crate::vendors::grafana::model::plugins::InstalledPlugin;
 
 const READ: &str = "stack-plugins:read";
 const WRITE: &str = "stack-plugins:write";

@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::errors::GrafanaError;
-use crate::app::AppState;
+use crate::server::AppState;
 use crate::vendors::scheme_credential;
 
 /// The limiter's name for Grafana's windows.

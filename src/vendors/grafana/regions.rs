@@ -8,8 +8,8 @@ use super::errors::GrafanaError;
 use super::extract::Caller;
 use super::pagination::GcomList;
 use super::timestamp;
-use crate::app::AppState;
-use crate::state::grafana::Region;
+use crate::server::AppState;
+use crate::vendors::grafana::model::Region;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

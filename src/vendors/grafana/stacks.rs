@@ -13,16 +13,16 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
 use super::pagination::{GcomList, Link, WHOLE_LIST_PAGE_SIZE};
 use super::timestamp;
-use crate::app::AppState;
-use crate::state::World;
-use crate::state::cursor::Cursor;
-use crate::state::error::{EngineError, bad_request};
-use crate::state::grafana::{Org, Region};
-use crate::state::stacks::{
+use crate::core::cursor::Cursor;
+use crate::core::error::{EngineError, bad_request};
+use crate::core::params::QueryParams;
+use crate::engine::World;
+use crate::server::AppState;
+use crate::vendors::grafana::model::stacks::{
     LabelSelector, NewStack, Stack, StackChanges, StackFilter, StackId, StackOrder, StackPaging,
     StackStatus,
 };
-use crate::vendors::params::QueryParams;
+use crate::vendors::grafana::model::{Org, Region};
 
 const READ: &str = "stacks:read";
 const WRITE: &str = "stacks:write";

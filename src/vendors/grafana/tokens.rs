@@ -14,11 +14,11 @@ use super::errors::GrafanaError;
 use super::extract::{Caller, Path, authorize, json_body, path_uuid, region};
 use super::pagination::{ListResponse, list_response, page_request};
 use super::timestamp;
-use crate::app::AppState;
-use crate::state::access_policies::{PolicyStatus, RealmType};
-use crate::state::tokens::{NewToken, Token, TokenChanges, TokenFilter};
+use crate::core::params::QueryParams;
+use crate::server::AppState;
+use crate::vendors::grafana::model::access_policies::{PolicyStatus, RealmType};
+use crate::vendors::grafana::model::tokens::{NewToken, Token, TokenChanges, TokenFilter};
 use crate::vendors::nullable;
-use crate::vendors::params::QueryParams;
 
 // Tokens are gated by the access-policy scopes, as the Terraform provider documents.
 const READ: &str = "accesspolicies:read";

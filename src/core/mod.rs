@@ -1,0 +1,15 @@
+//! What every vendor shares, and imports no vendor: the clock, ids, cursors,
+//! the neutral error type, the deterministic series, rate limiting, fault
+//! rules, the request id, query and JSON parsing, and the world's store.
+
+pub mod clock;
+pub mod cursor;
+pub mod error;
+pub mod faults;
+pub mod hash;
+pub mod ids;
+pub mod params;
+pub mod rate_limit;
+pub mod request_id;
+pub mod series;
+pub mod strict_json;

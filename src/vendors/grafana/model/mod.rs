@@ -1,0 +1,321 @@
+//! Grafana Cloud's share of the world: orgs, regions, the access-policy and
+//! token collections with their indexes, and who a bearer token is.
+
+pub mod access_policies;
+pub mod api_keys;
+pub mod cidr;
+pub mod hosted_grafana;
+pub mod plugins;
+pub mod stacks;
+pub mod tokens;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use self::access_policies::{AccessPolicy, PolicyStatus};
+use self::api_keys::{ApiKeyRole, OrgApiKey};
+use self::cidr::Cidr;
+use self::hosted_grafana::HostedGrafanaKey;
+use self::stacks::{Stack, StackId};
+use self::tokens::Token;
+use crate::core::error::{EngineError, EngineResult, bad_request};
+use crate::engine::World;
+use crate::scenario::{Plan, RateLimitSpec};
+
+pub type OrgId = u64;
+/// A region's slug (`us`, `prod-eu-west-2`, …).
+pub type RegionKey = String;
+/// Key of a keyset index: objects of one org and region in creation order.
+pub type ScopedSeq = (OrgId, RegionKey, u64);
+
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub id: OrgId,
+    pub slug: String,
+    pub name: String,
+    /// Region slugs the org may use.
+    pub regions: Vec<RegionKey>,
+    pub plan: Plan,
+    /// Stack cap of a contracted plan.
+    pub stack_limit: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub id: u64,
+    pub slug: RegionKey,
+    pub name: String,
+    pub description: String,
+    pub provider: String,
+    pub status: String,
+    pub public_name: String,
+    pub visibility: String,
+    pub sort_order: u64,
+    pub cluster_slug: String,
+    pub cluster_id: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+pub struct GrafanaState {
+    pub orgs: BTreeMap<OrgId, Org>,
+    pub regions: BTreeMap<RegionKey, Region>,
+    pub policies: HashMap<Uuid, AccessPolicy>,
+    pub policy_order: BTreeMap<ScopedSeq, Uuid>,
+    pub policy_names: HashMap<(OrgId, RegionKey, String), Uuid>,
+    pub tokens: HashMap<Uuid, Token>,
+    pub token_order: BTreeMap<ScopedSeq, Uuid>,
+    pub token_names: HashMap<(OrgId, RegionKey, String), Uuid>,
+    /// (policy id, token seq) → token id: a policy's tokens in creation order.
+    pub tokens_by_policy: BTreeMap<(Uuid, u64), Uuid>,
+    /// Secret → token id.
+    pub token_secrets: HashMap<String, Uuid>,
+    /// Live stacks.
+    pub stacks: HashMap<StackId, Stack>,
+    /// Slug → stack id, across all orgs (slugs are globally unique).
+    pub stack_slugs: HashMap<String, StackId>,
+    /// (org, name, id): an org's stacks in list order.
+    pub stacks_by_name: BTreeSet<(OrgId, String, StackId)>,
+    /// (org, id): an org's stacks in id order.
+    pub stacks_by_id: BTreeSet<(OrgId, StackId)>,
+    /// Deleted stacks, kept for billed usage.
+    pub deleted_stacks: Vec<Stack>,
+    /// (stack, key name) → hosted-Grafana API key.
+    pub hosted_grafana_keys: BTreeMap<(StackId, String), HostedGrafanaKey>,
+    /// (org, name) → deprecated org API key, in list order.
+    pub api_keys: BTreeMap<(OrgId, String), OrgApiKey>,
+    /// Secret → (org, name) of the org API key it authenticates.
+    pub api_key_secrets: HashMap<String, (OrgId, String)>,
+    /// The plugin catalog and what each stack has installed.
+    pub plugins: self::plugins::PluginState,
+    /// Limits per bearer token on the access-policy and token endpoints.
+    pub rate_limits: Vec<RateLimitSpec>,
+}
+
+/// Grafana's documented limit on the access-policy API: 600 requests per
+/// hour (used when the scenario sets none).
+pub fn default_rate_limit() -> RateLimitSpec {
+    RateLimitSpec {
+        name: "accesspolicies".to_string(),
+        limit: 600,
+        period_seconds: 3600,
+    }
+}
+
+impl GrafanaState {
+    /// The org's region named `region`, or the 400 a client gets without one.
+    pub fn org_region(&self, org_id: OrgId, region: &str) -> EngineResult<RegionKey> {
+        if region.is_empty() {
+            return Err(bad_request("region is required (query parameter 'region')"));
+        }
+        let org = self
+            .orgs
+            .get(&org_id)
+            .ok_or_else(|| EngineError::NotFound(format!("org {org_id} not found")))?;
+        if org.regions.iter().any(|r| r == region) {
+            Ok(region.to_string())
+        } else {
+            Err(bad_request(format!(
+                "region {region:?} is not available to org {:?}; available regions: {}",
+                org.slug,
+                org.regions.join(", ")
+            )))
+        }
+    }
+
+    pub(crate) fn remove_token(&mut self, id: Uuid) -> Option<Token> {
+        let token = self.tokens.remove(&id)?;
+        self.token_secrets.remove(&token.secret);
+        self.token_names
+            .remove(&(token.org_id, token.region.clone(), token.name.clone()));
+        self.token_order
+            .remove(&(token.org_id, token.region.clone(), token.seq));
+        self.tokens_by_policy
+            .remove(&(token.access_policy_id, token.seq));
+        Some(token)
+    }
+}
+
+/// Who is calling, as established from a bearer token.
+#[derive(Debug, Clone)]
+pub struct GrafanaCaller {
+    pub org_id: OrgId,
+    /// Shown as `createdBy` / `updatedBy`: the token's or API key's name.
+    pub actor: String,
+    pub grants: Grants,
+    pub allowed_subnets: Option<Vec<Cidr>>,
+}
+
+/// The scopes a caller holds.
+#[derive(Debug, Clone)]
+pub enum Grants {
+    /// An access-policy token: exactly its policy's scopes.
+    Scopes(Vec<String>),
+    /// A deprecated org API key: the scopes its role allows
+    /// ([`ApiKeyRole::grants`]).
+    Role(ApiKeyRole),
+}
+
+impl Grants {
+    pub fn grants(&self, scope: &str) -> bool {
+        match self {
+            Grants::Scopes(scopes) => scopes.iter().any(|s| s == scope),
+            Grants::Role(role) => role.grants(scope),
+        }
+    }
+
+    /// Who lacks a scope, for the 403's message.
+    fn holder(&self) -> String {
+        match self {
+            Grants::Scopes(_) => "this token's access policy".to_string(),
+            Grants::Role(role) => format!("this API key's role {:?}", role.as_str()),
+        }
+    }
+}
+
+impl GrafanaCaller {
+    /// 403 unless the caller holds one of `scopes` (the published spec lists
+    /// alternatives for some endpoints: `orgs:read` or
+    /// `org-billing-info:read`).
+    pub fn require_any_scope(&self, scopes: &[&str]) -> EngineResult<()> {
+        if scopes.iter().any(|scope| self.grants.grants(scope)) {
+            Ok(())
+        } else if let [scope] = scopes {
+            Err(EngineError::Forbidden(format!(
+                "{} lacks the scope {scope:?}",
+                self.grants.holder()
+            )))
+        } else {
+            Err(EngineError::Forbidden(format!(
+                "{} lacks each of the scopes {scopes:?}",
+                self.grants.holder()
+            )))
+        }
+    }
+
+    /// 403 when the policy restricts subnets and `client` is outside them.
+    pub fn require_client_address(&self, client: Option<IpAddr>) -> EngineResult<()> {
+        let Some(subnets) = &self.allowed_subnets else {
+            return Ok(());
+        };
+        match client {
+            Some(ip) if subnets.iter().any(|net| net.contains(ip)) => Ok(()),
+            Some(ip) => Err(EngineError::Forbidden(format!(
+                "client address {ip} is outside the access policy's allowedSubnets"
+            ))),
+            None => Err(EngineError::Forbidden(
+                "client address unknown and the access policy restricts allowedSubnets".into(),
+            )),
+        }
+    }
+
+    /// 403 when the request names an org other than the token's.
+    pub fn require_org(&self, org_id: Option<OrgId>) -> EngineResult<()> {
+        match org_id {
+            Some(id) if id != self.org_id => Err(EngineError::Forbidden(format!(
+                "this token belongs to org {} and cannot act on org {id}",
+                self.org_id
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl World {
+    /// Establishes the caller from a bearer secret (an access-policy token
+    /// or a deprecated org API key) and the client's address, and records
+    /// the token's use once both are accepted.
+    pub fn authenticate_grafana(
+        &mut self,
+        secret: &str,
+        client: Option<IpAddr>,
+    ) -> EngineResult<GrafanaCaller> {
+        let invalid = |why: &str| EngineError::Unauthorized(format!("Invalid credentials: {why}"));
+        let now = self.clock.now();
+        let grafana = &mut self.grafana;
+        let Some(&token_id) = grafana.token_secrets.get(secret) else {
+            return grafana
+                .api_key_caller(secret)
+                .unwrap_or_else(|| Err(invalid("unknown or deleted token")));
+        };
+        let token = grafana
+            .tokens
+            .get_mut(&token_id)
+            .ok_or_else(|| invalid("unknown or deleted token"))?;
+        if token.expires_at.is_some_and(|at| at <= now) {
+            return Err(invalid("token expired"));
+        }
+        let policy = grafana
+            .policies
+            .get(&token.access_policy_id)
+            .ok_or_else(|| invalid("the token's access policy no longer exists"))?;
+        if policy.status == PolicyStatus::Inactive {
+            return Err(invalid("the token's access policy is inactive"));
+        }
+        let caller = GrafanaCaller {
+            org_id: policy.org_id,
+            actor: token.name.clone(),
+            grants: Grants::Scopes(policy.scopes.clone()),
+            allowed_subnets: policy.allowed_subnets.clone(),
+        };
+        caller.require_client_address(client)?;
+        token.first_used_at.get_or_insert(now);
+        token.last_used_at = Some(now);
+        Ok(caller)
+    }
+}
+
+/// Names of policies and tokens: 1–255 of `a-z0-9-_`.
+pub fn validate_name(name: &str) -> EngineResult<()> {
+    let ok = (1..=255).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(bad_request(format!(
+            "name {name:?} is invalid: it must be 1-255 characters of lowercase letters (a-z), \
+             digits (0-9), hyphens (-) and underscores (_)"
+        )))
+    }
+}
+
+pub fn validate_display_name(display_name: &str) -> EngineResult<()> {
+    let len = display_name.chars().count();
+    if (1..=255).contains(&len) {
+        Ok(())
+    } else {
+        Err(bad_request(format!(
+            "displayName must be 1-255 characters long, got {len}"
+        )))
+    }
+}
+
+impl GrafanaState {
+    /// An org by slug or numeric id.
+    pub fn org_by_slug_or_id(&self, slug_or_id: &str) -> Option<&Org> {
+        match slug_or_id.parse::<OrgId>() {
+            Ok(id) => self.orgs.get(&id),
+            Err(_) => self.orgs.values().find(|org| org.slug == slug_or_id),
+        }
+    }
+}
+
+impl World {
+    /// The org a `/api/orgs/{org}/…` path names: 404 if there is none,
+    /// 403 if it is not the caller's.
+    pub fn require_org_path(&self, caller: &GrafanaCaller, slug_or_id: &str) -> EngineResult<&Org> {
+        let org = self
+            .grafana
+            .org_by_slug_or_id(slug_or_id)
+            .ok_or_else(|| EngineError::NotFound(format!("org {slug_or_id:?} not found")))?;
+        caller.require_org(Some(org.id))?;
+        Ok(org)
+    }
+}

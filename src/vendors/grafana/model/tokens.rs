@@ -1,0 +1,310 @@
+//! Grafana Cloud access-policy tokens: secrets shown once, expiry, name
+//! uniqueness per (org, region), and the list filters of the seed.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::access_policies::{AccessPolicy, PolicyStatus, RealmType};
+use super::{GrafanaCaller, OrgId, RegionKey, validate_display_name, validate_name};
+use crate::core::clock::truncate_to_millis;
+use crate::core::cursor::{Cursor, Page, page_of};
+use crate::core::error::{EngineError, EngineResult, bad_request};
+use crate::engine::World;
+
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub id: Uuid,
+    pub seq: u64,
+    pub org_id: OrgId,
+    pub region: RegionKey,
+    pub access_policy_id: Uuid,
+    pub name: String,
+    pub display_name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub first_used_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Shown to the client once, at creation.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub access_policy_id: Uuid,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Scenario tokens bring their own secret; API-created ones get a `glc_` one.
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TokenChanges {
+    pub display_name: Option<String>,
+    /// `None`: keep; `Some(None)`: never expire; `Some(Some(t))`: expire at t.
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TokenFilter {
+    pub access_policy_ids: Option<Vec<Uuid>>,
+    pub access_policy_name: Option<String>,
+    pub access_policy_realm_type: Option<RealmType>,
+    pub access_policy_realm_identifier: Option<String>,
+    pub access_policy_status: Option<PolicyStatus>,
+    pub name: Option<String>,
+    pub expires_before: Option<DateTime<Utc>>,
+    pub expires_after: Option<DateTime<Utc>>,
+    /// `Some(false)` hides tokens that have expired.
+    pub include_expired: Option<bool>,
+}
+
+impl TokenFilter {
+    fn matches(&self, token: &Token, policy: Option<&AccessPolicy>, now: DateTime<Utc>) -> bool {
+        let Some(policy) = policy else { return false };
+        let expires = token.expires_at;
+        self.name.as_ref().is_none_or(|n| *n == token.name)
+            && self
+                .access_policy_ids
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&token.access_policy_id))
+            && self
+                .access_policy_name
+                .as_ref()
+                .is_none_or(|n| *n == policy.name)
+            && self.access_policy_status.is_none_or(|s| s == policy.status)
+            && (self.access_policy_realm_type.is_none()
+                || policy.realms.iter().any(|realm| {
+                    Some(realm.realm_type) == self.access_policy_realm_type
+                        && self
+                            .access_policy_realm_identifier
+                            .as_ref()
+                            .is_none_or(|id| *id == realm.identifier)
+                }))
+            && self
+                .expires_before
+                .is_none_or(|t| expires.is_some_and(|e| e < t))
+            && self
+                .expires_after
+                .is_none_or(|t| expires.is_some_and(|e| e > t))
+            && (self.include_expired != Some(false) || expires.is_none_or(|e| e > now))
+    }
+}
+
+impl World {
+    pub fn create_token(
+        &mut self,
+        caller: &GrafanaCaller,
+        region: &str,
+        new: NewToken,
+    ) -> EngineResult<Token> {
+        let org_id = caller.org_id;
+        let region = self.grafana.org_region(org_id, region)?;
+        validate_name(&new.name)?;
+        let display_name = new.display_name.unwrap_or_else(|| new.name.clone());
+        validate_display_name(&display_name)?;
+        let policy = self
+            .grafana
+            .policies
+            .get(&new.access_policy_id)
+            .filter(|p| p.org_id == org_id && p.region == region)
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "accessPolicyId: no access policy {} in region {region:?}",
+                    new.access_policy_id
+                ))
+            })?;
+        let now = self.clock.now();
+        // Kept at the precision it is shown with, so filters agree with it.
+        let expires_at = new.expires_at.map(truncate_to_millis);
+        // Only the API refuses a past expiry: a scenario may describe a token
+        // that has already expired, and must load again on reset after the
+        // clock has moved past its tokens' expiries.
+        let from_api = new.secret.is_none();
+        if let Some(at) = expires_at.filter(|_| from_api) {
+            refuse_past_expiry(at, now)?;
+        }
+        let name_key = (org_id, region.clone(), new.name.clone());
+        if self.grafana.token_names.contains_key(&name_key) {
+            return Err(EngineError::Conflict(format!(
+                "a token named {:?} already exists in region {region:?}",
+                new.name
+            )));
+        }
+        if let Some(secret) = &new.secret
+            && self.grafana.token_secrets.contains_key(secret)
+        {
+            return Err(EngineError::Conflict(
+                "another token already uses this secret".into(),
+            ));
+        }
+        let policy_name = policy.name.clone();
+        let secret = match new.secret {
+            Some(secret) => secret,
+            None => self.new_token_secret(org_id, &region, &policy_name, &new.name),
+        };
+        let token = Token {
+            id: self.ids.uuid(),
+            seq: self.ids.seq(),
+            org_id,
+            region: region.clone(),
+            access_policy_id: new.access_policy_id,
+            name: new.name,
+            display_name,
+            expires_at,
+            first_used_at: None,
+            last_used_at: None,
+            created_at: now,
+            updated_at: now,
+            secret,
+        };
+        let grafana = &mut self.grafana;
+        grafana.token_names.insert(name_key, token.id);
+        grafana
+            .token_order
+            .insert((org_id, region, token.seq), token.id);
+        grafana
+            .tokens_by_policy
+            .insert((token.access_policy_id, token.seq), token.id);
+        grafana.token_secrets.insert(token.secret.clone(), token.id);
+        grafana.tokens.insert(token.id, token.clone());
+        Ok(token)
+    }
+
+    /// A secret shaped like Grafana's: `glc_` and base64 of a small JSON
+    /// document naming the org, the token and the region.
+    fn new_token_secret(
+        &mut self,
+        org_id: OrgId,
+        region: &str,
+        policy: &str,
+        name: &str,
+    ) -> String {
+        let payload = serde_json::json!({
+            "o": org_id.to_string(),
+            "n": format!("{policy}-{name}"),
+            "k": self.ids.alphanumeric(24),
+            "m": { "r": region },
+        });
+        format!("glc_{}", STANDARD_NO_PAD.encode(payload.to_string()))
+    }
+
+    pub fn token(&self, caller: &GrafanaCaller, region: &str, id: Uuid) -> EngineResult<&Token> {
+        let region = self.grafana.org_region(caller.org_id, region)?;
+        self.grafana
+            .tokens
+            .get(&id)
+            .filter(|t| t.org_id == caller.org_id && t.region == region)
+            .ok_or_else(|| {
+                EngineError::NotFound(format!("token {id} not found in region {region:?}"))
+            })
+    }
+
+    pub fn list_tokens(
+        &self,
+        caller: &GrafanaCaller,
+        region: &str,
+        filter: &TokenFilter,
+        cursor: Cursor,
+        limit: usize,
+    ) -> EngineResult<Page<Token>> {
+        let org_id = caller.org_id;
+        let region = self.grafana.org_region(org_id, region)?;
+        let now = self.clock.now();
+        let grafana = &self.grafana;
+        let keep = |id: &Uuid| {
+            let token = grafana.tokens.get(id)?;
+            let policy = grafana.policies.get(&token.access_policy_id);
+            filter.matches(token, policy, now).then(|| token.clone())
+        };
+        if let Some(name) = &filter.name {
+            let found = grafana
+                .token_names
+                .get(&(org_id, region.clone(), name.clone()))
+                .and_then(keep)
+                .filter(|t| t.seq >= cursor.start_seq());
+            return Ok(Page {
+                items: found.into_iter().collect(),
+                next: None,
+            });
+        }
+        // Filtering by one policy walks that policy's tokens only.
+        if let Some([policy_id]) = filter.access_policy_ids.as_deref() {
+            return Ok(page_of(
+                &grafana.tokens_by_policy,
+                (*policy_id, cursor.start_seq()),
+                (*policy_id, u64::MAX),
+                |key| key.1,
+                limit,
+                |id| keep(id).filter(|t| t.org_id == org_id && t.region == region),
+            ));
+        }
+        Ok(page_of(
+            &grafana.token_order,
+            (org_id, region.clone(), cursor.start_seq()),
+            (org_id, region, u64::MAX),
+            |key| key.2,
+            limit,
+            keep,
+        ))
+    }
+
+    pub fn update_token(
+        &mut self,
+        caller: &GrafanaCaller,
+        region: &str,
+        id: Uuid,
+        changes: TokenChanges,
+    ) -> EngineResult<Token> {
+        self.token(caller, region, id)?;
+        if let Some(display_name) = &changes.display_name {
+            validate_display_name(display_name)?;
+        }
+        let now = self.clock.now();
+        let expires_at = changes
+            .expires_at
+            .map(|change| change.map(truncate_to_millis));
+        if let Some(Some(at)) = expires_at {
+            refuse_past_expiry(at, now)?;
+        }
+        let token = self
+            .grafana
+            .tokens
+            .get_mut(&id)
+            .expect("looked up above under the same lock");
+        if let Some(display_name) = changes.display_name {
+            token.display_name = display_name;
+        }
+        if let Some(expires_at) = expires_at {
+            token.expires_at = expires_at;
+        }
+        token.updated_at = now;
+        Ok(token.clone())
+    }
+
+    pub fn delete_token(
+        &mut self,
+        caller: &GrafanaCaller,
+        region: &str,
+        id: Uuid,
+    ) -> EngineResult<()> {
+        self.token(caller, region, id)?;
+        self.grafana.remove_token(id);
+        Ok(())
+    }
+}
+
+fn refuse_past_expiry(at: DateTime<Utc>, now: DateTime<Utc>) -> EngineResult<()> {
+    if at <= now {
+        Err(bad_request(format!(
+            "expiresAt {} is in the past; the server time is {}",
+            at.to_rfc3339(),
+            now.to_rfc3339()
+        )))
+    } else {
+        Ok(())
+    }
+}
