@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 
 use crate::core::clock::Clock;
 use crate::core::faults::store::FaultStore;
-use crate::core::ids::Ids;
 use crate::core::rate_limit::{Decision, RateLimiter};
+pub use crate::core::world::World;
 use crate::scenario::{AccessPolicySpec, OrgSpec, RateLimitSpec, Scenario, ScenarioError};
 use crate::vendors::datadog::model::DatadogState;
 use crate::vendors::gcore::model as gcore;
@@ -29,18 +29,6 @@ use crate::vendors::grafana::model::{
 /// Stacks a `contracted` org may have when its scenario sets no limit.
 const DEFAULT_CONTRACTED_STACK_LIMIT: u32 = 100;
 
-/// Everything mockcloud knows at one instant.
-#[derive(Debug)]
-pub struct World {
-    pub ids: Ids,
-    pub clock: Clock,
-    pub grafana: GrafanaState,
-    pub datadog: DatadogState,
-    pub gcore: gcore::GcoreState,
-    /// The run's seed: synthetic usage is a pure function of it.
-    pub seed: u64,
-}
-
 impl World {
     /// Builds the world a scenario describes, through the same validated
     /// paths the API uses; any problem is reported with its location.
@@ -50,16 +38,17 @@ impl World {
         clock: Clock,
     ) -> Result<World, ScenarioError> {
         scenario.faults.validate("faults")?;
-        let mut world = World {
-            ids: Ids::new(seed),
-            clock,
-            seed,
-            grafana: GrafanaState::default(),
-            datadog: DatadogState::from_scenario(&scenario.datadog)?,
-            gcore: gcore::GcoreState::from_scenario(&scenario.gcore, seed)?,
-        };
-        world.grafana.plugins = plugins::PluginState::from_catalog(&scenario.grafana.plugins)?;
-        world.grafana.rate_limits = crate::core::rate_limit::from_scenario(
+        let mut world = World::new(seed, clock);
+        world.sections.insert(GrafanaState::default());
+        world
+            .sections
+            .insert(DatadogState::from_scenario(&scenario.datadog)?);
+        world
+            .sections
+            .insert(gcore::GcoreState::from_scenario(&scenario.gcore, seed)?);
+        world.sections.grafana_mut().plugins =
+            plugins::PluginState::from_catalog(&scenario.grafana.plugins)?;
+        world.sections.grafana_mut().rate_limits = crate::core::rate_limit::from_scenario(
             &scenario.grafana.rate_limits,
             "grafana.rate_limits",
             grafana::default_rate_limit(),
@@ -67,7 +56,13 @@ impl World {
         let now = world.clock.now();
         for (i, spec) in scenario.grafana.regions.iter().enumerate() {
             let at = format!("grafana.regions[{i}]");
-            if world.grafana.regions.values().any(|r| r.id == spec.id) {
+            if world
+                .sections
+                .grafana()
+                .regions
+                .values()
+                .any(|r| r.id == spec.id)
+            {
                 return Err(ScenarioError::at(
                     at,
                     format!("duplicate region id {}", spec.id),
@@ -98,7 +93,8 @@ impl World {
                 updated_at: spec.updated_at.or(spec.created_at).unwrap_or(now),
             };
             if world
-                .grafana
+                .sections
+                .grafana_mut()
                 .regions
                 .insert(spec.slug.clone(), region)
                 .is_some()
@@ -116,7 +112,7 @@ impl World {
     }
 
     fn load_org(&mut self, spec: &OrgSpec, at: &str) -> Result<(), ScenarioError> {
-        let grafana = &mut self.grafana;
+        let grafana = self.sections.grafana_mut();
         if grafana.orgs.contains_key(&spec.id) {
             return Err(ScenarioError::at(
                 format!("{at}.id"),

@@ -241,11 +241,10 @@ impl Snapshot {
         let World {
             ids,
             clock: _,
-            grafana,
-            datadog,
-            gcore,
             seed,
+            sections,
         } = world;
+        let (grafana, datadog, gcore) = (sections.grafana(), sections.datadog(), sections.gcore());
         Snapshot {
             version: VERSION,
             seed: *seed,
@@ -643,14 +642,16 @@ impl World {
         datadog.rate_limits = snapshot.datadog.rate_limits;
         let mut gcore = GcoreState::from_scenario(&snapshot.gcore, snapshot.seed)?;
         gcore.rate_limits = snapshot.gcore.rate_limits;
-        Ok(World {
+        let mut world = World {
             ids: Ids::from_state(ids),
             clock,
-            grafana,
-            datadog,
-            gcore,
             seed: snapshot.seed,
-        })
+            sections: Default::default(),
+        };
+        world.sections.insert(grafana);
+        world.sections.insert(datadog);
+        world.sections.insert(gcore);
+        Ok(world)
     }
 }
 

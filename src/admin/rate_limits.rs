@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 
 use super::{AdminError, admin_error};
 use crate::core::rate_limit;
-use crate::engine::World;
+use crate::core::world::World;
 use crate::scenario::RateLimitSpec;
 use crate::server::AppState;
 use crate::vendors::{datadog, gcore, grafana, parse_json_body};
@@ -30,9 +30,9 @@ fn rules_of<'w>(
     vendor: &str,
 ) -> Result<&'w mut Vec<RateLimitSpec>, (StatusCode, Json<AdminError>)> {
     match vendor {
-        grafana::rate_limit::VENDOR => Ok(&mut world.grafana.rate_limits),
-        datadog::rate_limit::VENDOR => Ok(&mut world.datadog.rate_limits),
-        gcore::rate_limit::VENDOR => Ok(&mut world.gcore.rate_limits),
+        grafana::rate_limit::VENDOR => Ok(&mut world.sections.grafana_mut().rate_limits),
+        datadog::rate_limit::VENDOR => Ok(&mut world.sections.datadog_mut().rate_limits),
+        gcore::rate_limit::VENDOR => Ok(&mut world.sections.gcore_mut().rate_limits),
         _ => Err(admin_error(
             StatusCode::NOT_FOUND,
             format!("no such vendor {vendor:?}: one of {}", VENDORS.join(", ")),
@@ -46,13 +46,16 @@ pub async fn list(State(app): State<AppState>) -> Json<BTreeMap<&'static str, Ve
     Json(BTreeMap::from([
         (
             grafana::rate_limit::VENDOR,
-            world.grafana.rate_limits.clone(),
+            world.sections.grafana().rate_limits.clone(),
         ),
         (
             datadog::rate_limit::VENDOR,
-            world.datadog.rate_limits.clone(),
+            world.sections.datadog().rate_limits.clone(),
         ),
-        (gcore::rate_limit::VENDOR, world.gcore.rate_limits.clone()),
+        (
+            gcore::rate_limit::VENDOR,
+            world.sections.gcore().rate_limits.clone(),
+        ),
     ]))
 }
 

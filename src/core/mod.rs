@@ -13,3 +13,4 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod series;
 pub mod strict_json;
+pub mod world;

@@ -97,8 +97,13 @@ pub async fn get(
             .with_day(1)
             .expect("every month has a first day")
     });
-    let summaries =
-        billable_summary::billable_summary(&world.datadog, world.seed, now, caller, month)?;
+    let summaries = billable_summary::billable_summary(
+        &world.sections.datadog(),
+        world.seed,
+        now,
+        caller,
+        month,
+    )?;
     Ok(Json(UsageBillableSummaryResponse {
         usage: summaries.into_iter().map(render).collect(),
     }))

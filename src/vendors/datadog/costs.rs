@@ -115,7 +115,7 @@ pub async fn historical(
     include_connected_accounts(&params)?;
     let world = app.engine.read();
     let records = costs::historical(
-        &world.datadog,
+        &world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,
@@ -166,7 +166,7 @@ pub async fn estimated(
     include_connected_accounts(&params)?;
     let world = app.engine.read();
     let records = costs::estimated(
-        &world.datadog,
+        &world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,

@@ -72,7 +72,7 @@ pub async fn get(
     let query = parse(&Params::parse(query.as_deref())?)?;
     let world = app.engine.read();
     let page = report::hourly(
-        &world.datadog,
+        &world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,

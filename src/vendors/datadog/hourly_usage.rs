@@ -124,7 +124,7 @@ pub async fn get(
     let query = parse(&Params::parse(query.as_deref())?)?;
     let world = app.engine.read();
     let page = hourly::hourly_usage(
-        &world.datadog,
+        &world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::core::error::{EngineError, EngineResult};
 use crate::core::rate_limit;
-use crate::engine::World;
+use crate::core::world::World;
 use crate::scenario::{DatadogScenario, RateLimitSpec, ScenarioError};
 
 #[derive(Debug, Clone)]
@@ -184,6 +184,19 @@ impl World {
         api_key: Option<&str>,
         application_key: Option<&str>,
     ) -> EngineResult<DatadogCaller> {
-        self.datadog.authenticate(api_key, application_key)
+        self.sections
+            .datadog()
+            .authenticate(api_key, application_key)
+    }
+}
+
+impl crate::core::world::Sections {
+    /// datadog's section of the world.
+    pub fn datadog(&self) -> &DatadogState {
+        self.get::<DatadogState>()
+    }
+
+    pub fn datadog_mut(&mut self) -> &mut DatadogState {
+        self.get_mut::<DatadogState>()
     }
 }

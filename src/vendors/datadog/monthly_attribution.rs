@@ -119,7 +119,7 @@ pub async fn get(
     let query = parse(&Params::parse(query.as_deref())?)?;
     let world = app.engine.read();
     let report = report::monthly(
-        &world.datadog,
+        &world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,

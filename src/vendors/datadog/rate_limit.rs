@@ -27,15 +27,17 @@ pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) 
         .get(API_KEY_HEADER)
         .and_then(|v| v.to_str().ok());
     let decision = match key {
-        Some(key) => app
-            .engine
-            .count_request(VENDOR, |world| &world.datadog.rate_limits, key),
+        Some(key) => {
+            app.engine
+                .count_request(VENDOR, |world| &world.sections.datadog().rate_limits, key)
+        }
         // Without a key the request is refused (403) before it can count;
         // its headers show a fresh window of the first rule.
         None => app
             .engine
             .read()
-            .datadog
+            .sections
+            .datadog()
             .rate_limits
             .first()
             .map(Decision::fresh),

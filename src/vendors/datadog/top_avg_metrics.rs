@@ -91,7 +91,7 @@ pub async fn get(
 ) -> Result<Json<UsageTopAvgMetricsResponse>, DatadogError> {
     let query = parse(&Params::parse(query.as_deref())?)?;
     let world = app.engine.read();
-    let org = world.datadog.org(caller);
+    let org = world.sections.datadog().org(caller);
     let page =
         top_avg_metrics::top_avg_metrics(world.seed, &org.public_id, world.clock.now(), &query);
     let midnight =

@@ -30,7 +30,7 @@ impl FromRequestParts<AppState> for Caller {
                 "Invalid Authorization header: send 'APIKey <your API token>'",
             )
         })?;
-        app.engine.read().gcore.authenticate(key)?;
+        app.engine.read().sections.gcore().authenticate(key)?;
         Ok(Caller)
     }
 }

@@ -829,3 +829,14 @@ mod tests {
         assert_eq!(error.message(), "Bad permanent token: nope-");
     }
 }
+
+impl crate::core::world::Sections {
+    /// gcore's section of the world.
+    pub fn gcore(&self) -> &GcoreState {
+        self.get::<GcoreState>()
+    }
+
+    pub fn gcore_mut(&mut self) -> &mut GcoreState {
+        self.get_mut::<GcoreState>()
+    }
+}

@@ -20,7 +20,7 @@ pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) 
     };
     match app
         .engine
-        .count_request(VENDOR, |world| &world.gcore.rate_limits, key)
+        .count_request(VENDOR, |world| &world.sections.gcore().rate_limits, key)
     {
         Some(decision) if !decision.allowed => decision.refusal(
             GcoreError::throttled(decision.reset_seconds).into_response(),

@@ -301,7 +301,7 @@ pub async fn get(
     let report = usage::usage_report(
         world.seed,
         world.clock.now(),
-        &world.gcore.resources,
+        &world.sections.gcore().resources,
         &query,
     )?;
     Ok(Json(UsageReport {

@@ -199,7 +199,7 @@ pub async fn data_sources(
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
     let world = app.engine.read();
     let stack = world.stack(&caller, &stack)?;
-    let region = world.grafana.stack_region(stack);
+    let region = world.sections.grafana().stack_region(stack);
     Ok(Json(DataSourceList {
         items: provisioned_data_sources(stack, region),
     }))
@@ -324,5 +324,8 @@ pub async fn connections_of(
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
     let world = app.engine.read();
     let stack = world.stack(&caller, &stack)?;
-    Ok(Json(connections(stack, world.grafana.stack_region(stack))))
+    Ok(Json(connections(
+        stack,
+        world.sections.grafana().stack_region(stack),
+    )))
 }

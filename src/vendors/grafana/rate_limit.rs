@@ -21,7 +21,7 @@ pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) 
     };
     match app
         .engine
-        .count_request(VENDOR, |world| &world.grafana.rate_limits, token)
+        .count_request(VENDOR, |world| &world.sections.grafana().rate_limits, token)
     {
         Some(decision) if !decision.allowed => {
             let body = GrafanaError::too_many_requests(format!(

@@ -51,7 +51,8 @@ pub async fn list(
 ) -> Result<Json<GcomList<RegionView>>, GrafanaError> {
     let world = app.engine.read();
     let mut items: Vec<RegionView> = world
-        .grafana
+        .sections
+        .grafana()
         .regions
         .values()
         .map(RegionView::from)

@@ -16,7 +16,7 @@ use super::timestamp;
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, bad_request};
 use crate::core::params::QueryParams;
-use crate::engine::World;
+use crate::core::world::World;
 use crate::server::AppState;
 use crate::vendors::grafana::model::stacks::{
     LabelSelector, NewStack, Stack, StackChanges, StackFilter, StackId, StackOrder, StackPaging,
@@ -332,7 +332,7 @@ impl StackView {
 
 /// Renders `stack` with its org and region from `world`.
 pub fn stack_view(world: &World, stack: &Stack) -> StackView {
-    let grafana = &world.grafana;
+    let grafana = &world.sections.grafana();
     let org = grafana
         .orgs
         .get(&stack.org_id)
@@ -517,7 +517,8 @@ fn instances_query(
 ) -> Result<InstancesQuery, EngineError> {
     if let Some(slug) = params.non_empty("orgSlug") {
         let own = &world
-            .grafana
+            .sections
+            .grafana()
             .orgs
             .get(&caller.org_id)
             .expect("the caller's org")

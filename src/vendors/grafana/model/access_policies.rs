@@ -9,7 +9,7 @@ use super::cidr::Cidr;
 use super::{GrafanaCaller, GrafanaState, OrgId, RegionKey, validate_display_name, validate_name};
 use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
-use crate::engine::World;
+use crate::core::world::World;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -476,12 +476,12 @@ impl World {
         new: NewAccessPolicy,
     ) -> EngineResult<AccessPolicy> {
         let org_id = caller.org_id;
-        let region = self.grafana.org_region(org_id, region)?;
+        let region = self.sections.grafana().org_region(org_id, region)?;
         validate_name(&new.name)?;
         let display_name = new.display_name.unwrap_or_else(|| new.name.clone());
         validate_display_name(&display_name)?;
         validate_scopes(&new.scopes)?;
-        validate_realms(&self.grafana, org_id, &new.realms)?;
+        validate_realms(&self.sections.grafana(), org_id, &new.realms)?;
         let allowed_subnets = match &new.conditions {
             Some(c) => parse_conditions(c)?,
             None => None,
@@ -491,7 +491,7 @@ impl World {
             None => None,
         };
         let name_key = (org_id, region.clone(), new.name.clone());
-        if self.grafana.policy_names.contains_key(&name_key) {
+        if self.sections.grafana().policy_names.contains_key(&name_key) {
             return Err(EngineError::Conflict(format!(
                 "an access policy named {:?} already exists in region {region:?}",
                 new.name
@@ -513,11 +513,18 @@ impl World {
             created_at: now,
             updated_at: now,
         };
-        self.grafana.policy_names.insert(name_key, policy.id);
-        self.grafana
+        self.sections
+            .grafana_mut()
+            .policy_names
+            .insert(name_key, policy.id);
+        self.sections
+            .grafana_mut()
             .policy_order
             .insert((org_id, region, policy.seq), policy.id);
-        self.grafana.policies.insert(policy.id, policy.clone());
+        self.sections
+            .grafana_mut()
+            .policies
+            .insert(policy.id, policy.clone());
         Ok(policy)
     }
 
@@ -527,8 +534,9 @@ impl World {
         region: &str,
         id: Uuid,
     ) -> EngineResult<&AccessPolicy> {
-        let region = self.grafana.org_region(caller.org_id, region)?;
-        self.grafana
+        let region = self.sections.grafana().org_region(caller.org_id, region)?;
+        self.sections
+            .grafana()
             .policies
             .get(&id)
             .filter(|p| p.org_id == caller.org_id && p.region == region)
@@ -544,13 +552,14 @@ impl World {
         limit: usize,
     ) -> EngineResult<Page<AccessPolicy>> {
         let org_id = caller.org_id;
-        let region = self.grafana.org_region(org_id, region)?;
-        let policies = &self.grafana.policies;
+        let region = self.sections.grafana().org_region(org_id, region)?;
+        let policies = &self.sections.grafana().policies;
         let keep = |id: &Uuid| policies.get(id).filter(|p| filter.matches(p)).cloned();
         // A name is unique per (org, region): answer from the name index.
         if let Some(name) = &filter.name {
             let found = self
-                .grafana
+                .sections
+                .grafana()
                 .policy_names
                 .get(&(org_id, region.clone(), name.clone()))
                 .and_then(keep)
@@ -561,7 +570,7 @@ impl World {
             });
         }
         Ok(page_of(
-            &self.grafana.policy_order,
+            &self.sections.grafana().policy_order,
             (org_id, region.clone(), cursor.start_seq()),
             (org_id, region, u64::MAX),
             |key| key.2,
@@ -582,7 +591,7 @@ impl World {
             validate_display_name(display_name)?;
         }
         validate_scopes(&changes.scopes)?;
-        validate_realms(&self.grafana, caller.org_id, &changes.realms)?;
+        validate_realms(&self.sections.grafana(), caller.org_id, &changes.realms)?;
         let allowed_subnets = match &changes.conditions {
             ConditionsChange::Keep => current.allowed_subnets.clone(),
             ConditionsChange::Remove => None,
@@ -596,7 +605,8 @@ impl World {
         // Everything is validated: from here on the change cannot fail.
         let now = self.clock.now();
         let policy = self
-            .grafana
+            .sections
+            .grafana_mut()
             .policies
             .get_mut(&id)
             .expect("looked up above under the same lock");
@@ -623,21 +633,26 @@ impl World {
     ) -> EngineResult<()> {
         let policy = self.access_policy(caller, region, id)?.clone();
         let token_ids: Vec<Uuid> = self
-            .grafana
+            .sections
+            .grafana()
             .tokens_by_policy
             .range((id, 0)..=(id, u64::MAX))
             .map(|(_, token_id)| *token_id)
             .collect();
         for token_id in token_ids {
-            self.grafana.remove_token(token_id);
+            self.sections.grafana_mut().remove_token(token_id);
         }
-        self.grafana
-            .policy_names
-            .remove(&(policy.org_id, policy.region.clone(), policy.name));
-        self.grafana
-            .policy_order
-            .remove(&(policy.org_id, policy.region, policy.seq));
-        self.grafana.policies.remove(&id);
+        self.sections.grafana_mut().policy_names.remove(&(
+            policy.org_id,
+            policy.region.clone(),
+            policy.name,
+        ));
+        self.sections.grafana_mut().policy_order.remove(&(
+            policy.org_id,
+            policy.region,
+            policy.seq,
+        ));
+        self.sections.grafana_mut().policies.remove(&id);
         Ok(())
     }
 }

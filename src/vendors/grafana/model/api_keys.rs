@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::{GrafanaCaller, GrafanaState, Grants, OrgId};
 use crate::core::error::{EngineError, EngineResult, bad_request};
-use crate::engine::World;
+use crate::core::world::World;
 
 const MAX_NAME_LEN: usize = 255;
 
@@ -92,7 +92,7 @@ impl World {
         }
         let role = ApiKeyRole::parse(role)?;
         let key = (org_id, name.to_string());
-        if self.grafana.api_keys.contains_key(&key) {
+        if self.sections.grafana().api_keys.contains_key(&key) {
             return Err(EngineError::Conflict(format!(
                 "an API key named {name:?} already exists in this org"
             )));
@@ -111,17 +111,22 @@ impl World {
             created_at: self.clock.now(),
             secret: STANDARD_NO_PAD.encode(payload.to_string()),
         };
-        self.grafana
+        self.sections
+            .grafana_mut()
             .api_key_secrets
             .insert(api_key.secret.clone(), key.clone());
-        self.grafana.api_keys.insert(key, api_key.clone());
+        self.sections
+            .grafana_mut()
+            .api_keys
+            .insert(key, api_key.clone());
         Ok(api_key)
     }
 
     /// The caller's org's API keys, ordered by name.
     pub fn list_org_api_keys(&self, caller: &GrafanaCaller) -> Vec<&OrgApiKey> {
         let org_id = caller.org_id;
-        self.grafana
+        self.sections
+            .grafana()
             .api_keys
             .range((org_id, String::new())..(org_id + 1, String::new()))
             .map(|(_, api_key)| api_key)
@@ -134,12 +139,16 @@ impl World {
         name: &str,
     ) -> EngineResult<OrgApiKey> {
         let api_key = self
-            .grafana
+            .sections
+            .grafana_mut()
             .api_keys
             .remove(&(caller.org_id, name.to_string()))
             .ok_or_else(|| EngineError::NotFound(format!("API key {name:?} not found")))?;
         // Its secret stops authenticating with this call.
-        self.grafana.api_key_secrets.remove(&api_key.secret);
+        self.sections
+            .grafana_mut()
+            .api_key_secrets
+            .remove(&api_key.secret);
         Ok(api_key)
     }
 }

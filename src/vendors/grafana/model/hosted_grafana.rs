@@ -3,7 +3,7 @@
 
 use super::GrafanaCaller;
 use crate::core::error::{EngineError, EngineResult, bad_request};
-use crate::engine::World;
+use crate::core::world::World;
 
 pub const GRAFANA_ROLES: [&str; 3] = ["Viewer", "Editor", "Admin"];
 
@@ -40,7 +40,7 @@ impl World {
                 "secondsToLive must not be negative, got {seconds}"
             )));
         }
-        let keys = &self.grafana.hosted_grafana_keys;
+        let keys = &self.sections.grafana().hosted_grafana_keys;
         if keys
             .range((stack_id, String::new())..(stack_id + 1, String::new()))
             .any(|((_, existing), _)| existing == name)
@@ -54,7 +54,8 @@ impl World {
             name: name.to_string(),
             key: format!("glsa_{}", self.ids.alphanumeric(32)),
         };
-        self.grafana
+        self.sections
+            .grafana_mut()
             .hosted_grafana_keys
             .insert((stack_id, key.name.clone()), key.clone());
         Ok(key)

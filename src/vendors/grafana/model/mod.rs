@@ -22,7 +22,7 @@ use self::hosted_grafana::HostedGrafanaKey;
 use self::stacks::{Stack, StackId};
 use self::tokens::Token;
 use crate::core::error::{EngineError, EngineResult, bad_request};
-use crate::engine::World;
+use crate::core::world::World;
 use crate::scenario::{Plan, RateLimitSpec};
 
 pub type OrgId = u64;
@@ -237,7 +237,7 @@ impl World {
     ) -> EngineResult<GrafanaCaller> {
         let invalid = |why: &str| EngineError::Unauthorized(format!("Invalid credentials: {why}"));
         let now = self.clock.now();
-        let grafana = &mut self.grafana;
+        let grafana = self.sections.grafana_mut();
         let Some(&token_id) = grafana.token_secrets.get(secret) else {
             return grafana
                 .api_key_caller(secret)
@@ -312,10 +312,22 @@ impl World {
     /// 403 if it is not the caller's.
     pub fn require_org_path(&self, caller: &GrafanaCaller, slug_or_id: &str) -> EngineResult<&Org> {
         let org = self
-            .grafana
+            .sections
+            .grafana()
             .org_by_slug_or_id(slug_or_id)
             .ok_or_else(|| EngineError::NotFound(format!("org {slug_or_id:?} not found")))?;
         caller.require_org(Some(org.id))?;
         Ok(org)
+    }
+}
+
+impl crate::core::world::Sections {
+    /// grafana's section of the world.
+    pub fn grafana(&self) -> &GrafanaState {
+        self.get::<GrafanaState>()
+    }
+
+    pub fn grafana_mut(&mut self) -> &mut GrafanaState {
+        self.get_mut::<GrafanaState>()
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::GrafanaCaller;
 use super::stacks::{Stack, StackId};
 use crate::core::error::{EngineError, EngineResult, bad_request};
-use crate::engine::World;
+use crate::core::world::World;
 use crate::scenario::{PluginSpec, ScenarioError};
 
 pub type PluginId = u64;
@@ -207,8 +207,12 @@ impl World {
         if plugin.trim().is_empty() {
             return Err(bad_request("plugin is required"));
         }
-        let stack = self.grafana.org_stack(caller.org_id, stack)?.clone();
-        let plugins = &self.grafana.plugins;
+        let stack = self
+            .sections
+            .grafana()
+            .org_stack(caller.org_id, stack)?
+            .clone();
+        let plugins = &self.sections.grafana().plugins;
         let plugin = plugins.plugin(plugin)?;
         let version = plugin.version(version)?;
         if plugins.installations.contains_key(&(stack.id, plugin.id)) {
@@ -226,7 +230,7 @@ impl World {
             created_at: self.clock.now(),
             updated_at: None,
         };
-        let plugins = &mut self.grafana.plugins;
+        let plugins = &mut self.sections.grafana_mut().plugins;
         plugins
             .installations
             .insert((stack.id, installation.plugin_id), installation.clone());
@@ -239,8 +243,8 @@ impl World {
         caller: &GrafanaCaller,
         stack: &str,
     ) -> EngineResult<Vec<InstalledPlugin>> {
-        let stack = self.grafana.org_stack(caller.org_id, stack)?;
-        let plugins = &self.grafana.plugins;
+        let stack = self.sections.grafana().org_stack(caller.org_id, stack)?;
+        let plugins = &self.sections.grafana().plugins;
         let mut installed: Vec<_> = plugins
             .installations
             .range((stack.id, 0)..=(stack.id, PluginId::MAX))
@@ -259,8 +263,8 @@ impl World {
         stack: &str,
         plugin: &str,
     ) -> EngineResult<InstalledPlugin> {
-        let stack = self.grafana.org_stack(caller.org_id, stack)?;
-        let plugins = &self.grafana.plugins;
+        let stack = self.sections.grafana().org_stack(caller.org_id, stack)?;
+        let plugins = &self.sections.grafana().plugins;
         let installation = plugins.installed(stack, plugins.plugin(plugin)?)?;
         Ok(plugins.describe(stack, installation.clone()))
     }
@@ -276,14 +280,18 @@ impl World {
         if version.trim().is_empty() {
             return Err(bad_request("version is required"));
         }
-        let stack = self.grafana.org_stack(caller.org_id, stack)?.clone();
-        let plugins = &self.grafana.plugins;
+        let stack = self
+            .sections
+            .grafana()
+            .org_stack(caller.org_id, stack)?
+            .clone();
+        let plugins = &self.sections.grafana().plugins;
         let plugin = plugins.plugin(plugin)?;
         let version = plugin.version(Some(version))?;
         let key = (stack.id, plugin.id);
         plugins.installed(&stack, plugin)?;
         let now = self.clock.now();
-        let plugins = &mut self.grafana.plugins;
+        let plugins = &mut self.sections.grafana_mut().plugins;
         let installation = plugins
             .installations
             .get_mut(&key)
@@ -302,13 +310,17 @@ impl World {
         stack: &str,
         plugin: &str,
     ) -> EngineResult<InstalledPlugin> {
-        let stack = self.grafana.org_stack(caller.org_id, stack)?.clone();
-        let plugins = &self.grafana.plugins;
+        let stack = self
+            .sections
+            .grafana()
+            .org_stack(caller.org_id, stack)?
+            .clone();
+        let plugins = &self.sections.grafana().plugins;
         let plugin = plugins.plugin(plugin)?;
         let key = (stack.id, plugin.id);
         plugins.installed(&stack, plugin)?;
         let now = self.clock.now();
-        let plugins = &mut self.grafana.plugins;
+        let plugins = &mut self.sections.grafana_mut().plugins;
         let mut installation = plugins.installations.remove(&key).expect("looked up above");
         installation.updated_at = Some(now);
         Ok(plugins.describe(&stack, installation))

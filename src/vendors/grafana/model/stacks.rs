@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{GrafanaCaller, GrafanaState, OrgId, Region, RegionKey};
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, EngineResult, bad_request};
-use crate::engine::World;
+use crate::core::world::World;
 use crate::scenario::Plan;
 
 pub type StackId = u64;
@@ -307,20 +307,20 @@ impl World {
         }
         validate_labels(&new.labels)?;
         let region_slug = new.region.as_deref().unwrap_or(DEFAULT_REGION);
-        if !self.grafana.regions.contains_key(region_slug) {
+        if !self.sections.grafana().regions.contains_key(region_slug) {
             return Err(bad_request(format!(
                 "region {region_slug:?} does not exist; GET /api/stack-regions lists the regions"
             )));
         }
-        let region = self.grafana.org_region(org_id, region_slug)?;
-        if self.grafana.stack_slugs.contains_key(&new.slug) {
+        let region = self.sections.grafana().org_region(org_id, region_slug)?;
+        if self.sections.grafana().stack_slugs.contains_key(&new.slug) {
             return Err(EngineError::Conflict(format!(
                 "a stack with slug {:?} already exists: slugs are unique across Grafana Cloud",
                 new.slug
             )));
         }
-        if let Some((plan, cap)) = self.grafana.stack_cap(org_id) {
-            let live = self.grafana.org_stack_count(org_id);
+        if let Some((plan, cap)) = self.sections.grafana().stack_cap(org_id) {
+            let live = self.sections.grafana().org_stack_count(org_id);
             if live >= cap as usize {
                 return Err(EngineError::Conflict(format!(
                     "the org's {} plan allows at most {cap} stack(s) and it has {live}; \
@@ -329,7 +329,10 @@ impl World {
                 )));
             }
         }
-        if let Some(id) = new.id.filter(|id| self.grafana.stack_id_taken(*id)) {
+        if let Some(id) = new
+            .id
+            .filter(|id| self.sections.grafana().stack_id_taken(*id))
+        {
             return Err(EngineError::Conflict(format!("stack id {id} is taken")));
         }
         let now = self.clock.now();
@@ -352,12 +355,12 @@ impl World {
             billing_start_date: created_at,
             billing_end_date: None,
         };
-        self.grafana.insert_stack(stack.clone());
+        self.sections.grafana_mut().insert_stack(stack.clone());
         Ok(stack)
     }
 
     pub fn stack(&self, caller: &GrafanaCaller, slug_or_id: &str) -> EngineResult<&Stack> {
-        self.grafana.org_stack(caller.org_id, slug_or_id)
+        self.sections.grafana().org_stack(caller.org_id, slug_or_id)
     }
 
     /// The org's live stacks ordered by name.
@@ -441,7 +444,7 @@ impl World {
         filter: &StackFilter,
         order: StackOrder,
     ) -> Vec<&Stack> {
-        let g = &self.grafana;
+        let g = &self.sections.grafana();
         let keep = |id: &StackId| {
             g.stacks
                 .get(id)
@@ -489,7 +492,11 @@ impl World {
             validate_labels(labels)?;
         }
         let now = self.clock.now();
-        let mut stack = self.grafana.remove_stack(id).expect("looked up above");
+        let mut stack = self
+            .sections
+            .grafana_mut()
+            .remove_stack(id)
+            .expect("looked up above");
         if let Some(name) = changes.name {
             stack.name = name;
         }
@@ -504,7 +511,7 @@ impl World {
         }
         stack.updated_at = Some(now);
         stack.updated_by = caller.actor.clone();
-        self.grafana.insert_stack(stack.clone());
+        self.sections.grafana_mut().insert_stack(stack.clone());
         Ok(stack)
     }
 
@@ -523,15 +530,20 @@ impl World {
             )));
         }
         let now = self.clock.now();
+        let stack_id = stack.id;
         let mut stack = self
-            .grafana
-            .remove_stack(stack.id)
+            .sections
+            .grafana_mut()
+            .remove_stack(stack_id)
             .expect("looked up above");
         stack.status = StackStatus::Deleted;
         stack.billing_end_date = Some(now);
         stack.updated_at = Some(now);
         stack.updated_by = caller.actor.clone();
-        self.grafana.deleted_stacks.push(stack.clone());
+        self.sections
+            .grafana_mut()
+            .deleted_stacks
+            .push(stack.clone());
         Ok(stack)
     }
 }

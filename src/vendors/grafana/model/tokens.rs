@@ -11,7 +11,7 @@ use super::{GrafanaCaller, OrgId, RegionKey, validate_display_name, validate_nam
 use crate::core::clock::truncate_to_millis;
 use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
-use crate::engine::World;
+use crate::core::world::World;
 
 #[derive(Debug, Clone)]
 pub struct Token {
@@ -102,12 +102,13 @@ impl World {
         new: NewToken,
     ) -> EngineResult<Token> {
         let org_id = caller.org_id;
-        let region = self.grafana.org_region(org_id, region)?;
+        let region = self.sections.grafana().org_region(org_id, region)?;
         validate_name(&new.name)?;
         let display_name = new.display_name.unwrap_or_else(|| new.name.clone());
         validate_display_name(&display_name)?;
         let policy = self
-            .grafana
+            .sections
+            .grafana()
             .policies
             .get(&new.access_policy_id)
             .filter(|p| p.org_id == org_id && p.region == region)
@@ -128,14 +129,14 @@ impl World {
             refuse_past_expiry(at, now)?;
         }
         let name_key = (org_id, region.clone(), new.name.clone());
-        if self.grafana.token_names.contains_key(&name_key) {
+        if self.sections.grafana().token_names.contains_key(&name_key) {
             return Err(EngineError::Conflict(format!(
                 "a token named {:?} already exists in region {region:?}",
                 new.name
             )));
         }
         if let Some(secret) = &new.secret
-            && self.grafana.token_secrets.contains_key(secret)
+            && self.sections.grafana().token_secrets.contains_key(secret)
         {
             return Err(EngineError::Conflict(
                 "another token already uses this secret".into(),
@@ -161,7 +162,7 @@ impl World {
             updated_at: now,
             secret,
         };
-        let grafana = &mut self.grafana;
+        let grafana = self.sections.grafana_mut();
         grafana.token_names.insert(name_key, token.id);
         grafana
             .token_order
@@ -193,8 +194,9 @@ impl World {
     }
 
     pub fn token(&self, caller: &GrafanaCaller, region: &str, id: Uuid) -> EngineResult<&Token> {
-        let region = self.grafana.org_region(caller.org_id, region)?;
-        self.grafana
+        let region = self.sections.grafana().org_region(caller.org_id, region)?;
+        self.sections
+            .grafana()
             .tokens
             .get(&id)
             .filter(|t| t.org_id == caller.org_id && t.region == region)
@@ -212,9 +214,9 @@ impl World {
         limit: usize,
     ) -> EngineResult<Page<Token>> {
         let org_id = caller.org_id;
-        let region = self.grafana.org_region(org_id, region)?;
+        let region = self.sections.grafana().org_region(org_id, region)?;
         let now = self.clock.now();
-        let grafana = &self.grafana;
+        let grafana = &self.sections.grafana();
         let keep = |id: &Uuid| {
             let token = grafana.tokens.get(id)?;
             let policy = grafana.policies.get(&token.access_policy_id);
@@ -271,7 +273,8 @@ impl World {
             refuse_past_expiry(at, now)?;
         }
         let token = self
-            .grafana
+            .sections
+            .grafana_mut()
             .tokens
             .get_mut(&id)
             .expect("looked up above under the same lock");
@@ -292,7 +295,7 @@ impl World {
         id: Uuid,
     ) -> EngineResult<()> {
         self.token(caller, region, id)?;
-        self.grafana.remove_token(id);
+        self.sections.grafana_mut().remove_token(id);
         Ok(())
     }
 }

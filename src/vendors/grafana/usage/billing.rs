@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::{Dimension, MonthlyUsage, UsageKey, billing_id, fnv1a};
 use crate::core::error::{EngineError, EngineResult};
-use crate::engine::World;
+use crate::core::world::World;
 use crate::vendors::grafana::model::stacks::{Stack, StackId};
 use crate::vendors::grafana::model::{GrafanaCaller, Org};
 
@@ -229,7 +229,7 @@ impl World {
                 month.title()
             )));
         }
-        let grafana = &self.grafana;
+        let grafana = &self.sections.grafana();
         let mut stacks: Vec<&Stack> = grafana
             .stacks
             .values()
