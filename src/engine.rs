@@ -5,16 +5,13 @@
 //! before it changes anything, under one write guard, so a change is applied
 //! whole or not at all; guards are never held across an `.await`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-use chrono::{DateTime, Utc};
+use std::sync::{Arc, RwLock};
 
 use crate::core::clock::Clock;
 use crate::core::faults::store::FaultStore;
-use crate::core::rate_limit::{Decision, RateLimiter};
+use crate::core::store::Store;
 pub use crate::core::world::World;
-use crate::scenario::{AccessPolicySpec, OrgSpec, RateLimitSpec, Scenario, ScenarioError};
+use crate::scenario::{AccessPolicySpec, OrgSpec, Scenario, ScenarioError};
 use crate::vendors::datadog::model::DatadogState;
 use crate::vendors::gcore::model as gcore;
 use crate::vendors::grafana::model::access_policies::{NewAccessPolicy, Realm, RealmType};
@@ -248,22 +245,23 @@ struct Loaded {
     seed: u64,
 }
 
-/// The world plus what it was built from, so it can be rebuilt on reset.
+/// The store plus what its world was built from, so it can be rebuilt on
+/// reset. Reads and writes of the world go through the store (`Deref`).
 #[derive(Debug)]
 pub struct Engine {
-    world: RwLock<World>,
-    /// Counts write locks taken: the state file is saved when it moves.
-    changes: AtomicU64,
-    /// Request counts per credential; cleared on reset.
-    pub rate_limits: RateLimiter,
-    /// Fault rules in force; reset and load restore the scenario's.
-    pub faults: FaultStore,
+    store: Arc<Store>,
     /// Swapped whole by `load`; `reset` rebuilds from whatever it holds.
     loaded: RwLock<Loaded>,
     /// `--seed`: wins over every scenario's own seed, also after `load`.
     seed_override: Option<u64>,
-    clock: Clock,
-    started_at: DateTime<Utc>,
+}
+
+impl std::ops::Deref for Engine {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
 }
 
 impl Engine {
@@ -272,52 +270,20 @@ impl Engine {
         let seed_override = seed;
         let seed = seed.unwrap_or(scenario.seed);
         let world = World::from_scenario(&scenario, seed, clock.clone())?;
+        let faults = FaultStore::new(&scenario.faults, seed);
         Ok(Engine {
-            world: RwLock::new(world),
-            changes: AtomicU64::new(0),
-            rate_limits: RateLimiter::default(),
-            faults: FaultStore::new(&scenario.faults, seed),
+            store: Arc::new(Store::new(world, faults, clock)),
             loaded: RwLock::new(Loaded {
                 scenario: Arc::new(scenario),
                 seed,
             }),
             seed_override,
-            started_at: clock.now(),
-            clock,
         })
     }
 
-    /// Counts one request by `credential` under `vendor`'s rate-limit rules
-    /// (`rules` picks them out of the world) at the server clock's now.
-    pub fn count_request(
-        &self,
-        vendor: &'static str,
-        rules: impl FnOnce(&World) -> &[RateLimitSpec],
-        credential: &str,
-    ) -> Option<Decision> {
-        let world = self.read();
-        self.rate_limits
-            .check_all(vendor, rules(&world), credential, world.clock.now())
-    }
-
-    pub fn read(&self) -> RwLockReadGuard<'_, World> {
-        // Mutations validate before they write, so even after a panic the
-        // world behind a poisoned lock is consistent.
-        self.world.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Every mutation goes through here, so this is where changes are
-    /// counted; counted once the lock is held, so whoever sees the count
-    /// move and then reads sees the change.
-    pub fn write(&self) -> RwLockWriteGuard<'_, World> {
-        let world = self.world.write().unwrap_or_else(|e| e.into_inner());
-        self.changes.fetch_add(1, Ordering::SeqCst);
-        world
-    }
-
-    /// How many times the world has been opened for writing.
-    pub fn changes(&self) -> u64 {
-        self.changes.load(Ordering::SeqCst)
+    /// The store the vendors' handlers read and write.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
     /// Back to the loaded scenario, ids and all.
@@ -325,7 +291,7 @@ impl Engine {
         // Held until the world is replaced, so a concurrent `load` cannot
         // be undone by a reset that read the previous scenario.
         let loaded = self.loaded.read().unwrap_or_else(|e| e.into_inner());
-        let fresh = World::from_scenario(&loaded.scenario, loaded.seed, self.clock.clone())?;
+        let fresh = World::from_scenario(&loaded.scenario, loaded.seed, self.clock().clone())?;
         *self.write() = fresh;
         self.faults.load(&loaded.scenario.faults, loaded.seed);
         drop(loaded);
@@ -337,7 +303,7 @@ impl Engine {
     /// The world is built first, so a bad scenario changes nothing.
     pub fn load(&self, scenario: Scenario) -> Result<(), ScenarioError> {
         let seed = self.seed_override.unwrap_or(scenario.seed);
-        let fresh = World::from_scenario(&scenario, seed, self.clock.clone())?;
+        let fresh = World::from_scenario(&scenario, seed, self.clock().clone())?;
         let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
         *self.write() = fresh;
         self.faults.load(&scenario.faults, seed);
@@ -362,13 +328,5 @@ impl Engine {
 
     pub fn seed(&self) -> u64 {
         self.loaded().seed
-    }
-
-    pub fn clock(&self) -> &Clock {
-        &self.clock
-    }
-
-    pub fn started_at(&self) -> DateTime<Utc> {
-        self.started_at
     }
 }

@@ -5,11 +5,13 @@
 //! image; any other name is read as a path.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use crate::core::error::ScenarioError;
+pub use crate::core::rate_limit::RateLimitSpec;
 
 use crate::vendors::grafana::model::access_policies::{
     Attributes, Conditions, PolicyStatus, Realm,
@@ -265,16 +267,6 @@ fn default_billing_plan() -> String {
     "Pro".to_string()
 }
 
-/// At most `limit` requests per `period_seconds` per credential, reported
-/// under `name` (`X-RateLimit-Name`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimitSpec {
-    pub name: String,
-    pub limit: u32,
-    pub period_seconds: u32,
-}
-
 /// Gcore Cloud: the API keys, and the client's projects, regions and
 /// resources the usage report bills.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -292,31 +284,6 @@ pub struct GcoreScenario {
     #[serde(default)]
     pub rate_limits: Vec<RateLimitSpec>,
 }
-
-/// Why a scenario could not be loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError {
-    /// Where the problem is: a file, a JSON path (`grafana.orgs[0].slug`).
-    pub location: String,
-    pub message: String,
-}
-
-impl ScenarioError {
-    pub(crate) fn at(location: impl Into<String>, message: impl fmt::Display) -> Self {
-        ScenarioError {
-            location: location.into(),
-            message: message.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
-    }
-}
-
-impl std::error::Error for ScenarioError {}
 
 impl Scenario {
     /// The scenario loaded when none is named.

@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AdminError, admin_error};
+use crate::core::http::parse_json_body;
 use crate::server::AppState;
 use crate::vendors::grafana::timestamp;
-use crate::vendors::parse_json_body;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;
 

@@ -22,7 +22,7 @@ use super::{AdminError, admin_error};
 use crate::core::faults::AppliedFault;
 use crate::core::request_id;
 use crate::server::AppState;
-use crate::vendors::Vendor;
+use crate::vendors;
 use crate::vendors::grafana::timestamp;
 
 /// Entries kept when the configuration names no other size.
@@ -133,7 +133,7 @@ pub fn vendor_of(path: &str) -> &'static str {
     if path == "/__admin" || path.starts_with("/__admin/") {
         "admin"
     } else {
-        Vendor::owning(path).map_or("other", Vendor::name)
+        vendors::owning(path).map_or("other", |vendor| vendor.id().name())
     }
 }
 

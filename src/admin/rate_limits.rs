@@ -10,32 +10,25 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::{AdminError, admin_error};
+use crate::core::http::parse_json_body;
 use crate::core::rate_limit;
 use crate::core::world::World;
 use crate::scenario::RateLimitSpec;
 use crate::server::AppState;
-use crate::vendors::{datadog, gcore, grafana, parse_json_body};
+use crate::vendors;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;
-
-const VENDORS: [&str; 3] = [
-    grafana::rate_limit::VENDOR,
-    datadog::rate_limit::VENDOR,
-    gcore::rate_limit::VENDOR,
-];
 
 /// The vendor's rules in the world, or the admin API's 404.
 fn rules_of<'w>(
     world: &'w mut World,
     vendor: &str,
 ) -> Result<&'w mut Vec<RateLimitSpec>, (StatusCode, Json<AdminError>)> {
-    match vendor {
-        grafana::rate_limit::VENDOR => Ok(&mut world.sections.grafana_mut().rate_limits),
-        datadog::rate_limit::VENDOR => Ok(&mut world.sections.datadog_mut().rate_limits),
-        gcore::rate_limit::VENDOR => Ok(&mut world.sections.gcore_mut().rate_limits),
-        _ => Err(admin_error(
+    match vendors::named(vendor) {
+        Some(vendor) => Ok(vendor.rate_limits_mut(world)),
+        None => Err(admin_error(
             StatusCode::NOT_FOUND,
-            format!("no such vendor {vendor:?}: one of {}", VENDORS.join(", ")),
+            format!("no such vendor {vendor:?}: one of {}", vendors::names()),
         )),
     }
 }
@@ -43,20 +36,12 @@ fn rules_of<'w>(
 /// `{"grafana": [...], "datadog": [...], "gcore": [...]}`.
 pub async fn list(State(app): State<AppState>) -> Json<BTreeMap<&'static str, Vec<RateLimitSpec>>> {
     let world = app.engine.read();
-    Json(BTreeMap::from([
-        (
-            grafana::rate_limit::VENDOR,
-            world.sections.grafana().rate_limits.clone(),
-        ),
-        (
-            datadog::rate_limit::VENDOR,
-            world.sections.datadog().rate_limits.clone(),
-        ),
-        (
-            gcore::rate_limit::VENDOR,
-            world.sections.gcore().rate_limits.clone(),
-        ),
-    ]))
+    Json(
+        vendors::ALL
+            .iter()
+            .map(|vendor| (vendor.id().name(), vendor.rate_limits(&world).to_vec()))
+            .collect(),
+    )
 }
 
 /// Replaces the vendor's rules with the body's list

@@ -42,3 +42,28 @@ pub type EngineResult<T> = Result<T, EngineError>;
 pub fn bad_request(message: impl Into<String>) -> EngineError {
     EngineError::BadRequest(message.into())
 }
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// Where the problem is: a file, a JSON path (`grafana.orgs[0].slug`).
+    pub location: String,
+    pub message: String,
+}
+
+impl ScenarioError {
+    pub fn at(location: impl Into<String>, message: impl fmt::Display) -> Self {
+        ScenarioError {
+            location: location.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}

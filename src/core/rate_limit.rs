@@ -11,7 +11,9 @@ use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 
 use super::faults::AppliedFault;
-use crate::scenario::{RateLimitSpec, ScenarioError};
+use serde::{Deserialize, Serialize};
+
+use super::error::ScenarioError;
 
 #[derive(Debug, Default)]
 pub struct RateLimiter {
@@ -204,6 +206,16 @@ pub fn from_scenario(
     validate(rules)
         .map_err(|(location, problem)| ScenarioError::at(format!("{at}{location}"), problem))?;
     Ok(rules.to_vec())
+}
+
+/// At most `limit` requests per `period_seconds` per credential, reported
+/// under `name` (`X-RateLimit-Name`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSpec {
+    pub name: String,
+    pub limit: u32,
+    pub period_seconds: u32,
 }
 
 #[cfg(test)]

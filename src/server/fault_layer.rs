@@ -14,29 +14,27 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use tower::{Layer, Service};
 
 use crate::core::faults::AppliedFault;
 use crate::core::faults::rules::{Dribble, Effect, ErrorFault, RequestFacts, Vendor};
-use crate::engine::Engine;
-use crate::vendors::datadog::errors::DatadogError;
-use crate::vendors::gcore::errors::GcoreError;
-use crate::vendors::grafana::errors::GrafanaError;
+use crate::core::store::Store;
+use crate::vendors;
 
 /// A dribbled body is read whole first; larger bodies than this are sent as is.
 const MAX_DRIBBLED_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct FaultLayer {
-    engine: Arc<Engine>,
+    store: Arc<Store>,
 }
 
 impl FaultLayer {
-    pub fn new(engine: Arc<Engine>) -> Self {
-        FaultLayer { engine }
+    pub fn new(store: Arc<Store>) -> Self {
+        FaultLayer { store }
     }
 }
 
@@ -46,7 +44,7 @@ impl<S> Layer<S> for FaultLayer {
     fn layer(&self, inner: S) -> Self::Service {
         FaultService {
             inner,
-            engine: self.engine.clone(),
+            store: self.store.clone(),
         }
     }
 }
@@ -54,7 +52,7 @@ impl<S> Layer<S> for FaultLayer {
 #[derive(Debug, Clone)]
 pub struct FaultService<S> {
     inner: S,
-    engine: Arc<Engine>,
+    store: Arc<Store>,
 }
 
 type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
@@ -80,12 +78,12 @@ where
         if path.starts_with("/__admin") {
             return Box::pin(inner.call(request));
         }
-        let vendor = Vendor::owning(path);
+        let vendor = vendors::owning(path).map(|vendor| vendor.id());
         let operation = request
             .extensions()
             .get::<MatchedPath>()
             .map(|matched| format!("{} {}", request.method(), matched.as_str()));
-        let plan = self.engine.faults.plan_next(&RequestFacts {
+        let plan = self.store.faults.plan_next(&RequestFacts {
             vendor,
             method: request.method().as_str(),
             path,
@@ -128,47 +126,23 @@ fn dropped_connection() -> Response {
     Body::from_stream(failing).into_response()
 }
 
-/// The vendor's own error body, with its retry hint on 429 and 503:
-/// `Retry-After` from Grafana and Gcore, Datadog's `X-RateLimit-*` headers.
+/// The owning vendor's own error body and retry hint; a plain JSON error on
+/// paths no vendor owns.
 fn vendor_error(vendor: Option<Vendor>, error: &ErrorFault) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let message = error.message.clone().unwrap_or_else(|| {
-        status
-            .canonical_reason()
-            .unwrap_or("Injected fault")
-            .to_string()
-    });
-    let retry_after = HeaderValue::from(error.retry_after_seconds.unwrap_or(1));
-    let retryable = matches!(
-        status,
-        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-    );
-    let mut response = match vendor {
-        Some(Vendor::Datadog) => {
-            let mut response = if status == StatusCode::TOO_MANY_REQUESTS && error.message.is_none()
-            {
-                DatadogError::too_many_requests().into_response()
-            } else {
-                DatadogError::new(status, message).into_response()
-            };
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                let headers = response.headers_mut();
-                headers.insert("x-ratelimit-remaining", HeaderValue::from(0));
-                headers.insert("x-ratelimit-reset", retry_after.clone());
-                headers.insert("x-ratelimit-name", HeaderValue::from_static("fault"));
-            }
-            return response;
+    let retry_after = error.retry_after_seconds.unwrap_or(1);
+    match vendor {
+        Some(vendor) => {
+            vendors::get(vendor).fault_error(status, error.message.as_deref(), retry_after)
         }
-        Some(Vendor::Gcore) => GcoreError::for_status(status, message).into_response(),
-        // Paths of no vendor fall back to Grafana's body, as unknown routes do.
-        Some(Vendor::Grafana) | None => GrafanaError::for_status(status, message).into_response(),
-    };
-    if retryable {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("retry-after"), retry_after);
+        None => super::unowned_error(
+            status,
+            error
+                .message
+                .clone()
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("Injected fault").into()),
+        ),
     }
-    response
 }
 
 /// The same body, `chunk_bytes` at a time with `delay_ms` between chunks.
@@ -201,20 +175,21 @@ mod tests {
 
     use super::*;
     use crate::core::clock::Clock;
+    use crate::engine::Engine;
     use crate::scenario::Scenario;
 
     async fn through_faults(rules: &str) -> Response {
         let mut scenario = Scenario::default_scenario();
         scenario.faults =
             crate::core::faults::rules::FaultsSpec::from_json_str(rules, "faults").unwrap();
-        let engine = Arc::new(Engine::new(scenario, None, Clock::default()).unwrap());
+        let engine = Engine::new(scenario, None, Clock::default()).unwrap();
         let handler = tower::service_fn(|_: Request| async {
             Ok::<_, Infallible>("handled".into_response())
         });
         let request = Request::get("/api/v1/accesspolicies")
             .body(Body::empty())
             .unwrap();
-        FaultLayer::new(engine)
+        FaultLayer::new(engine.store().clone())
             .layer(handler)
             .oneshot(request)
             .await

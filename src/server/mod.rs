@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, middleware};
+use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 
 mod fault_layer;
 
 use crate::engine::Engine;
-use crate::vendors::Vendor;
-use crate::vendors::grafana::errors::GrafanaError;
 use crate::{admin, vendors};
 use fault_layer::FaultLayer;
 
@@ -37,24 +37,25 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         metrics: Arc::default(),
         admin_token: options.token.map(Arc::from),
     };
-    Router::new()
-        .merge(vendors::grafana::routes(state.clone()))
-        .merge(vendors::datadog::routes())
-        .merge(vendors::gcore::routes(state.clone()))
-        .merge(admin::routes(state.clone()))
+    let store = state.engine.store().clone();
+    let mut app = Router::new();
+    for vendor in vendors::ALL {
+        app = app.merge(vendor.routes(store.clone()));
+    }
+    let app = app
+        .merge(admin::routes(state.clone()).with_state(state.clone()))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         // Faults wrap every vendor handler and fallback (the layer passes
         // /__admin through untouched); layers added after this one see the
         // `AppliedFault` extension on the responses it altered.
-        .layer(FaultLayer::new(state.engine.clone()))
-        // Around the faults and the fallbacks, so every answer under
-        // Datadog's paths carries its rate-limit headers.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            vendors::datadog::rate_limit::enforce,
-        ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(FaultLayer::new(store.clone()));
+    // Around the faults and the fallbacks, so what a vendor marks every
+    // answer with (Datadog's rate-limit headers) is on all of them.
+    let app = vendors::ALL
+        .iter()
+        .fold(app, |app, vendor| vendor.wrap(app, store.clone()));
+    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A bug must still answer (500), never drop the connection.
         .layer(CatchPanicLayer::new())
         // Outermost: the journal and the metrics see every answer as sent,
@@ -63,17 +64,18 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
             state.clone(),
             admin::journal::observe,
         ))
-        .with_state(state)
 }
 
 /// A known path asked with a method it does not take: the owning vendor's
 /// 405 (every route belongs to a vendor or to `/__admin`).
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     let path = uri.path();
-    match Vendor::owning(path) {
+    match vendors::owning(path) {
         Some(vendor) => vendor.method_not_allowed(&method, path),
-        None => GrafanaError::method_not_allowed(format!("{method} is not supported on {path}"))
-            .into_response(),
+        None => unowned_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not supported on {path}"),
+        ),
     }
 }
 
@@ -81,8 +83,24 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 /// paths no vendor owns.
 async fn unknown_route(uri: Uri) -> Response {
     let path = uri.path();
-    match Vendor::owning(path) {
+    match vendors::owning(path) {
         Some(vendor) => vendor.not_found(path),
-        None => GrafanaError::not_found(format!("no such endpoint: {path}")).into_response(),
+        None => unowned_error(StatusCode::NOT_FOUND, format!("no such endpoint: {path}")),
     }
+}
+
+/// The answer on a path no vendor owns: a plain JSON error
+/// (`{"code": "NotFound", "message": "..."}`), the shape the fault layer
+/// uses there too.
+pub fn unowned_error(status: StatusCode, message: impl Into<String>) -> Response {
+    let code: String = status
+        .canonical_reason()
+        .unwrap_or("Error")
+        .split_whitespace()
+        .collect();
+    (
+        status,
+        Json(json!({"code": code, "message": message.into(), "statusCode": status.as_u16()})),
+    )
+        .into_response()
 }

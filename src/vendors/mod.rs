@@ -1,123 +1,145 @@
-//! One module per vendor: routes in its `mod.rs`, a handler file per
-//! resource, and one `errors.rs` that renders the vendor's error bodies.
+//! The vendor list. Each vendor's folder holds everything that is that
+//! vendor's (world model and rules, synthetic usage, handlers, error bodies,
+//! scenario and snapshot sections); [`VendorApi`] is what the rest of the
+//! server needs of it, and [`ALL`] is the one list the router, the fault
+//! layer, the rate limiters, the journal, the metrics and the admin API go
+//! through. `docs/adding-a-vendor.md` says how to add one.
 
 pub mod datadog;
 pub mod gcore;
 pub mod grafana;
 
-use axum::http::header::AUTHORIZATION;
-use axum::http::{HeaderMap, Method};
-use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use std::sync::Arc;
 
-/// A vendor mockcloud emulates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Vendor {
-    Grafana,
-    Datadog,
-    Gcore,
+use axum::Router;
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+
+use crate::core::rate_limit::RateLimitSpec;
+use crate::core::store::Store;
+pub use crate::core::vendor::Vendor;
+use crate::core::world::World;
+
+/// What the server needs of a vendor.
+pub trait VendorApi: Sync {
+    fn id(&self) -> Vendor;
+
+    /// The path prefixes the vendor owns (`/api/v1/usage`); a path belongs
+    /// to the vendor with the longest prefix it is under.
+    fn prefixes(&self) -> &'static [&'static str];
+
+    /// The vendor's routes, with the store as their state.
+    fn routes(&self, store: Arc<Store>) -> Router;
+
+    /// Layers the vendor puts around the whole application (inside the
+    /// journal, outside the fault layer and the fallbacks), for what must
+    /// mark every answer on its paths; each checks the path itself.
+    fn wrap(&self, app: Router, _store: Arc<Store>) -> Router {
+        app
+    }
+
+    /// A path under the vendor that no route serves, in its error body.
+    fn not_found(&self, path: &str) -> Response;
+
+    /// A method a route of the vendor does not take, in its error body.
+    fn method_not_allowed(&self, method: &Method, path: &str) -> Response;
+
+    /// An injected fault's error answer: the vendor's body and its retry
+    /// hint (`Retry-After`, or Datadog's `X-RateLimit-*`).
+    fn fault_error(
+        &self,
+        status: StatusCode,
+        message: Option<&str>,
+        retry_after_seconds: u64,
+    ) -> Response;
+
+    /// The OpenAPI document of what mockcloud serves of the vendor.
+    fn openapi(&self) -> &'static str;
+
+    /// The vendor's rate-limit rules in force.
+    fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec];
+
+    fn rate_limits_mut<'w>(&self, world: &'w mut World) -> &'w mut Vec<RateLimitSpec>;
 }
 
-impl Vendor {
-    pub const ALL: [Vendor; 3] = [Vendor::Grafana, Vendor::Datadog, Vendor::Gcore];
+/// Every vendor, in the order the admin API lists them.
+pub static ALL: [&dyn VendorApi; 3] = [&grafana::Grafana, &datadog::Datadog, &gcore::Gcore];
 
-    /// The one place that says which vendor owns a path: `/api/v1/usage…`
-    /// and `/api/v2/usage…` are Datadog's, `/cloud…` Gcore's, the rest of
-    /// `/api` Grafana's; anything else (and `/__admin`) no vendor's. The
-    /// router's fallbacks, the fault layer, the rate limiters, the journal
-    /// and the metrics all ask here.
-    pub fn owning(path: &str) -> Option<Vendor> {
-        let under = |prefix: &str| {
-            path.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '-', '_']))
-        };
-        if under("/api/v1/usage") || under("/api/v2/usage") {
+/// The one place that says which vendor owns a path: `/api/v1/usage…` and
+/// `/api/v2/usage…` are Datadog's, `/cloud…` Gcore's, the rest of `/api`
+/// Grafana's; anything else (and `/__admin`) no vendor's.
+pub fn owning(path: &str) -> Option<&'static dyn VendorApi> {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '-', '_']))
+    };
+    ALL.iter()
+        .filter_map(|vendor| {
+            let longest = vendor
+                .prefixes()
+                .iter()
+                .filter(|prefix| under(prefix))
+                .map(|prefix| prefix.len())
+                .max()?;
+            Some((longest, *vendor))
+        })
+        .max_by_key(|(longest, _)| *longest)
+        .map(|(_, vendor)| vendor)
+}
+
+/// The vendor `id` names.
+pub fn get(id: Vendor) -> &'static dyn VendorApi {
+    *ALL.iter()
+        .find(|vendor| vendor.id() == id)
+        .expect("every vendor is in the list")
+}
+
+/// The vendor of that name (`/__admin/rate-limits/{vendor}`).
+pub fn named(name: &str) -> Option<&'static dyn VendorApi> {
+    ALL.iter()
+        .copied()
+        .find(|vendor| vendor.id().name() == name)
+}
+
+/// The vendors' names, for messages.
+pub fn names() -> String {
+    ALL.iter()
+        .map(|vendor| vendor.id().name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner(path: &str) -> Option<Vendor> {
+        owning(path).map(|vendor| vendor.id())
+    }
+
+    #[test]
+    fn the_vendor_comes_from_the_path() {
+        assert_eq!(
+            owner("/api/v1/usage/hourly-attribution"),
             Some(Vendor::Datadog)
-        } else if under("/cloud") {
-            Some(Vendor::Gcore)
-        } else if under("/api") {
-            Some(Vendor::Grafana)
-        } else {
-            None
+        );
+        assert_eq!(owner("/api/v2/usage/hourly_usage"), Some(Vendor::Datadog));
+        assert_eq!(owner("/cloud/v1/usage_report"), Some(Vendor::Gcore));
+        assert_eq!(owner("/api/v1/accesspolicies"), Some(Vendor::Grafana));
+        assert_eq!(owner("/api/instances"), Some(Vendor::Grafana));
+        assert_eq!(owner("/api/v1/usagex"), Some(Vendor::Grafana));
+        assert_eq!(owner("/__admin/health"), None);
+        assert_eq!(owner("/nothing"), None);
+    }
+
+    #[test]
+    fn every_vendor_is_listed_once_under_its_own_name() {
+        for (i, vendor) in ALL.iter().enumerate() {
+            assert_eq!(get(vendor.id()).id(), vendor.id());
+            assert_eq!(named(vendor.id().name()).map(|v| v.id()), Some(vendor.id()));
+            assert!(ALL[..i].iter().all(|other| other.id() != vendor.id()));
+            serde_json::from_str::<serde_json::Value>(vendor.openapi())
+                .expect("the vendor's OpenAPI document is JSON");
         }
     }
-
-    /// The vendor's name in fault rules, the journal and the metrics.
-    pub fn name(self) -> &'static str {
-        match self {
-            Vendor::Grafana => "grafana",
-            Vendor::Datadog => "datadog",
-            Vendor::Gcore => "gcore",
-        }
-    }
-
-    /// The answer to a path under this vendor that no route serves, in the
-    /// vendor's own error body.
-    pub fn not_found(self, path: &str) -> Response {
-        let message = format!("no such endpoint: {path}");
-        match self {
-            Vendor::Grafana => grafana::errors::GrafanaError::not_found(message).into_response(),
-            Vendor::Datadog => datadog::errors::DatadogError::not_found(message).into_response(),
-            Vendor::Gcore => gcore::errors::GcoreError::not_found(message).into_response(),
-        }
-    }
-
-    /// The answer to a method a route of this vendor does not take, in the
-    /// vendor's own error body.
-    pub fn method_not_allowed(self, method: &Method, path: &str) -> Response {
-        match self {
-            Vendor::Grafana => grafana::errors::GrafanaError::method_not_allowed(format!(
-                "{method} is not supported on {path}"
-            ))
-            .into_response(),
-            Vendor::Datadog => {
-                datadog::errors::DatadogError::method_not_allowed(method, path).into_response()
-            }
-            Vendor::Gcore => gcore::errors::GcoreError::method_not_allowed(method).into_response(),
-        }
-    }
-}
-
-/// The credential of an `Authorization: <scheme> <credential>` header
-/// (scheme in any case), if the request has one.
-pub fn scheme_credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
-    headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(given, _)| given.eq_ignore_ascii_case(scheme))
-        .map(|(_, credential)| credential.trim())
-        .filter(|credential| !credential.is_empty())
-}
-
-/// Parses a JSON request body; the error names the field that was wrong
-/// (`realms[0].type: unknown variant ...`).
-pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err("request body is required: send a JSON object".to_string());
-    }
-    let json: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
-    let value =
-        serde_path_to_error::deserialize(crate::core::strict_json::Strict(&json)).map_err(|e| {
-            let path = e.path().to_string();
-            if path == "." {
-                format!("invalid JSON body: {}", e.inner())
-            } else {
-                format!("invalid JSON body: {path}: {}", e.inner())
-            }
-        })?;
-    Ok(value)
-}
-
-/// For fields where `null` means something other than absent: absent gives
-/// `None` (with `#[serde(default)]`), `null` gives `Some(None)`.
-pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
 }

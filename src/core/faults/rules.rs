@@ -17,8 +17,8 @@ use std::time::Duration;
 use axum::http::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::scenario::ScenarioError;
-use crate::vendors::grafana::usage::{hash, unit_interval};
+use crate::core::error::ScenarioError;
+use crate::core::hash::{hash, unit_interval};
 
 /// Long-tailed latencies are cut here unless a rule says otherwise, so one
 /// unlucky draw cannot hang a test.
@@ -112,7 +112,7 @@ fn is_false(b: &bool) -> bool {
     !b
 }
 
-pub use crate::vendors::Vendor;
+pub use crate::core::vendor::Vendor;
 
 /// What an applying rule does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -450,7 +450,7 @@ mod tests {
 
     fn facts<'a>(method: &'a str, path: &'a str, operation: Option<&'a str>) -> RequestFacts<'a> {
         RequestFacts {
-            vendor: Vendor::owning(path),
+            vendor: Some(Vendor::Grafana),
             method,
             path,
             operation,
@@ -466,28 +466,6 @@ mod tests {
         assert!(glob("GET /api/*/{id}", "GET /api/v1/tokens/{id}"));
         assert!(!glob("/a*b", "/a/c"));
         assert!(glob("*", ""));
-    }
-
-    #[test]
-    fn the_vendor_comes_from_the_path() {
-        assert_eq!(
-            Vendor::owning("/api/v1/usage/hourly-attribution"),
-            Some(Vendor::Datadog)
-        );
-        assert_eq!(
-            Vendor::owning("/api/v2/usage/hourly_usage"),
-            Some(Vendor::Datadog)
-        );
-        assert_eq!(
-            Vendor::owning("/cloud/v1/usage_report"),
-            Some(Vendor::Gcore)
-        );
-        assert_eq!(
-            Vendor::owning("/api/v1/accesspolicies"),
-            Some(Vendor::Grafana)
-        );
-        assert_eq!(Vendor::owning("/api/instances"), Some(Vendor::Grafana));
-        assert_eq!(Vendor::owning("/__admin/health"), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `GET /api/v1/usage/billable-summary`: a month of billable usage per org
 //! of the account.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -11,7 +13,7 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::datadog::usage::billable_summary::{self, BillableUsage, OrgBillableSummary};
 
 /// `UsageBillableSummaryResponse`.
@@ -82,7 +84,7 @@ fn render(summary: OrgBillableSummary) -> UsageBillableSummaryHour {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<UsageBillableSummaryResponse>, DatadogError> {
@@ -90,7 +92,7 @@ pub async fn get(
     let month = params.month("month")?;
     // Accepted and checked; the scenario has no connected accounts to add.
     params.flag("include_connected_accounts")?;
-    let world = app.engine.read();
+    let world = store.read();
     let now = world.clock.now();
     let month = month.unwrap_or_else(|| {
         now.date_naive()

@@ -1,6 +1,8 @@
 //! `GET /api/v2/usage/historical_cost` and `GET /api/v2/usage/estimated_cost`:
 //! cost by org and month (or day), as JSON:API `cost_by_org` resources.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde::Serialize;
@@ -8,7 +10,7 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::datadog::usage::costs::{
     self, CostRecord, EstimatedQuery, HistoricalQuery, Period, View,
 };
@@ -101,7 +103,7 @@ fn include_connected_accounts(params: &Params) -> Result<(), DatadogError> {
 }
 
 pub async fn historical(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<CostByOrgResponse>, DatadogError> {
@@ -113,7 +115,7 @@ pub async fn historical(
         view: view(&params)?,
     };
     include_connected_accounts(&params)?;
-    let world = app.engine.read();
+    let world = store.read();
     let records = costs::historical(
         &world.sections.datadog(),
         world.seed,
@@ -125,7 +127,7 @@ pub async fn historical(
 }
 
 pub async fn estimated(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<CostByOrgResponse>, DatadogError> {
@@ -164,7 +166,7 @@ pub async fn estimated(
         view: view(&params)?,
     };
     include_connected_accounts(&params)?;
-    let world = app.engine.read();
+    let world = store.read();
     let records = costs::estimated(
         &world.sections.datadog(),
         world.seed,

@@ -2,6 +2,8 @@
 //! `DD-APPLICATION-KEY`), and the query's time and flag parameters in the
 //! formats the docs and the official clients use.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
@@ -9,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, U
 use super::errors::DatadogError;
 use crate::core::cursor::Cursor;
 use crate::core::params::QueryParams;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::datadog::model::DatadogCaller;
 
 pub const API_KEY_HEADER: &str = "dd-api-key";
@@ -19,13 +21,15 @@ pub const APPLICATION_KEY_HEADER: &str = "dd-application-key";
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub DatadogCaller);
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Arc<Store>> for Caller {
     type Rejection = DatadogError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, DatadogError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        store: &Arc<Store>,
+    ) -> Result<Self, DatadogError> {
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let caller = app
-            .engine
+        let caller = store
             .read()
             .authenticate_datadog(header(API_KEY_HEADER), header(APPLICATION_KEY_HEADER))?;
         Ok(Caller(caller))

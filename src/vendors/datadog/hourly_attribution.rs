@@ -1,5 +1,7 @@
 //! `GET /api/v1/usage/hourly-attribution`: hourly usage by tag group.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -7,7 +9,7 @@ use serde::Serialize;
 
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::datadog::usage::attribution::report::{self, HourlyQuery, HourlyRecord};
 use crate::vendors::datadog::usage::attribution::{Tags, hourly_usage_type};
 
@@ -65,12 +67,12 @@ fn parse(params: &Params) -> Result<HourlyQuery, DatadogError> {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<HourlyUsageAttributionResponse>, DatadogError> {
     let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = app.engine.read();
+    let world = store.read();
     let page = report::hourly(
         &world.sections.datadog(),
         world.seed,

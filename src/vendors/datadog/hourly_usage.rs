@@ -1,6 +1,8 @@
 //! `GET /api/v2/usage/hourly_usage`: hourly usage by product family, as
 //! JSON:API `usage_timeseries` resources.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde::Serialize;
@@ -8,7 +10,7 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::datadog::usage::hourly::{
     self, HourlyUsageQuery, HourlyUsageRecord, MAX_PAGE_LIMIT,
 };
@@ -117,12 +119,12 @@ fn render(record: HourlyUsageRecord) -> HourlyUsage {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<HourlyUsageResponse>, DatadogError> {
     let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = app.engine.read();
+    let world = store.read();
     let page = hourly::hourly_usage(
         &world.sections.datadog(),
         world.seed,

@@ -1,6 +1,7 @@
 //! Datadog Usage Metering, served under `/api/v1/usage` and `/api/v2/usage`
 //! as on api.datadoghq.com.
 
+mod api;
 mod billable_summary;
 pub mod catalog;
 mod costs;
@@ -14,11 +15,14 @@ pub mod rate_limit;
 mod top_avg_metrics;
 pub mod usage;
 
+use std::sync::Arc;
+
 use axum::Router;
 
-use crate::server::AppState;
+use crate::core::store::Store;
+pub use api::Datadog;
 
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<Arc<Store>> {
     Router::new()
         .route(
             "/api/v1/usage/hourly-attribution",

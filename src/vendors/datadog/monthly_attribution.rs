@@ -1,6 +1,8 @@
 //! `GET /api/v1/usage/monthly-attribution`: monthly usage and its share
 //! by tag group, per requested field.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -10,7 +12,7 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::datadog::usage::attribution::report::{
     self, MonthlyQuery, MonthlyRecord, SortDirection,
 };
@@ -112,12 +114,12 @@ fn parse(params: &Params) -> Result<MonthlyQuery, DatadogError> {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<MonthlyUsageAttributionResponse>, DatadogError> {
     let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = app.engine.read();
+    let world = store.read();
     let report = report::monthly(
         &world.sections.datadog(),
         world.seed,

@@ -2,7 +2,9 @@
 //! `-Period`, `-Remaining`, `-Reset` and `-Name` on every answer under
 //! Datadog's paths (errors, unknown paths and injected faults included), and
 //! 429 `{"errors": ["Too many requests"]}` over the limit. Counted per API
-//! key; `src/app.rs` puts it around the fault layer and the router.
+//! key; `Datadog::wrap` puts it around the fault layer and the router.
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -12,14 +14,14 @@ use axum::response::{IntoResponse, Response};
 use super::errors::DatadogError;
 use super::extract::API_KEY_HEADER;
 use crate::core::rate_limit::Decision;
-use crate::server::AppState;
-use crate::vendors::Vendor;
+use crate::core::store::Store;
+use crate::vendors::{self, Vendor};
 
 /// The limiter's name for Datadog's windows.
 pub const VENDOR: &str = "datadog";
 
-pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    if Vendor::owning(request.uri().path()) != Some(Vendor::Datadog) {
+pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
+    if vendors::owning(request.uri().path()).map(|vendor| vendor.id()) != Some(Vendor::Datadog) {
         return next.run(request).await;
     }
     let key = request
@@ -28,13 +30,11 @@ pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) 
         .and_then(|v| v.to_str().ok());
     let decision = match key {
         Some(key) => {
-            app.engine
-                .count_request(VENDOR, |world| &world.sections.datadog().rate_limits, key)
+            store.count_request(VENDOR, |world| &world.sections.datadog().rate_limits, key)
         }
         // Without a key the request is refused (403) before it can count;
         // its headers show a fresh window of the first rule.
-        None => app
-            .engine
+        None => store
             .read()
             .sections
             .datadog()

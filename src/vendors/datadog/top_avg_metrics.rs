@@ -1,6 +1,8 @@
 //! `GET /api/v1/usage/top_avg_metrics`: the org's metrics by average
 //! timeseries per hour, over a month (to date) or a day.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde::Serialize;
@@ -8,7 +10,7 @@ use serde::Serialize;
 use super::errors::DatadogError;
 use super::extract::{Caller, Params};
 use super::hourly_attribution::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::datadog::usage::top_avg_metrics::{
     self, DEFAULT_LIMIT, MAX_LIMIT, Period, TopAvgMetricsQuery,
 };
@@ -85,12 +87,12 @@ fn parse(params: &Params) -> Result<TopAvgMetricsQuery, DatadogError> {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<UsageTopAvgMetricsResponse>, DatadogError> {
     let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = app.engine.read();
+    let world = store.read();
     let org = world.sections.datadog().org(caller);
     let page =
         top_avg_metrics::top_avg_metrics(world.seed, &org.public_id, world.clock.now(), &query);

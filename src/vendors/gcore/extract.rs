@@ -2,6 +2,8 @@
 //! (`Authorization: APIKey <key>`, the scheme word in any case, as Gcore's
 //! docs write it both `APIKey` and `apikey`), and the JSON body.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::BytesRejection;
@@ -11,17 +13,17 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::errors::GcoreError;
-use crate::server::AppState;
-use crate::vendors::{parse_json_body, scheme_credential};
+use crate::core::http::{parse_json_body, scheme_credential};
+use crate::core::store::Store;
 
 /// A caller holding one of the scenario's Gcore API keys.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller;
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Arc<Store>> for Caller {
     type Rejection = GcoreError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, GcoreError> {
+    async fn from_request_parts(parts: &mut Parts, store: &Arc<Store>) -> Result<Self, GcoreError> {
         if !parts.headers.contains_key(AUTHORIZATION) {
             return Err(GcoreError::not_authenticated());
         }
@@ -30,7 +32,7 @@ impl FromRequestParts<AppState> for Caller {
                 "Invalid Authorization header: send 'APIKey <your API token>'",
             )
         })?;
-        app.engine.read().sections.gcore().authenticate(key)?;
+        store.read().sections.gcore().authenticate(key)?;
         Ok(Caller)
     }
 }

@@ -1,5 +1,6 @@
 //! Gcore Cloud, served under `/cloud/v1` as on api.gcore.com.
 
+mod api;
 pub mod errors;
 mod extract;
 pub mod model;
@@ -7,14 +8,17 @@ pub mod rate_limit;
 pub mod usage;
 mod usage_report;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::middleware;
 use axum::routing::post;
 
-use crate::server::AppState;
+use crate::core::store::Store;
+pub use api::Gcore;
 
-pub fn routes(state: AppState) -> Router<AppState> {
+pub(crate) fn routes(store: Arc<Store>) -> Router<Arc<Store>> {
     Router::new()
         .route("/cloud/v1/usage_report", post(usage_report::get))
-        .layer(middleware::from_fn_with_state(state, rate_limit::enforce))
+        .layer(middleware::from_fn_with_state(store, rate_limit::enforce))
 }

@@ -2,26 +2,25 @@
 //! Gcore's error body (`"exception_class": "Throttled"`) and `Retry-After`
 //! over the limit.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::errors::GcoreError;
-use crate::server::AppState;
-use crate::vendors::scheme_credential;
+use crate::core::http::scheme_credential;
+use crate::core::store::Store;
 
 /// The limiter's name for Gcore's windows.
 pub const VENDOR: &str = "gcore";
 
-pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
     // Without a key the request is refused (401) before it can count.
     let Some(key) = scheme_credential(request.headers(), "apikey") else {
         return next.run(request).await;
     };
-    match app
-        .engine
-        .count_request(VENDOR, |world| &world.sections.gcore().rate_limits, key)
-    {
+    match store.count_request(VENDOR, |world| &world.sections.gcore().rate_limits, key) {
         Some(decision) if !decision.allowed => decision.refusal(
             GcoreError::throttled(decision.reset_seconds).into_response(),
             true,

@@ -1,6 +1,8 @@
 //! `POST /cloud/v1/usage_report`: the client's resources seen in a period,
 //! what each is billed, and totals (the SDK's `cloud.usage_reports.get`).
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::GcoreError;
 use super::extract::{Caller, json_body};
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::gcore::model::ResourceType;
 use crate::vendors::gcore::usage::{
     self, DEFAULT_LIMIT, Direction, Period, ReportLine, ReportTotal, SchemaFilter, SortField,
@@ -292,12 +294,12 @@ fn render_total(total: ReportTotal) -> Total {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     _caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<UsageReport>, GcoreError> {
     let query = parse(json_body(body)?)?;
-    let world = app.engine.read();
+    let world = store.read();
     let report = usage::usage_report(
         world.seed,
         world.clock.now(),

@@ -1,5 +1,7 @@
 //! `/api/v1/accesspolicies`: create, list, get, update, delete.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -12,12 +14,12 @@ use super::errors::GrafanaError;
 use super::extract::{Caller, Path, authorize, json_body, path_uuid, region};
 use super::pagination::{ListResponse, list_response, page_request};
 use super::timestamp;
-use crate::server::AppState;
+use crate::core::http::nullable;
+use crate::core::store::Store;
 use crate::vendors::grafana::model::access_policies::{
     AccessPolicy, AccessPolicyChanges, AccessPolicyFilter, Attributes, AttributesChange,
     Conditions, ConditionsChange, NewAccessPolicy, PolicyStatus, Realm, RealmType,
 };
-use crate::vendors::nullable;
 
 const READ: &str = "accesspolicies:read";
 const WRITE: &str = "accesspolicies:write";
@@ -87,7 +89,7 @@ impl From<AccessPolicy> for AccessPolicyView {
 }
 
 pub async fn create(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
@@ -103,15 +105,14 @@ pub async fn create(
         attributes: body.attributes,
         status: body.status,
     };
-    let policy = app
-        .engine
+    let policy = store
         .write()
         .create_access_policy(&caller, region(&params), new)?;
     Ok(Json(policy.into()))
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListResponse<AccessPolicyView>>, GrafanaError> {
@@ -137,7 +138,7 @@ pub async fn list(
     };
     let (cursor, size) = page_request(&params)?;
     let page =
-        app.engine
+        store
             .read()
             .list_access_policies(&caller, region(&params), &filter, cursor, size)?;
     Ok(Json(list_response(
@@ -149,15 +150,14 @@ pub async fn list(
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AccessPolicyView>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref())?;
     let id = path_uuid(&id, "accessPolicyId")?;
-    let policy = app
-        .engine
+    let policy = store
         .read()
         .access_policy(&caller, region(&params), id)?
         .clone();
@@ -165,7 +165,7 @@ pub async fn get(
 }
 
 pub async fn update(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
@@ -195,22 +195,21 @@ pub async fn update(
         attributes,
         status: body.status,
     };
-    let policy = app
-        .engine
+    let policy = store
         .write()
         .update_access_policy(&caller, region(&params), id, changes)?;
     Ok(Json(policy.into()))
 }
 
 pub async fn delete(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<StatusCode, GrafanaError> {
     let params = authorize(&caller, DELETE, query.as_deref())?;
     let id = path_uuid(&id, "accessPolicyId")?;
-    app.engine
+    store
         .write()
         .delete_access_policy(&caller, region(&params), id)?;
     Ok(StatusCode::NO_CONTENT)

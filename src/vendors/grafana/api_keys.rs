@@ -1,5 +1,7 @@
 //! `/api/orgs/{org}/api-keys`: the deprecated org API keys.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -10,7 +12,7 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
 use super::pagination::{GcomList, Link};
 use super::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::grafana::model::Org;
 use crate::vendors::grafana::model::api_keys::OrgApiKey;
 
@@ -69,13 +71,13 @@ impl ApiKeyView {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(org): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<GcomList<ApiKeyView>>, GrafanaError> {
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let org = world.require_org_path(&caller, &org)?;
     let items = world
         .list_org_api_keys(&caller)
@@ -90,7 +92,7 @@ pub async fn list(
 }
 
 pub async fn create(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(org): Path<String>,
     RawQuery(query): RawQuery,
@@ -98,7 +100,7 @@ pub async fn create(
 ) -> Result<Json<ApiKeyView>, GrafanaError> {
     authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
     let body: CreateApiKey = json_body(body).map_err(gcom)?;
-    let mut world = app.engine.write();
+    let mut world = store.write();
     let org = world.require_org_path(&caller, &org)?.clone();
     let api_key = world
         .create_org_api_key(
@@ -114,13 +116,13 @@ pub async fn create(
 }
 
 pub async fn delete(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path((org, name)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<bool>, GrafanaError> {
     authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
-    let mut world = app.engine.write();
+    let mut world = store.write();
     world.require_org_path(&caller, &org)?;
     world.delete_org_api_key(&caller, &name)?;
     Ok(Json(true))

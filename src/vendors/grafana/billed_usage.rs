@@ -1,6 +1,8 @@
 //! `GET /api/orgs/{org}/billed-usage?month=&year=`: the month's bill per
 //! dimension, broken down by stack, with Grafana's invoice notes.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -13,7 +15,7 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize_any};
 use super::pagination::GcomList;
 use crate::core::params::QueryParams;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::grafana::usage::billing::{
     BillingMonth, DimensionUsage, Rate, StackUsage, wrong_parameters,
 };
@@ -278,13 +280,13 @@ fn billing_month(params: &QueryParams) -> Result<BillingMonth, GrafanaError> {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(org): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<GcomList<BilledUsageView>>, GrafanaError> {
     let params = authorize_any(&caller, &READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let org = world.require_org_path(&caller, &org)?;
     let month = billing_month(&params)?;
     let bill = world.billed_usage(&caller, org, month)?;

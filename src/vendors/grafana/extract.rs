@@ -1,6 +1,8 @@
 //! What every Grafana handler does first: who is calling (bearer token,
 //! client address), may they (scope, org), and the request's query and body.
 
+use std::sync::Arc;
+
 use std::net::SocketAddr;
 use std::ops::Deref;
 
@@ -14,10 +16,10 @@ use uuid::Uuid;
 
 use super::errors::GrafanaError;
 use crate::core::error::{EngineError, bad_request};
+use crate::core::http::{parse_json_body, scheme_credential};
 use crate::core::params::QueryParams;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::grafana::model::GrafanaCaller;
-use crate::vendors::{parse_json_body, scheme_credential};
 
 /// The authenticated caller of a Grafana endpoint.
 pub struct Caller(pub GrafanaCaller);
@@ -29,10 +31,13 @@ impl Deref for Caller {
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<Arc<Store>> for Caller {
     type Rejection = GrafanaError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, GrafanaError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        store: &Arc<Store>,
+    ) -> Result<Self, GrafanaError> {
         let unauthorized = |why: &str| EngineError::Unauthorized(why.to_string());
         if !parts.headers.contains_key(AUTHORIZATION) {
             return Err(unauthorized(
@@ -47,7 +52,7 @@ impl FromRequestParts<AppState> for Caller {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
-        let caller = app.engine.write().authenticate_grafana(secret, client)?;
+        let caller = store.write().authenticate_grafana(secret, client)?;
         Ok(Caller(caller))
     }
 }
@@ -101,14 +106,17 @@ pub fn json_body<T: DeserializeOwned>(
 /// could exist: 404 in Grafana's error body, not axum's plain-text 400.
 pub struct Path<T>(pub T);
 
-impl<T> FromRequestParts<AppState> for Path<T>
+impl<T> FromRequestParts<Arc<Store>> for Path<T>
 where
     T: DeserializeOwned + Send,
 {
     type Rejection = GrafanaError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, GrafanaError> {
-        match axum::extract::Path::<T>::from_request_parts(parts, app).await {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        store: &Arc<Store>,
+    ) -> Result<Self, GrafanaError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, store).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
             Err(rejection) => Err(GrafanaError::not_found(format!(
                 "Not found: {}",

@@ -1,6 +1,8 @@
 //! A stack's hosted Grafana as GCOM exposes it: restart, API keys, data
 //! sources, and the connectivity endpoint.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -13,7 +15,7 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
 use super::stacks::{instance_id, service_url};
 use super::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::grafana::model::Region;
 use crate::vendors::grafana::model::stacks::Stack;
 
@@ -22,13 +24,13 @@ const WRITE: &str = "stacks:write";
 
 /// `POST /api/instances/{stack}/restart` answers `true`.
 pub async fn restart(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(stack): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<bool>, GrafanaError> {
     authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
-    app.engine.read().stack(&caller, &stack)?;
+    store.read().stack(&caller, &stack)?;
     Ok(Json(true))
 }
 
@@ -48,7 +50,7 @@ pub struct NewKeyView {
 }
 
 pub async fn create_api_key(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(stack): Path<String>,
     RawQuery(query): RawQuery,
@@ -56,8 +58,7 @@ pub async fn create_api_key(
 ) -> Result<Json<NewKeyView>, GrafanaError> {
     authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
     let body: CreateKey = json_body(body).map_err(gcom)?;
-    let key = app
-        .engine
+    let key = store
         .write()
         .create_hosted_grafana_key(
             &caller,
@@ -191,13 +192,13 @@ fn provisioned_data_sources(stack: &Stack, region: &Region) -> Vec<DataSourceVie
 }
 
 pub async fn data_sources(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(stack): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<DataSourceList>, GrafanaError> {
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let stack = world.stack(&caller, &stack)?;
     let region = world.sections.grafana().stack_region(stack);
     Ok(Json(DataSourceList {
@@ -316,13 +317,13 @@ fn connections(stack: &Stack, region: &Region) -> ConnectionsView {
 }
 
 pub async fn connections_of(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(stack): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ConnectionsView>, GrafanaError> {
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let stack = world.stack(&caller, &stack)?;
     Ok(Json(connections(
         stack,

@@ -1,6 +1,7 @@
 //! Grafana Cloud API ("GCOM"), served under `/api` as on grafana.com.
 
 mod access_policies;
+mod api;
 mod api_keys;
 mod billed_usage;
 pub mod errors;
@@ -16,16 +17,19 @@ mod stacks;
 mod tokens;
 pub mod usage;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 
-use crate::server::AppState;
+use crate::core::store::Store;
+pub use api::Grafana;
 
-pub fn routes(state: AppState) -> Router<AppState> {
+pub(crate) fn routes(store: Arc<Store>) -> Router<Arc<Store>> {
     Router::new()
-        .merge(access_policy_routes(state))
+        .merge(access_policy_routes(store.clone()))
         .route("/api/stack-regions", get(regions::list))
         .route("/api/instances", get(stacks::list_all).post(stacks::create))
         .route(
@@ -72,7 +76,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 /// The access-policy and token endpoints: the ones Grafana rate-limits.
-fn access_policy_routes(state: AppState) -> Router<AppState> {
+fn access_policy_routes(store: Arc<Store>) -> Router<Arc<Store>> {
     Router::new()
         .route(
             "/api/v1/accesspolicies",
@@ -89,7 +93,7 @@ fn access_policy_routes(state: AppState) -> Router<AppState> {
             "/api/v1/tokens/{id}",
             get(tokens::get).post(tokens::update).delete(tokens::delete),
         )
-        .layer(middleware::from_fn_with_state(state, rate_limit::enforce))
+        .layer(middleware::from_fn_with_state(store, rate_limit::enforce))
 }
 
 /// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.

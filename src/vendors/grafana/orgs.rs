@@ -1,5 +1,7 @@
 //! `GET /api/orgs/{slugOrId}`: the org (`FormattedApiOrgPublic`).
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use chrono::Datelike;
@@ -10,8 +12,8 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize};
 use super::pagination::Link;
 use super::timestamp;
+use crate::core::store::Store;
 use crate::scenario::Plan;
-use crate::server::AppState;
 use crate::vendors::grafana::model::Org;
 use crate::vendors::grafana::usage::Dimension;
 use crate::vendors::grafana::usage::billing::{BilledUsage, BillingMonth};
@@ -262,13 +264,13 @@ impl OrgView {
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(slug_or_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<OrgView>, GrafanaError> {
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let org = world.require_org_path(&caller, &slug_or_id)?;
     let now = world.clock.now();
     let month = BillingMonth::new(now.year(), now.month())?;

@@ -1,5 +1,7 @@
 //! `/api/instances/{stack}/plugins…`: plugins installed on a stack.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -10,7 +12,7 @@ use super::errors::{GrafanaError, gcom};
 use super::extract::{Caller, Path, authorize, json_body};
 use super::pagination::{GcomList, Link};
 use super::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::grafana::model::plugins::InstalledPlugin;
 
 const READ: &str = "stack-plugins:read";
@@ -81,13 +83,13 @@ impl From<InstalledPlugin> for InstancePluginView {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(stack): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<GcomList<InstancePluginView>>, GrafanaError> {
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let self_href = format!("/instances/{}/plugins", world.stack(&caller, &stack)?.slug);
     let installed = world.list_plugins(&caller, &stack).map_err(gcom)?;
     let items = installed
@@ -100,7 +102,7 @@ pub async fn list(
 }
 
 pub async fn install(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(stack): Path<String>,
     RawQuery(query): RawQuery,
@@ -108,8 +110,7 @@ pub async fn install(
 ) -> Result<Json<InstancePluginView>, GrafanaError> {
     authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
     let body: InstallPlugin = json_body(body).map_err(gcom)?;
-    let installed = app
-        .engine
+    let installed = store
         .write()
         .install_plugin(&caller, &stack, &body.plugin, body.version.as_deref())
         .map_err(gcom)?;
@@ -117,14 +118,13 @@ pub async fn install(
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path((stack, plugin)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<InstancePluginView>, GrafanaError> {
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let installed = app
-        .engine
+    let installed = store
         .read()
         .installed_plugin(&caller, &stack, &plugin)
         .map_err(gcom)?;
@@ -132,7 +132,7 @@ pub async fn get(
 }
 
 pub async fn update(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path((stack, plugin)): Path<(String, String)>,
     RawQuery(query): RawQuery,
@@ -140,8 +140,7 @@ pub async fn update(
 ) -> Result<Json<InstancePluginView>, GrafanaError> {
     authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
     let body: UpdatePlugin = json_body(body).map_err(gcom)?;
-    let installed = app
-        .engine
+    let installed = store
         .write()
         .update_plugin(&caller, &stack, &plugin, &body.version)
         .map_err(gcom)?;
@@ -149,14 +148,13 @@ pub async fn update(
 }
 
 pub async fn uninstall(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path((stack, plugin)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<InstancePluginView>, GrafanaError> {
     authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
-    let removed = app
-        .engine
+    let removed = store
         .write()
         .uninstall_plugin(&caller, &stack, &plugin)
         .map_err(gcom)?;

@@ -3,26 +3,25 @@
 //! documented limit; the scenario or `/__admin/rate-limits` may change it),
 //! then answer 429 `{"code": "TooManyRequests", ...}` with `Retry-After`.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::errors::GrafanaError;
-use crate::server::AppState;
-use crate::vendors::scheme_credential;
+use crate::core::http::scheme_credential;
+use crate::core::store::Store;
 
 /// The limiter's name for Grafana's windows.
 pub const VENDOR: &str = "grafana";
 
-pub async fn enforce(State(app): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
     // Without a bearer token the request is refused (401) before it can count.
     let Some(token) = scheme_credential(request.headers(), "bearer") else {
         return next.run(request).await;
     };
-    match app
-        .engine
-        .count_request(VENDOR, |world| &world.sections.grafana().rate_limits, token)
-    {
+    match store.count_request(VENDOR, |world| &world.sections.grafana().rate_limits, token) {
         Some(decision) if !decision.allowed => {
             let body = GrafanaError::too_many_requests(format!(
                 "Too many requests: the limit is {} requests per {} seconds ({}); retry in {} seconds",

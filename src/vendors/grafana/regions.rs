@@ -1,5 +1,7 @@
 //! `GET /api/stack-regions`: the regions of the scenario.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -8,7 +10,7 @@ use super::errors::GrafanaError;
 use super::extract::Caller;
 use super::pagination::GcomList;
 use super::timestamp;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::grafana::model::Region;
 
 #[derive(Debug, Serialize)]
@@ -46,10 +48,10 @@ impl From<&Region> for RegionView {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     _caller: Caller,
 ) -> Result<Json<GcomList<RegionView>>, GrafanaError> {
-    let world = app.engine.read();
+    let world = store.read();
     let mut items: Vec<RegionView> = world
         .sections
         .grafana()

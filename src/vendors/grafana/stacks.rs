@@ -1,6 +1,8 @@
 //! `/api/instances…` and `/api/orgs/{org}/instances`: stacks, their
 //! connectivity, restart, hosted-Grafana API keys and data sources.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use axum::Json;
@@ -16,8 +18,8 @@ use super::timestamp;
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, bad_request};
 use crate::core::params::QueryParams;
+use crate::core::store::Store;
 use crate::core::world::World;
-use crate::server::AppState;
 use crate::vendors::grafana::model::stacks::{
     LabelSelector, NewStack, Stack, StackChanges, StackFilter, StackId, StackOrder, StackPaging,
     StackStatus,
@@ -341,7 +343,7 @@ pub fn stack_view(world: &World, stack: &Stack) -> StackView {
 }
 
 pub async fn create(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
@@ -359,25 +361,25 @@ pub async fn create(
         delete_protection: body.delete_protection,
         created_at: None,
     };
-    let mut world = app.engine.write();
+    let mut world = store.write();
     let stack = world.create_stack(&caller, new).map_err(gcom)?;
     Ok(Json(stack_view(&world, &stack)))
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(slug_or_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<StackView>, GrafanaError> {
     authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let stack = world.stack(&caller, &slug_or_id)?;
     Ok(Json(stack_view(&world, stack)))
 }
 
 pub async fn update(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(slug_or_id): Path<String>,
     RawQuery(query): RawQuery,
@@ -391,7 +393,7 @@ pub async fn update(
         labels: body.labels,
         delete_protection: body.delete_protection,
     };
-    let mut world = app.engine.write();
+    let mut world = store.write();
     let stack = world
         .update_stack(&caller, &slug_or_id, changes)
         .map_err(gcom)?;
@@ -399,26 +401,26 @@ pub async fn update(
 }
 
 pub async fn delete(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(slug_or_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<StackView>, GrafanaError> {
     authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
-    let mut world = app.engine.write();
+    let mut world = store.write();
     let stack = world.delete_stack(&caller, &slug_or_id)?;
     debug_assert_eq!(stack.status, StackStatus::Deleted);
     Ok(Json(stack_view(&world, &stack)))
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(org_slug_or_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<GcomList<StackView>>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     world.require_org_path(&caller, &org_slug_or_id)?;
     let one = |name: &str| params.non_empty(name).map(|v| vec![v.to_string()]);
     let filter = StackFilter {
@@ -613,12 +615,12 @@ fn instances_query(
 }
 
 pub async fn list_all(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<InstanceList>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let world = app.engine.read();
+    let world = store.read();
     let q = instances_query(&world, &caller, &params).map_err(gcom)?;
     let listing = world
         .query_stacks(&caller, &q.filter, q.order, q.descending, q.paging)

@@ -1,6 +1,8 @@
 //! `/api/v1/tokens`: create (the only answer that shows the secret), list,
 //! get, update, delete.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -14,11 +16,11 @@ use super::errors::GrafanaError;
 use super::extract::{Caller, Path, authorize, json_body, path_uuid, region};
 use super::pagination::{ListResponse, list_response, page_request};
 use super::timestamp;
+use crate::core::http::nullable;
 use crate::core::params::QueryParams;
-use crate::server::AppState;
+use crate::core::store::Store;
 use crate::vendors::grafana::model::access_policies::{PolicyStatus, RealmType};
 use crate::vendors::grafana::model::tokens::{NewToken, Token, TokenChanges, TokenFilter};
-use crate::vendors::nullable;
 
 // Tokens are gated by the access-policy scopes, as the Terraform provider documents.
 const READ: &str = "accesspolicies:read";
@@ -97,7 +99,7 @@ impl From<Token> for TokenWithSecretView {
 }
 
 pub async fn create(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
@@ -111,10 +113,7 @@ pub async fn create(
         expires_at: body.expires_at,
         secret: None,
     };
-    let token = app
-        .engine
-        .write()
-        .create_token(&caller, region(&params), new)?;
+    let token = store.write().create_token(&caller, region(&params), new)?;
     Ok(Json(token.into()))
 }
 
@@ -162,38 +161,33 @@ fn token_filter(params: &QueryParams) -> Result<TokenFilter, GrafanaError> {
 }
 
 pub async fn list(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<ListResponse<TokenView>>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref())?;
     let filter = token_filter(&params)?;
     let (cursor, size) = page_request(&params)?;
-    let page = app
-        .engine
+    let page = store
         .read()
         .list_tokens(&caller, region(&params), &filter, cursor, size)?;
     Ok(Json(list_response(page, size, "/v1/tokens", &params)))
 }
 
 pub async fn get(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<TokenView>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
-    let token = app
-        .engine
-        .read()
-        .token(&caller, region(&params), id)?
-        .clone();
+    let token = store.read().token(&caller, region(&params), id)?.clone();
     Ok(Json(token.into()))
 }
 
 pub async fn update(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
@@ -206,23 +200,20 @@ pub async fn update(
         display_name: body.display_name,
         expires_at: body.expires_at,
     };
-    let token = app
-        .engine
+    let token = store
         .write()
         .update_token(&caller, region(&params), id, changes)?;
     Ok(Json(token.into()))
 }
 
 pub async fn delete(
-    State(app): State<AppState>,
+    State(store): State<Arc<Store>>,
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<StatusCode, GrafanaError> {
     let params = authorize(&caller, DELETE, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
-    app.engine
-        .write()
-        .delete_token(&caller, region(&params), id)?;
+    store.write().delete_token(&caller, region(&params), id)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,49 @@
+//! HTTP helpers every vendor's handlers share: the credential of an
+//! `Authorization` header, strict JSON bodies, and `null`-aware fields.
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+/// The credential of an `Authorization: <scheme> <credential>` header
+/// (scheme in any case), if the request has one.
+pub fn scheme_credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(given, _)| given.eq_ignore_ascii_case(scheme))
+        .map(|(_, credential)| credential.trim())
+        .filter(|credential| !credential.is_empty())
+}
+
+/// Parses a JSON request body; the error names the field that was wrong
+/// (`realms[0].type: unknown variant ...`).
+pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("request body is required: send a JSON object".to_string());
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
+    let value =
+        serde_path_to_error::deserialize(super::strict_json::Strict(&json)).map_err(|e| {
+            let path = e.path().to_string();
+            if path == "." {
+                format!("invalid JSON body: {}", e.inner())
+            } else {
+                format!("invalid JSON body: {path}: {}", e.inner())
+            }
+        })?;
+    Ok(value)
+}
+
+/// For fields where `null` means something other than absent: absent gives
+/// `None` (with `#[serde(default)]`), `null` gives `Some(None)`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

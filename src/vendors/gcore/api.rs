@@ -1,0 +1,72 @@
+//! Gcore in the vendor list: what the server, faults, rate limits, journal
+//! and admin API need of it.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::errors::GcoreError;
+use crate::core::rate_limit::RateLimitSpec;
+use crate::core::store::Store;
+use crate::core::vendor::Vendor;
+use crate::core::world::World;
+use crate::vendors::VendorApi;
+
+/// Gcore Cloud in the vendor list.
+pub struct Gcore;
+
+impl VendorApi for Gcore {
+    fn id(&self) -> Vendor {
+        Vendor::Gcore
+    }
+
+    fn prefixes(&self) -> &'static [&'static str] {
+        &["/cloud"]
+    }
+
+    fn routes(&self, store: Arc<Store>) -> Router {
+        super::routes(store.clone()).with_state(store)
+    }
+
+    fn not_found(&self, path: &str) -> Response {
+        GcoreError::not_found(format!("no such endpoint: {path}")).into_response()
+    }
+
+    fn method_not_allowed(&self, method: &Method, _path: &str) -> Response {
+        GcoreError::method_not_allowed(method).into_response()
+    }
+
+    fn fault_error(
+        &self,
+        status: StatusCode,
+        message: Option<&str>,
+        retry_after_seconds: u64,
+    ) -> Response {
+        let message = message.unwrap_or(status.canonical_reason().unwrap_or("Injected fault"));
+        let mut response = GcoreError::for_status(status, message).into_response();
+        if matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(retry_after_seconds),
+            );
+        }
+        response
+    }
+
+    fn openapi(&self) -> &'static str {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/gcore.json"))
+    }
+
+    fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec] {
+        &world.sections.gcore().rate_limits
+    }
+
+    fn rate_limits_mut<'w>(&self, world: &'w mut World) -> &'w mut Vec<RateLimitSpec> {
+        &mut world.sections.gcore_mut().rate_limits
+    }
+}

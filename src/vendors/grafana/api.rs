@@ -1,0 +1,73 @@
+//! Grafana in the vendor list: what the server, faults, rate limits, journal
+//! and admin API need of it.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::errors::GrafanaError;
+use crate::core::rate_limit::RateLimitSpec;
+use crate::core::store::Store;
+use crate::core::vendor::Vendor;
+use crate::core::world::World;
+use crate::vendors::VendorApi;
+
+/// Grafana Cloud in the vendor list.
+pub struct Grafana;
+
+impl VendorApi for Grafana {
+    fn id(&self) -> Vendor {
+        Vendor::Grafana
+    }
+
+    fn prefixes(&self) -> &'static [&'static str] {
+        &["/api"]
+    }
+
+    fn routes(&self, store: Arc<Store>) -> Router {
+        super::routes(store.clone()).with_state(store)
+    }
+
+    fn not_found(&self, path: &str) -> Response {
+        GrafanaError::not_found(format!("no such endpoint: {path}")).into_response()
+    }
+
+    fn method_not_allowed(&self, method: &Method, path: &str) -> Response {
+        GrafanaError::method_not_allowed(format!("{method} is not supported on {path}"))
+            .into_response()
+    }
+
+    fn fault_error(
+        &self,
+        status: StatusCode,
+        message: Option<&str>,
+        retry_after_seconds: u64,
+    ) -> Response {
+        let message = message.unwrap_or(status.canonical_reason().unwrap_or("Injected fault"));
+        let mut response = GrafanaError::for_status(status, message).into_response();
+        if matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(retry_after_seconds),
+            );
+        }
+        response
+    }
+
+    fn openapi(&self) -> &'static str {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/grafana.json"))
+    }
+
+    fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec] {
+        &world.sections.grafana().rate_limits
+    }
+
+    fn rate_limits_mut<'w>(&self, world: &'w mut World) -> &'w mut Vec<RateLimitSpec> {
+        &mut world.sections.grafana_mut().rate_limits
+    }
+}
