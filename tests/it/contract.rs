@@ -10,7 +10,7 @@
 //! `MOCKCLOUD_CONTRACT_PHASES` to explore further than CI
 //! does, and `MOCKCLOUD_CONTRACT_VERBOSE` to see schemathesis' report.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -159,7 +159,7 @@ async fn the_gcore_surface_keeps_its_openapi_contract() {
 /// The fuzzer updates and deletes what it finds, the bootstrap policy among
 /// them, and would lock itself out within seconds: it runs with a token of
 /// its own, from an all-scope policy in another region, with the
-/// access-policy rate limit lifted (tests/vendor_rate_limits.rs covers it).
+/// access-policy rate limit lifted (tests/it/vendor_rate_limits.rs covers it).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_grafana_surface_keeps_its_openapi_contract() {
     let server = common::start_default().await;

@@ -4,7 +4,7 @@
 //! tests/sdk/ts/node_modules; set MOCKCLOUD_SDK_PYTHON or MOCKCLOUD_SDK_NODE
 //! to use another interpreter.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,7 +79,7 @@ fn sdk_node() -> PathBuf {
 /// past one 5000-record page, so the client walks `next_record_id`.
 fn many_tag_groups() -> Value {
     let mut scenario: Value =
-        serde_json::from_str(include_str!("../scenarios/default.json")).unwrap();
+        serde_json::from_str(include_str!("../../scenarios/default.json")).unwrap();
     scenario["datadog"]["attribution_tags"] = json!({
         "team": ["platform", "payments", "search", "mobile", "data", "growth"],
         "env": ["prod", "staging", "dev"],

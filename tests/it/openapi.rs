@@ -2,11 +2,9 @@
 //! the router — every route served is documented, every documented
 //! operation is served.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const VENDORS: [&str; 3] = ["datadog", "gcore", "grafana"];
