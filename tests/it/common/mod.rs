@@ -1,6 +1,5 @@
 //! Shared by the integration tests: an in-process server on port 0 and a
 //! small Grafana client that returns (status, headers, JSON body).
-#![allow(dead_code)]
 
 pub mod grafana_spec;
 
