@@ -1,11 +1,9 @@
 //! Datadog usage attribution: `GET /api/v1/usage/hourly-attribution` and
 //! `GET /api/v1/usage/monthly-attribution`.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::*;
+use crate::common::*;
 use mockcloud::MockCloud;
 use serde_json::{Value, json};
 

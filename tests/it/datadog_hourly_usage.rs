@@ -1,11 +1,9 @@
 //! Datadog hourly usage by product family, `GET /api/v2/usage/hourly_usage`,
 //! and the month it adds up to, `GET /api/v1/usage/billable-summary`.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::*;
+use crate::common::*;
 use mockcloud::MockCloud;
 use serde_json::Value;
 

@@ -3,10 +3,8 @@
 //! Gcore's 429, and the limits read and replaced through
 //! `/__admin/rate-limits`; windows follow the server clock.
 
-mod common;
-
+use crate::common::*;
 use chrono::Duration;
-use common::*;
 use mockcloud::{MockCloud, Scenario};
 use serde_json::{Value, json};
 
@@ -15,7 +13,7 @@ const GCORE_KEY: &str = "mock-gcore-key";
 const NOW: &str = "2026-06-15T12:00:00Z";
 
 fn default_scenario() -> Value {
-    serde_json::from_str(include_str!("../scenarios/default.json")).unwrap()
+    serde_json::from_str(include_str!("../../scenarios/default.json")).unwrap()
 }
 
 /// The default scenario with `vendor`'s rate limits replaced.

@@ -2,13 +2,11 @@
 //! (`--state-file`): a lossless round trip, refusal of bad documents, restarts,
 //! crashes mid-save, and a shutdown that finishes in-flight requests.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use mockcloud::{Config, MockCloud};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

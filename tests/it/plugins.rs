@@ -1,9 +1,8 @@
 //! Plugins on a stack: `/api/instances/{stack}/plugins…`, as Grafana's
 //! "Grafana plugins" documentation describes them.
 
-mod common;
-use common::grafana_spec as spec;
-use common::*;
+use crate::common::grafana_spec as spec;
+use crate::common::*;
 
 use mockcloud::MockCloud;
 use reqwest::StatusCode;

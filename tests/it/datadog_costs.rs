@@ -1,11 +1,9 @@
 //! Datadog cost and custom-metric usage: `GET /api/v2/usage/historical_cost`,
 //! `GET /api/v2/usage/estimated_cost` and `GET /api/v1/usage/top_avg_metrics`.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::*;
+use crate::common::*;
 use mockcloud::MockCloud;
 use serde_json::{Value, json};
 

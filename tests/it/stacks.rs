@@ -1,9 +1,7 @@
 //! Grafana Cloud stacks: `/api/instances…` and `/api/orgs/{org}/instances`.
 
-mod common;
-
-use common::grafana_spec as spec;
-use common::*;
+use crate::common::grafana_spec as spec;
+use crate::common::*;
 use serde_json::{Value, json};
 
 async fn create_stack(grafana: &Grafana, body: Value) -> Reply {

@@ -1,6 +1,5 @@
-mod common;
-use common::grafana_spec as spec;
-use common::*;
+use crate::common::grafana_spec as spec;
+use crate::common::*;
 
 // Grafana Cloud access policies (`/api/v1/accesspolicies`), as the vendor
 // docs ("Access policies and tokens") describe them: create, list (filters

@@ -2,11 +2,9 @@
 //! `/__admin/faults` that slow, fail, drop or dribble vendor answers, the
 //! same way run after run for the same seed.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use mockcloud::{Config, FaultsSpec, MockCloud, Scenario};
 use serde_json::{Value, json};
 

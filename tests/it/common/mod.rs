@@ -1,6 +1,5 @@
 //! Shared by the integration tests: an in-process server on port 0 and a
 //! small Grafana client that returns (status, headers, JSON body).
-#![allow(dead_code)]
 
 pub mod grafana_spec;
 
@@ -292,4 +291,54 @@ pub fn listening_url(child: &mut std::process::Child) -> String {
         .strip_prefix("mockcloud listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_string()
+}
+
+/// Set to `1` (`.ci/run` does) to make a missing external environment fail
+/// the tests that need it instead of skipping them.
+pub const REQUIRE_EXTERNAL: &str = "MOCKCLOUD_REQUIRE_EXTERNAL";
+
+/// The one decision for tests that drive an external tool (the official
+/// Python SDKs, Node and Datadog's TypeScript client, schemathesis,
+/// openapi-spec-validator): `found` is the tool, or what is missing.
+///
+/// When it is missing, the test named `test` is skipped: this prints
+/// `SKIPPED <test>: <missing>; run bash .ci/run` on the process's standard
+/// error (written directly, so the test harness does not swallow it) and
+/// returns `None`, on which the test returns and passes. With
+/// `MOCKCLOUD_REQUIRE_EXTERNAL=1` it panics instead (`<test> cannot run:
+/// <missing>; …`), so CI never passes a suite it could not run.
+pub fn external<T>(test: &str, found: Result<T, String>) -> Option<T> {
+    use std::io::Write;
+    let missing = match found {
+        Ok(tool) => return Some(tool),
+        Err(missing) => missing,
+    };
+    let required =
+        std::env::var(REQUIRE_EXTERNAL).is_ok_and(|value| !value.is_empty() && value != "0");
+    if required {
+        panic!(
+            "{test} cannot run: {missing}; run bash .ci/run \
+             ({REQUIRE_EXTERNAL} is set: a missing environment fails, it is not skipped)"
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED {test}: {missing}; run bash .ci/run"
+    );
+    None
+}
+
+/// `.venv/bin/<tool>` in the crate's directory, where `.ci/run` installs
+/// tests/sdk/requirements.txt, or what is missing.
+pub fn venv_tool(tool: &str) -> Result<std::path::PathBuf, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".venv/bin")
+        .join(tool);
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "no .venv/bin/{tool} (tests/sdk/requirements.txt installed into .venv)"
+        ))
+    }
 }

@@ -2,9 +2,8 @@
 //! token authenticates and authorizes a request, as the vendor docs
 //! ("Authentication", "Access policies and tokens") describe them.
 
-mod common;
-use common::grafana_spec as spec;
-use common::*;
+use crate::common::grafana_spec as spec;
+use crate::common::*;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use mockcloud::MockCloud;

@@ -1,9 +1,7 @@
 //! Datadog's rate limits: `X-RateLimit-*` on every answer, per API key, 429
 //! with Datadog's body over the limit, windows on the server clock.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 const PATH: &str = "/api/v1/usage/billable-summary";
@@ -11,7 +9,7 @@ const PATH: &str = "/api/v1/usage/billable-summary";
 /// The default Datadog orgs and keys with a tight limit.
 async fn limited(limit: u32, period_seconds: u32) -> mockcloud::MockCloud {
     let mut scenario: serde_json::Value =
-        serde_json::from_str(include_str!("../scenarios/default.json")).unwrap();
+        serde_json::from_str(include_str!("../../scenarios/default.json")).unwrap();
     scenario["datadog"]["rate_limits"] =
         json!([{"name": "usage_metering", "limit": limit, "period_seconds": period_seconds}]);
     let server = start_scenario(scenario).await;

@@ -1,10 +1,8 @@
 //! Gcore Cloud usage report: `POST /cloud/v1/usage_report`.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 use mockcloud::{Config, MockCloud, Scenario};
 use serde_json::{Value, json};
 

@@ -1,12 +1,12 @@
 //! The built-in scenarios, the scenario schema, `mockcloud scenario validate`
 //! and `POST /__admin/scenario`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::{BOOTSTRAP_TOKEN, Datadog, Grafana, into_reply, start_default};
+use crate::common::{BOOTSTRAP_TOKEN, Datadog, Grafana, into_reply, start_default};
 use mockcloud::{Config, MockCloud, Scenario};
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! The server as a whole: isolation, determinism, reset, unknown routes.
 
-mod common;
-
-use common::grafana_spec as spec;
-use common::*;
+use crate::common::grafana_spec as spec;
+use crate::common::*;
 use mockcloud::{Config, MockCloud};
 use serde_json::json;
 

@@ -1,10 +1,8 @@
 //! Grafana Cloud billed usage: `GET /api/orgs/{org}/billed-usage?month=&year=`.
 
-mod common;
-
+use crate::common::grafana_spec as spec;
+use crate::common::*;
 use chrono::{DateTime, Duration, Utc};
-use common::grafana_spec as spec;
-use common::*;
 use mockcloud::{Config, MockCloud};
 use serde_json::{Value, json};
 

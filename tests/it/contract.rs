@@ -9,8 +9,10 @@
 //! `MOCKCLOUD_CONTRACT_SEED`, `MOCKCLOUD_CONTRACT_EXAMPLES` and
 //! `MOCKCLOUD_CONTRACT_PHASES` to explore further than CI
 //! does, and `MOCKCLOUD_CONTRACT_VERBOSE` to see schemathesis' report.
+//! Without schemathesis the tests say so and pass (`common::external`),
+//! unless MOCKCLOUD_REQUIRE_EXTERNAL=1.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -30,22 +32,26 @@ const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_co
 response_headers_conformance,response_schema_conformance,negative_data_rejection,\
 missing_required_header,unsupported_method,ignored_auth";
 
-fn schemathesis() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/schemathesis");
-    assert!(
-        venv.exists(),
-        "the contract tests need schemathesis: run `bash .ci/run` once, or \
-         `python3 -m venv .venv && .venv/bin/pip install -r tests/sdk/requirements.txt`"
-    );
-    venv
+/// `.venv/bin/schemathesis`, or what is missing.
+fn schemathesis() -> Result<PathBuf, String> {
+    common::venv_tool("schemathesis")
 }
 
-async fn fuzz(vendor: &'static str, headers: &[&str]) {
+/// Fuzzes `vendor` on a fresh server; skips `test` without schemathesis.
+async fn fuzz(test: &str, vendor: &'static str, headers: &[&str]) {
+    let Some(program) = common::external(test, schemathesis()) else {
+        return;
+    };
     let server = common::start_default().await;
-    fuzz_server(&server, vendor, headers).await;
+    fuzz_server(&server, program, vendor, headers).await;
 }
 
-async fn fuzz_server(server: &mockcloud::MockCloud, vendor: &'static str, headers: &[&str]) {
+async fn fuzz_server(
+    server: &mockcloud::MockCloud,
+    program: PathBuf,
+    vendor: &'static str,
+    headers: &[&str],
+) {
     // Usage, costs and expiry all follow the clock: freeze it so that the
     // documents' examples always fall on days that have data.
     server
@@ -79,7 +85,6 @@ async fn fuzz_server(server: &mockcloud::MockCloud, vendor: &'static str, header
         args.push("-H".into());
         args.push(header.to_string());
     }
-    let program = schemathesis();
     // schemathesis keeps a cache of past failures in its working directory
     // and replays them: a fresh directory keeps each run to its own seed.
     let workdir = std::env::temp_dir().join(format!(
@@ -142,6 +147,7 @@ async fn fuzz_server(server: &mockcloud::MockCloud, vendor: &'static str, header
 #[tokio::test(flavor = "multi_thread")]
 async fn the_datadog_surface_keeps_its_openapi_contract() {
     fuzz(
+        "contract::the_datadog_surface_keeps_its_openapi_contract",
         "datadog",
         &[
             "DD-API-KEY: mock-dd-api-key",
@@ -153,15 +159,26 @@ async fn the_datadog_surface_keeps_its_openapi_contract() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gcore_surface_keeps_its_openapi_contract() {
-    fuzz("gcore", &["Authorization: APIKey mock-gcore-key"]).await;
+    fuzz(
+        "contract::the_gcore_surface_keeps_its_openapi_contract",
+        "gcore",
+        &["Authorization: APIKey mock-gcore-key"],
+    )
+    .await;
 }
 
 /// The fuzzer updates and deletes what it finds, the bootstrap policy among
 /// them, and would lock itself out within seconds: it runs with a token of
 /// its own, from an all-scope policy in another region, with the
-/// access-policy rate limit lifted (tests/vendor_rate_limits.rs covers it).
+/// access-policy rate limit lifted (tests/it/vendor_rate_limits.rs covers it).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_grafana_surface_keeps_its_openapi_contract() {
+    let Some(program) = common::external(
+        "contract::the_grafana_surface_keeps_its_openapi_contract",
+        schemathesis(),
+    ) else {
+        return;
+    };
     let server = common::start_default().await;
     let base = server.base_url();
     let client = reqwest::Client::new();
@@ -191,6 +208,7 @@ async fn the_grafana_surface_keeps_its_openapi_contract() {
     let secret = token["token"].as_str().unwrap_or_else(|| panic!("{token}"));
     fuzz_server(
         &server,
+        program,
         "grafana",
         &[&format!("Authorization: Bearer {secret}")],
     )

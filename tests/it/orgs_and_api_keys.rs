@@ -1,10 +1,8 @@
 //! Grafana Cloud orgs (`GET /api/orgs/{slugOrId}`) and the deprecated org
 //! API keys (`/api/orgs/{org}/api-keys`).
 
-mod common;
-
-use common::grafana_spec as spec;
-use common::*;
+use crate::common::grafana_spec as spec;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// Two orgs, `alpha` (id 1, Free) and `beta` (id 2, Pro), each with a token

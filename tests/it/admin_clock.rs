@@ -1,8 +1,6 @@
 //! `/__admin/clock`: the one server clock, under a test's control.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 async fn admin(

@@ -1,10 +1,8 @@
 //! The `mockcloud` binary as users run it.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 
-use common::listening_url;
+use crate::common::listening_url;
 
 fn mockcloud() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mockcloud"))

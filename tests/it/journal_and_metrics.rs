@@ -1,9 +1,7 @@
 //! The request journal (`/__admin/journal`), the Prometheus metrics
 //! (`/__admin/metrics`) and the admin token that guards `/__admin`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use mockcloud::{Config, MockCloud};
 use serde_json::{Value, json};
 
@@ -231,7 +229,7 @@ async fn metrics_count_requests_by_vendor_operation_and_status() {
 #[tokio::test]
 async fn a_rate_limit_refusal_shows_as_a_fault_in_the_journal_and_the_metrics() {
     let mut scenario: Value =
-        serde_json::from_str(include_str!("../scenarios/default.json")).unwrap();
+        serde_json::from_str(include_str!("../../scenarios/default.json")).unwrap();
     scenario["grafana"]["rate_limits"] =
         json!([{"name": "accesspolicies", "limit": 1, "period_seconds": 3600}]);
     let server = start_scenario(scenario).await;
@@ -315,7 +313,7 @@ async fn without_an_admin_token_the_admin_api_is_open() {
 #[tokio::test]
 async fn faults_applied_show_in_the_journal_and_the_metrics() {
     let mut scenario: Value =
-        serde_json::from_str(include_str!("../scenarios/default.json")).unwrap();
+        serde_json::from_str(include_str!("../../scenarios/default.json")).unwrap();
     scenario["faults"] = json!({"rules": [
         {"id": "dd-down", "vendor": "datadog", "effect": {"error": {"status": 503}}},
         {"id": "gcore-gone", "vendor": "gcore", "effect": "drop"}
