@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{AdminError, admin_error};
 use crate::core::http::parse_json_body;
 use crate::server::AppState;
-use crate::vendors::grafana::timestamp;
+use crate::core::clock::timestamp;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;
 

@@ -23,7 +23,7 @@ use crate::core::faults::AppliedFault;
 use crate::core::request_id;
 use crate::server::AppState;
 use crate::vendors;
-use crate::vendors::grafana::timestamp;
+use crate::core::clock::timestamp;
 
 /// Entries kept when the configuration names no other size.
 pub const DEFAULT_CAPACITY: usize = 1000;

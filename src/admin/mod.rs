@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::server::AppState;
-use crate::vendors::grafana::timestamp;
+use crate::core::clock::timestamp;
 
 /// How the admin side runs (from `Config`).
 #[derive(Debug, Clone)]

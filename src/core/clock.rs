@@ -86,3 +86,8 @@ mod tests {
         assert!(clock.now() >= at + Duration::seconds(1));
     }
 }
+
+/// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}

@@ -6,6 +6,9 @@ use axum::http::header::AUTHORIZATION;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+/// Larger bodies are refused with the vendor's 413 before they are parsed.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 /// The credential of an `Authorization: <scheme> <credential>` header
 /// (scheme in any case), if the request has one.
 pub fn scheme_credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {

@@ -16,8 +16,7 @@ use crate::engine::Engine;
 use crate::{admin, vendors};
 use fault_layer::FaultLayer;
 
-/// Larger bodies are refused with the vendor's 413 before they are parsed.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use crate::core::http::MAX_BODY_BYTES;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]

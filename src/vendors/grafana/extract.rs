@@ -92,7 +92,7 @@ pub fn json_body<T: DeserializeOwned>(
         if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             GrafanaError::payload_too_large(format!(
                 "request body larger than {} bytes",
-                crate::server::MAX_BODY_BYTES
+                crate::core::http::MAX_BODY_BYTES
             ))
         } else {
             GrafanaError::bad_request(rejection.body_text())

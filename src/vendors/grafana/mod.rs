@@ -22,7 +22,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
 
 use crate::core::store::Store;
 pub use api::Grafana;
@@ -96,7 +95,4 @@ fn access_policy_routes(store: Arc<Store>) -> Router<Arc<Store>> {
         .layer(middleware::from_fn_with_state(store, rate_limit::enforce))
 }
 
-/// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.
-pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
+pub use crate::core::clock::timestamp;
