@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{AdminError, admin_error};
+use crate::core::clock::timestamp;
 use crate::core::http::parse_json_body;
 use crate::server::AppState;
-use crate::core::clock::timestamp;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;
 

@@ -19,11 +19,11 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::{AdminError, admin_error};
+use crate::core::clock::timestamp;
 use crate::core::faults::AppliedFault;
 use crate::core::request_id;
 use crate::server::AppState;
 use crate::vendors;
-use crate::core::clock::timestamp;
 
 /// Entries kept when the configuration names no other size.
 pub const DEFAULT_CAPACITY: usize = 1000;

@@ -17,8 +17,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::server::AppState;
 use crate::core::clock::timestamp;
+use crate::server::AppState;
 
 /// How the admin side runs (from `Config`).
 #[derive(Debug, Clone)]

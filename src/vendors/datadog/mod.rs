@@ -12,6 +12,7 @@ mod hourly_usage;
 pub mod model;
 mod monthly_attribution;
 pub mod rate_limit;
+pub mod scenario;
 mod top_avg_metrics;
 pub mod usage;
 

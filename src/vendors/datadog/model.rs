@@ -5,10 +5,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::scenario::DatadogScenario;
+use crate::core::error::ScenarioError;
 use crate::core::error::{EngineError, EngineResult};
 use crate::core::rate_limit;
+use crate::core::rate_limit::RateLimitSpec;
 use crate::core::world::World;
-use crate::scenario::{DatadogScenario, RateLimitSpec, ScenarioError};
 
 #[derive(Debug, Clone)]
 pub struct DatadogOrg {

@@ -5,6 +5,7 @@ pub mod errors;
 mod extract;
 pub mod model;
 pub mod rate_limit;
+pub mod scenario;
 pub mod usage;
 mod usage_report;
 

@@ -7,9 +7,11 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::scenario::GcoreScenario;
+use crate::core::error::ScenarioError;
 use crate::core::error::{EngineError, EngineResult};
 use crate::core::rate_limit;
-use crate::scenario::{GcoreScenario, RateLimitSpec, ScenarioError};
+use crate::core::rate_limit::RateLimitSpec;
 use crate::vendors::grafana::usage::{fnv1a, hash};
 
 /// The resource types of the usage report, spelled as Gcore spells them.

@@ -496,8 +496,8 @@ fn totals(lines: &[ReportLine]) -> Vec<ReportTotal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::GcoreScenario;
     use crate::vendors::gcore::model::GcoreState;
+    use crate::vendors::gcore::scenario::GcoreScenario;
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()

@@ -13,8 +13,8 @@ use super::extract::{Caller, Path, authorize};
 use super::pagination::Link;
 use super::timestamp;
 use crate::core::store::Store;
-use crate::scenario::Plan;
 use crate::vendors::grafana::model::Org;
+use crate::vendors::grafana::scenario::Plan;
 use crate::vendors::grafana::usage::Dimension;
 use crate::vendors::grafana::usage::billing::{BilledUsage, BillingMonth};
 

@@ -22,8 +22,9 @@ use self::hosted_grafana::HostedGrafanaKey;
 use self::stacks::{Stack, StackId};
 use self::tokens::Token;
 use crate::core::error::{EngineError, EngineResult, bad_request};
+use crate::core::rate_limit::RateLimitSpec;
 use crate::core::world::World;
-use crate::scenario::{Plan, RateLimitSpec};
+use crate::vendors::grafana::scenario::Plan;
 
 pub type OrgId = u64;
 /// A region's slug (`us`, `prod-eu-west-2`, …).

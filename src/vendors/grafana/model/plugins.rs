@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 
 use super::GrafanaCaller;
 use super::stacks::{Stack, StackId};
+use crate::core::error::ScenarioError;
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
-use crate::scenario::{PluginSpec, ScenarioError};
+use crate::vendors::grafana::scenario::PluginSpec;
 
 pub type PluginId = u64;
 

@@ -9,7 +9,7 @@ use super::{GrafanaCaller, GrafanaState, OrgId, Region, RegionKey};
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
-use crate::scenario::Plan;
+use crate::vendors::grafana::scenario::Plan;
 
 pub type StackId = u64;
 

@@ -411,7 +411,7 @@ fn month_hours(start: DateTime<Utc>, stop: DateTime<Utc>) -> Vec<DateTime<Utc>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::DatadogScenario;
+    use crate::vendors::datadog::scenario::DatadogScenario;
 
     fn state() -> DatadogState {
         let scenario: DatadogScenario = serde_json::from_value(serde_json::json!({

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AccessPolicySpec, OrgSpec, StackSpec, TokenSpec};
+use super::scenario::{AccessPolicySpec, OrgSpec, StackSpec, TokenSpec};
 
 /// How many objects to add to an org, after the ones it lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

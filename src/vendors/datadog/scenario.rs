@@ -1,0 +1,54 @@
+//! Datadog's section of a scenario file.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::rate_limit::RateLimitSpec;
+
+/// Datadog: a parent org and its child orgs, their keys, what usage
+/// attribution is configured to break down by, prices and rate limits.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatadogScenario {
+    #[serde(default)]
+    pub orgs: Vec<DatadogOrgSpec>,
+    /// Usage-attribution tag keys and the values usage is spread over
+    /// (`{"team": ["payments", "search"], "env": ["prod", "staging"]}`).
+    #[serde(default)]
+    pub attribution_tags: BTreeMap<String, Vec<String>>,
+    /// Price per unit, by usage type or product family; the built-in price
+    /// list fills the gaps.
+    #[serde(default)]
+    pub prices: BTreeMap<String, f64>,
+    /// Rate limits per API key; a generous default when empty.
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimitSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatadogOrgSpec {
+    pub name: String,
+    pub public_id: String,
+    /// The parent org's `public_id`; the parent itself has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Datadog site region (`us`, `eu`, `us3`, …).
+    #[serde(default = "default_datadog_region")]
+    pub region: String,
+    #[serde(default = "default_billing_plan")]
+    pub billing_plan: String,
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    #[serde(default)]
+    pub application_keys: Vec<String>,
+}
+
+fn default_datadog_region() -> String {
+    "us".to_string()
+}
+
+fn default_billing_plan() -> String {
+    "Pro".to_string()
+}

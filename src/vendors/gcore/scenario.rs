@@ -1,0 +1,23 @@
+//! Gcore's section of a scenario file.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::rate_limit::RateLimitSpec;
+
+/// Gcore Cloud: the API keys, and the client's projects, regions and
+/// resources the usage report bills.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GcoreScenario {
+    #[serde(default)]
+    pub api_keys: Vec<String>,
+    #[serde(default)]
+    pub projects: Vec<crate::vendors::gcore::model::GcoreProjectSpec>,
+    #[serde(default)]
+    pub regions: Vec<crate::vendors::gcore::model::GcoreRegionSpec>,
+    #[serde(default)]
+    pub resources: Vec<crate::vendors::gcore::model::GcoreResourceSpec>,
+    /// Rate limits per API key; a generous default when empty.
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimitSpec>,
+}

@@ -1,0 +1,383 @@
+//! Grafana's section of a scenario file: regions, the plugin catalog, orgs
+//! with their stacks, access policies and tokens, and rate limits.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::generate::GenerateSpec;
+use super::model::access_policies::{
+    Attributes, Conditions, NewAccessPolicy, PolicyStatus, Realm, RealmType,
+};
+use super::model::api_keys::ApiKeyRole;
+use super::model::plugins;
+use super::model::stacks::NewStack;
+use super::model::tokens::NewToken;
+use super::model::{self as grafana, GrafanaCaller, GrafanaState, Grants, Org, Region};
+use crate::core::error::ScenarioError;
+use crate::core::rate_limit::RateLimitSpec;
+use crate::core::world::World;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaScenario {
+    #[serde(default)]
+    pub regions: Vec<RegionSpec>,
+    #[serde(default)]
+    pub orgs: Vec<OrgSpec>,
+    /// The plugin catalog stacks can install from.
+    #[serde(default)]
+    pub plugins: Vec<PluginSpec>,
+    /// Rate limits per bearer token on the access-policy and token
+    /// endpoints; Grafana's documented 600 per hour when empty.
+    #[serde(default)]
+    pub rate_limits: Vec<RateLimitSpec>,
+}
+
+/// A plugin of the catalog (grafana.com/grafana/plugins).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginSpec {
+    pub id: u64,
+    /// `grafana-github-datasource`: what clients install it by.
+    pub slug: String,
+    pub name: String,
+    /// Every published version, oldest first.
+    pub versions: Vec<String>,
+    /// The version installs default to; the last of `versions` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    pub id: u64,
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub provider: String,
+    #[serde(default = "active")]
+    pub status: String,
+    /// The name the Grafana Cloud UI shows (`publicName`); `name` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
+    /// `public` when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    /// Where the region sorts in pickers (`sortOrder`); its id when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_order: Option<u64>,
+    /// The cluster stacks of this region run on (`prod-us-central-0`);
+    /// `prod-<slug>-0` when omitted. Instance URLs derive from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_slug: Option<String>,
+    /// Defaults to the region id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+fn active() -> String {
+    "active".to_string()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSpec {
+    pub id: u64,
+    pub slug: String,
+    pub name: String,
+    /// Region slugs the org may use; all of the scenario's regions when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<Vec<String>>,
+    /// The org's plan; it caps the number of stacks.
+    #[serde(default)]
+    pub plan: Plan,
+    /// Stack cap of a `contracted` plan (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Loaded before the access policies, so stack realms can name them.
+    #[serde(default)]
+    pub stacks: Vec<StackSpec>,
+    #[serde(default)]
+    pub access_policies: Vec<AccessPolicySpec>,
+    /// Stacks, policies and tokens made up at load time, after the listed ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate: Option<GenerateSpec>,
+}
+
+/// Grafana Cloud plans, as far as they limit stacks: Free 1, Pro 3,
+/// contracted as agreed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    Free,
+    Pro,
+    #[default]
+    Contracted,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackSpec {
+    /// Numeric id; the next free one when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    pub name: String,
+    pub slug: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub delete_protection: bool,
+    /// When the stack was created (and billing started); load time if omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessPolicySpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    pub region: String,
+    pub scopes: Vec<String>,
+    /// Defaults to one realm: the org itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realms: Option<Vec<Realm>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Conditions>,
+    /// As the API takes them (`lokiQueryPolicy`, `pdcConfiguration`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PolicyStatus>,
+    #[serde(default)]
+    pub tokens: Vec<TokenSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSpec {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The secret a client sends as `Authorization: Bearer <token>`.
+    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Stacks a `contracted` org may have when its scenario sets no limit.
+const DEFAULT_CONTRACTED_STACK_LIMIT: u32 = 100;
+
+/// Builds Grafana's section of `world` from the scenario's, through the same
+/// validated paths the API uses; problems are located under `grafana.`.
+pub fn load(section: &GrafanaScenario, world: &mut World) -> Result<(), ScenarioError> {
+    world.sections.insert(GrafanaState::default());
+    world.sections.grafana_mut().plugins = plugins::PluginState::from_catalog(&section.plugins)?;
+    world.sections.grafana_mut().rate_limits = crate::core::rate_limit::from_scenario(
+        &section.rate_limits,
+        "grafana.rate_limits",
+        grafana::default_rate_limit(),
+    )?;
+    let now = world.clock.now();
+    for (i, spec) in section.regions.iter().enumerate() {
+        let at = format!("grafana.regions[{i}]");
+        if world
+            .sections
+            .grafana()
+            .regions
+            .values()
+            .any(|r| r.id == spec.id)
+        {
+            return Err(ScenarioError::at(
+                at,
+                format!("duplicate region id {}", spec.id),
+            ));
+        }
+        let region = Region {
+            id: spec.id,
+            slug: spec.slug.clone(),
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            provider: spec.provider.clone(),
+            status: spec.status.clone(),
+            public_name: spec
+                .public_name
+                .clone()
+                .unwrap_or_else(|| spec.name.clone()),
+            visibility: spec
+                .visibility
+                .clone()
+                .unwrap_or_else(|| "public".to_string()),
+            sort_order: spec.sort_order.unwrap_or(spec.id),
+            cluster_slug: spec
+                .cluster_slug
+                .clone()
+                .unwrap_or_else(|| format!("prod-{}-0", spec.slug)),
+            cluster_id: spec.cluster_id.unwrap_or(spec.id),
+            created_at: spec.created_at.unwrap_or(now),
+            updated_at: spec.updated_at.or(spec.created_at).unwrap_or(now),
+        };
+        if world
+            .sections
+            .grafana_mut()
+            .regions
+            .insert(spec.slug.clone(), region)
+            .is_some()
+        {
+            return Err(ScenarioError::at(
+                at,
+                format!("duplicate region slug {:?}", spec.slug),
+            ));
+        }
+    }
+    for (i, spec) in section.orgs.iter().enumerate() {
+        world.load_org(spec, &format!("grafana.orgs[{i}]"))?;
+    }
+    Ok(())
+}
+
+impl World {
+    fn load_org(&mut self, spec: &OrgSpec, at: &str) -> Result<(), ScenarioError> {
+        let grafana = self.sections.grafana_mut();
+        if grafana.orgs.contains_key(&spec.id) {
+            return Err(ScenarioError::at(
+                format!("{at}.id"),
+                format!("duplicate org id {}", spec.id),
+            ));
+        }
+        if grafana.orgs.values().any(|o| o.slug == spec.slug) {
+            return Err(ScenarioError::at(
+                format!("{at}.slug"),
+                format!("duplicate org slug {:?}", spec.slug),
+            ));
+        }
+        let regions = match &spec.regions {
+            Some(regions) => {
+                if let Some(unknown) = regions.iter().find(|r| !grafana.regions.contains_key(*r)) {
+                    return Err(ScenarioError::at(
+                        format!("{at}.regions"),
+                        format!("unknown region {unknown:?}"),
+                    ));
+                }
+                regions.clone()
+            }
+            None => grafana.regions.keys().cloned().collect(),
+        };
+        grafana.orgs.insert(
+            spec.id,
+            Org {
+                id: spec.id,
+                slug: spec.slug.clone(),
+                name: spec.name.clone(),
+                regions,
+                plan: spec.plan,
+                stack_limit: spec.stack_limit.unwrap_or(DEFAULT_CONTRACTED_STACK_LIMIT),
+                created_at: spec.created_at.unwrap_or_else(|| self.clock.now()),
+            },
+        );
+        // The scenario acts with the org's full authority.
+        let owner = GrafanaCaller {
+            org_id: spec.id,
+            actor: "scenario".to_string(),
+            grants: Grants::Role(ApiKeyRole::Admin),
+            allowed_subnets: None,
+        };
+        let generated_stacks = spec
+            .generate
+            .as_ref()
+            .map(|g| g.stacks(spec))
+            .unwrap_or_default();
+        let listed = spec.stacks.len();
+        for (j, stack) in spec.stacks.iter().chain(&generated_stacks).enumerate() {
+            let location = match j.checked_sub(listed) {
+                None => format!("{at}.stacks[{j}]"),
+                Some(n) => format!(
+                    "{at}.generate.stacks (stack {:?})",
+                    generated_stacks[n].slug
+                ),
+            };
+            let new = NewStack {
+                id: stack.id,
+                name: stack.name.clone(),
+                slug: stack.slug.clone(),
+                url: stack.url.clone(),
+                region: stack.region.clone(),
+                description: stack.description.clone(),
+                labels: stack.labels.clone(),
+                delete_protection: stack.delete_protection,
+                created_at: stack.created_at,
+            };
+            self.create_stack(&owner, new)
+                .map_err(|e| ScenarioError::at(location, e))?;
+        }
+        for (j, policy) in spec.access_policies.iter().enumerate() {
+            self.load_access_policy(&owner, policy, &format!("{at}.access_policies[{j}]"))?;
+        }
+        let generated_policies = spec.generate.as_ref().map(|g| g.access_policies(spec));
+        for policy in generated_policies.iter().flatten() {
+            let location = format!("{at}.generate.access_policies (policy {:?})", policy.name);
+            self.load_access_policy(&owner, policy, &location)?;
+        }
+        Ok(())
+    }
+
+    fn load_access_policy(
+        &mut self,
+        owner: &GrafanaCaller,
+        spec: &AccessPolicySpec,
+        at: &str,
+    ) -> Result<(), ScenarioError> {
+        let realms = spec.realms.clone().unwrap_or_else(|| {
+            vec![Realm {
+                realm_type: RealmType::Org,
+                identifier: owner.org_id.to_string(),
+                label_policies: Vec::new(),
+            }]
+        });
+        let policy = self
+            .create_access_policy(
+                owner,
+                &spec.region,
+                NewAccessPolicy {
+                    name: spec.name.clone(),
+                    display_name: spec.display_name.clone(),
+                    scopes: spec.scopes.clone(),
+                    realms,
+                    conditions: spec.conditions.clone(),
+                    attributes: spec.attributes.clone(),
+                    status: spec.status,
+                },
+            )
+            .map_err(|e| ScenarioError::at(at, e))?;
+        for (k, token) in spec.tokens.iter().enumerate() {
+            self.create_token(
+                owner,
+                &spec.region,
+                NewToken {
+                    access_policy_id: policy.id,
+                    name: token.name.clone(),
+                    display_name: token.display_name.clone(),
+                    expires_at: token.expires_at,
+                    secret: Some(token.token.clone()),
+                },
+            )
+            .map_err(|e| ScenarioError::at(format!("{at}.tokens[{k}]"), e))?;
+        }
+        Ok(())
+    }
+}
