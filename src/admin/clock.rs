@@ -8,10 +8,10 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::AppState;
 use super::{AdminError, admin_error};
 use crate::core::clock::timestamp;
 use crate::core::http::parse_json_body;
-use crate::server::AppState;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;
 

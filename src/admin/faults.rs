@@ -8,10 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Serialize;
 
+use super::AppState;
 use super::{AdminError, admin_error};
 use crate::core::error::EngineError;
 use crate::core::faults::rules::FaultRule;
-use crate::server::AppState;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;
 

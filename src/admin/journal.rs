@@ -18,11 +18,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use super::AppState;
 use super::{AdminError, admin_error};
 use crate::core::clock::timestamp;
 use crate::core::faults::AppliedFault;
 use crate::core::request_id;
-use crate::server::AppState;
 use crate::vendors;
 
 /// Entries kept when the configuration names no other size.

@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 
+use super::AppState;
 use crate::core::faults::AppliedFault;
-use crate::server::AppState;
 
 /// The `operation` of a request no route served.
 const UNMATCHED: &str = "unmatched";

@@ -10,6 +10,8 @@ mod scenarios;
 mod state;
 mod token;
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::middleware;
@@ -18,7 +20,19 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::core::clock::timestamp;
-use crate::server::AppState;
+use crate::engine::Engine;
+
+/// What the admin API and the journal reach: the engine (to reset, load,
+/// export and import), the journal, the metrics and the admin token.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    /// What was asked and answered; not part of the world, so reset keeps it.
+    pub journal: Arc<journal::Journal>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Wanted on `/__admin` (but health) when set.
+    pub admin_token: Option<Arc<str>>,
+}
 
 /// How the admin side runs (from `Config`).
 #[derive(Debug, Clone)]

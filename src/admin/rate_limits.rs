@@ -9,12 +9,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
+use super::AppState;
 use super::{AdminError, admin_error};
 use crate::core::http::parse_json_body;
 use crate::core::rate_limit;
 use crate::core::world::World;
 use crate::scenario::RateLimitSpec;
-use crate::server::AppState;
 use crate::vendors;
 
 type AdminResult<T> = Result<Json<T>, (StatusCode, Json<AdminError>)>;

@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::AppState;
 use super::{AdminError, admin_error};
 use crate::scenario::{Scenario, ScenarioError};
-use crate::server::AppState;
 
 /// Scenario documents may be far larger than a vendor request.
 pub(super) const MAX_SCENARIO_BYTES: usize = 64 * 1024 * 1024;

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 
-use crate::server::AppState;
+use super::AppState;
 use crate::snapshot::{self, Snapshot};
 
 /// A whole world is far larger than any vendor request body.

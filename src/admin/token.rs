@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::AppState;
 use super::admin_error;
-use crate::server::AppState;
 
 pub const ADMIN_TOKEN_HEADER: &str = "x-admin-token";
 

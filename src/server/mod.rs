@@ -12,22 +12,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 mod fault_layer;
 
+use crate::admin::{self, AppState};
 use crate::engine::Engine;
-use crate::{admin, vendors};
+use crate::vendors;
 use fault_layer::FaultLayer;
 
 pub use crate::core::http::MAX_BODY_BYTES;
-
-/// What every handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub engine: Arc<Engine>,
-    /// What was asked and answered; not part of the world, so reset keeps it.
-    pub journal: Arc<admin::journal::Journal>,
-    pub metrics: Arc<admin::metrics::Metrics>,
-    /// Wanted on `/__admin` (but health) when set.
-    pub admin_token: Option<Arc<str>>,
-}
 
 pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
     let state = AppState {
