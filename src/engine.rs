@@ -1,9 +1,6 @@
-//! The state engine: every vendor object lives here, with its behaviour
-//! (validation, uniqueness, cursors), and nothing here knows about HTTP.
-//!
-//! The whole world sits behind one `RwLock`. Every mutation validates fully
-//! before it changes anything, under one write guard, so a change is applied
-//! whole or not at all; guards are never held across an `.await`.
+//! The engine: the store (`core::store`) plus the scenario its world was
+//! built from, so reset and load can rebuild it. Nothing here names a vendor
+//! or knows about HTTP.
 
 use std::sync::{Arc, RwLock};
 
@@ -12,29 +9,6 @@ use crate::core::faults::store::FaultStore;
 use crate::core::store::Store;
 pub use crate::core::world::World;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::vendors::datadog::model::DatadogState;
-use crate::vendors::gcore::model as gcore;
-
-impl World {
-    /// Builds the world a scenario describes, through the same validated
-    /// paths the API uses; any problem is reported with its location.
-    pub fn from_scenario(
-        scenario: &Scenario,
-        seed: u64,
-        clock: Clock,
-    ) -> Result<World, ScenarioError> {
-        scenario.faults.validate("faults")?;
-        let mut world = World::new(seed, clock);
-        world
-            .sections
-            .insert(DatadogState::from_scenario(&scenario.datadog)?);
-        world
-            .sections
-            .insert(gcore::GcoreState::from_scenario(&scenario.gcore, seed)?);
-        crate::vendors::grafana::scenario::load(&scenario.grafana, &mut world)?;
-        Ok(world)
-    }
-}
 
 /// The scenario the world was built from, and the seed it was built with.
 #[derive(Debug, Clone)]

@@ -8,8 +8,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::clock::Clock;
 pub use crate::core::error::ScenarioError;
 pub use crate::core::rate_limit::RateLimitSpec;
+use crate::core::world::World;
 
 pub use crate::vendors::datadog::scenario::{DatadogOrgSpec, DatadogScenario};
 pub use crate::vendors::gcore::scenario::GcoreScenario;
@@ -50,6 +52,25 @@ pub struct Scenario {
         skip_serializing_if = "crate::core::faults::rules::FaultsSpec::is_empty"
     )]
     pub faults: crate::core::faults::rules::FaultsSpec,
+}
+
+impl World {
+    /// Builds the world a scenario describes, through the same validated
+    /// paths the API uses; any problem is reported with its location. One
+    /// line per vendor: each builds its own section.
+    pub fn from_scenario(
+        scenario: &Scenario,
+        seed: u64,
+        clock: Clock,
+    ) -> Result<World, ScenarioError> {
+        scenario.faults.validate("faults")?;
+        crate::vendors::check_fault_vendors(&scenario.faults.rules, "faults.rules")?;
+        let mut world = World::new(seed, clock);
+        crate::vendors::datadog::scenario::load(&scenario.datadog, &mut world)?;
+        crate::vendors::gcore::scenario::load(&scenario.gcore, &mut world)?;
+        crate::vendors::grafana::scenario::load(&scenario.grafana, &mut world)?;
+        Ok(world)
+    }
 }
 
 impl Scenario {

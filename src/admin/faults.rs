@@ -85,8 +85,11 @@ fn parse(bytes: &[u8]) -> Result<FaultRule, (StatusCode, Json<AdminError>)> {
             "request body is required: send a fault rule as JSON",
         ));
     }
-    FaultRule::from_json_str(text, "rule")
-        .map_err(|e| admin_error(StatusCode::BAD_REQUEST, e.to_string()))
+    let rule = FaultRule::from_json_str(text, "rule")
+        .map_err(|e| admin_error(StatusCode::BAD_REQUEST, e.to_string()))?;
+    crate::vendors::check_fault_vendors(std::slice::from_ref(&rule), "rule")
+        .map_err(|e| admin_error(StatusCode::BAD_REQUEST, e.to_string()))?;
+    Ok(rule)
 }
 
 fn refused(error: EngineError) -> (StatusCode, Json<AdminError>) {

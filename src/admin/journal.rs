@@ -133,7 +133,7 @@ pub fn vendor_of(path: &str) -> &'static str {
     if path == "/__admin" || path.starts_with("/__admin/") {
         "admin"
     } else {
-        vendors::owning(path).map_or("other", |vendor| vendor.id().name())
+        vendors::owning(path).map_or("other", |vendor| vendor.name())
     }
 }
 

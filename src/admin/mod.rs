@@ -100,13 +100,14 @@ fn protected_routes() -> Router<AppState> {
 struct Health {
     status: &'static str,
     version: &'static str,
-    /// The official Datadog client whose catalogue of products mockcloud
-    /// follows.
-    datadog_catalog: &'static str,
     scenario: String,
     seed: u64,
     started_at: String,
     now: String,
+    /// What each vendor adds (Datadog: `datadogCatalog`, the official
+    /// client whose catalogue of products mockcloud follows).
+    #[serde(flatten)]
+    vendors: serde_json::Map<String, serde_json::Value>,
 }
 
 async fn health(State(app): State<AppState>) -> Json<Health> {
@@ -114,11 +115,15 @@ async fn health(State(app): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        datadog_catalog: crate::vendors::datadog::catalog::CLIENT_VERSION,
         scenario: engine.scenario().name.clone(),
         seed: engine.seed(),
         started_at: timestamp(engine.started_at()),
         now: timestamp(engine.clock().now()),
+        vendors: crate::vendors::ALL
+            .iter()
+            .flat_map(|vendor| vendor.health())
+            .map(|(key, value)| (key.to_string(), value.into()))
+            .collect(),
     })
 }
 

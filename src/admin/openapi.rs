@@ -19,7 +19,7 @@ pub async fn document(Path(file): Path<String>) -> Response {
         None => {
             let files: Vec<String> = vendors::ALL
                 .iter()
-                .map(|vendor| format!("{}.json", vendor.id().name()))
+                .map(|vendor| format!("{}.json", vendor.name()))
                 .collect();
             admin_error(
                 StatusCode::NOT_FOUND,

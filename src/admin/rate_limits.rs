@@ -39,7 +39,7 @@ pub async fn list(State(app): State<AppState>) -> Json<BTreeMap<&'static str, Ve
     Json(
         vendors::ALL
             .iter()
-            .map(|vendor| (vendor.id().name(), vendor.rate_limits(&world).to_vec()))
+            .map(|vendor| (vendor.name(), vendor.rate_limits(&world).to_vec()))
             .collect(),
     )
 }

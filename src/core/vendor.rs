@@ -1,26 +1,31 @@
-//! Which vendors there are, by name: the identity the fault rules, the
-//! journal, the metrics and the admin API use. What each vendor *does* is
-//! behind `crate::vendors::ALL`; this enum only names them.
+//! A vendor's name: what fault rules, the journal, the metrics and the admin
+//! API call it (`grafana`, `datadog`, `gcore`). The core knows vendors only
+//! by name; which names exist, and what each vendor does, is the vendor
+//! list's (`crate::vendors::ALL`), which also refuses unknown names where
+//! rules come in.
+
+use std::borrow::Cow;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A vendor mockcloud emulates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Vendor {
-    Grafana,
-    Datadog,
-    Gcore,
-}
+/// A vendor, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Vendor(Cow<'static, str>);
 
 impl Vendor {
-    /// The vendor's name in fault rules, the journal, the metrics and the
-    /// admin API (`/__admin/rate-limits/{vendor}`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Vendor::Grafana => "grafana",
-            Vendor::Datadog => "datadog",
-            Vendor::Gcore => "gcore",
-        }
+    pub const fn named(name: &'static str) -> Self {
+        Vendor(Cow::Borrowed(name))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }

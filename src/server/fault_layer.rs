@@ -20,7 +20,7 @@ use futures_util::stream;
 use tower::{Layer, Service};
 
 use crate::core::faults::AppliedFault;
-use crate::core::faults::rules::{Dribble, Effect, ErrorFault, RequestFacts, Vendor};
+use crate::core::faults::rules::{Dribble, Effect, ErrorFault, RequestFacts};
 use crate::core::store::Store;
 use crate::vendors;
 
@@ -78,13 +78,13 @@ where
         if path.starts_with("/__admin") {
             return Box::pin(inner.call(request));
         }
-        let vendor = vendors::owning(path).map(|vendor| vendor.id());
+        let vendor = vendors::owning(path);
         let operation = request
             .extensions()
             .get::<MatchedPath>()
             .map(|matched| format!("{} {}", request.method(), matched.as_str()));
         let plan = self.store.faults.plan_next(&RequestFacts {
-            vendor,
+            vendor: vendor.map(|vendor| vendor.name()),
             method: request.method().as_str(),
             path,
             operation: operation.as_deref(),
@@ -128,13 +128,11 @@ fn dropped_connection() -> Response {
 
 /// The owning vendor's own error body and retry hint; a plain JSON error on
 /// paths no vendor owns.
-fn vendor_error(vendor: Option<Vendor>, error: &ErrorFault) -> Response {
+fn vendor_error(vendor: Option<&dyn vendors::VendorApi>, error: &ErrorFault) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let retry_after = error.retry_after_seconds.unwrap_or(1);
     match vendor {
-        Some(vendor) => {
-            vendors::get(vendor).fault_error(status, error.message.as_deref(), retry_after)
-        }
+        Some(vendor) => vendor.fault_error(status, error.message.as_deref(), retry_after),
         None => super::unowned_error(
             status,
             error

@@ -15,14 +15,17 @@ use axum::Router;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 
+use crate::core::error::ScenarioError;
+use crate::core::faults::rules::FaultRule;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
-pub use crate::core::vendor::Vendor;
 use crate::core::world::World;
 
 /// What the server needs of a vendor.
 pub trait VendorApi: Sync {
-    fn id(&self) -> Vendor;
+    /// The vendor's name (`grafana`): in fault rules, the journal, the
+    /// metrics and `/__admin/rate-limits/{vendor}`.
+    fn name(&self) -> &'static str;
 
     /// The path prefixes the vendor owns (`/api/v1/usage`); a path belongs
     /// to the vendor with the longest prefix it is under.
@@ -60,6 +63,11 @@ pub trait VendorApi: Sync {
     fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec];
 
     fn rate_limits_mut<'w>(&self, world: &'w mut World) -> &'w mut Vec<RateLimitSpec>;
+
+    /// Fields the vendor adds to `/__admin/health`.
+    fn health(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
 }
 
 /// Every vendor, in the order the admin API lists them.
@@ -87,47 +95,51 @@ pub fn owning(path: &str) -> Option<&'static dyn VendorApi> {
         .map(|(_, vendor)| vendor)
 }
 
-/// The vendor `id` names.
-pub fn get(id: Vendor) -> &'static dyn VendorApi {
-    *ALL.iter()
-        .find(|vendor| vendor.id() == id)
-        .expect("every vendor is in the list")
-}
-
 /// The vendor of that name (`/__admin/rate-limits/{vendor}`).
 pub fn named(name: &str) -> Option<&'static dyn VendorApi> {
-    ALL.iter()
-        .copied()
-        .find(|vendor| vendor.id().name() == name)
+    ALL.iter().copied().find(|vendor| vendor.name() == name)
 }
 
 /// The vendors' names, for messages.
 pub fn names() -> String {
     ALL.iter()
-        .map(|vendor| vendor.id().name())
+        .map(|vendor| vendor.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Refuses fault rules naming a vendor that is not in the list (the core
+/// knows vendors only by name); `location` as in the rules' other errors.
+pub fn check_fault_vendors(rules: &[FaultRule], location: &str) -> Result<(), ScenarioError> {
+    for (i, rule) in rules.iter().enumerate() {
+        if let Some(vendor) = &rule.vendor
+            && named(vendor.name()).is_none()
+        {
+            return Err(ScenarioError::at(
+                format!("{location}[{i}].vendor"),
+                format!("unknown vendor {:?}: one of {}", vendor.name(), names()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn owner(path: &str) -> Option<Vendor> {
-        owning(path).map(|vendor| vendor.id())
+    fn owner(path: &str) -> Option<&'static str> {
+        owning(path).map(|vendor| vendor.name())
     }
 
     #[test]
     fn the_vendor_comes_from_the_path() {
-        assert_eq!(
-            owner("/api/v1/usage/hourly-attribution"),
-            Some(Vendor::Datadog)
-        );
-        assert_eq!(owner("/api/v2/usage/hourly_usage"), Some(Vendor::Datadog));
-        assert_eq!(owner("/cloud/v1/usage_report"), Some(Vendor::Gcore));
-        assert_eq!(owner("/api/v1/accesspolicies"), Some(Vendor::Grafana));
-        assert_eq!(owner("/api/instances"), Some(Vendor::Grafana));
-        assert_eq!(owner("/api/v1/usagex"), Some(Vendor::Grafana));
+        assert_eq!(owner("/api/v1/usage/hourly-attribution"), Some("datadog"));
+        assert_eq!(owner("/api/v2/usage/hourly_usage"), Some("datadog"));
+        assert_eq!(owner("/cloud/v1/usage_report"), Some("gcore"));
+        assert_eq!(owner("/api/v1/accesspolicies"), Some("grafana"));
+        assert_eq!(owner("/api/instances"), Some("grafana"));
+        assert_eq!(owner("/api/v1/usagex"), Some("grafana"));
         assert_eq!(owner("/__admin/health"), None);
         assert_eq!(owner("/nothing"), None);
     }
@@ -135,11 +147,26 @@ mod tests {
     #[test]
     fn every_vendor_is_listed_once_under_its_own_name() {
         for (i, vendor) in ALL.iter().enumerate() {
-            assert_eq!(get(vendor.id()).id(), vendor.id());
-            assert_eq!(named(vendor.id().name()).map(|v| v.id()), Some(vendor.id()));
-            assert!(ALL[..i].iter().all(|other| other.id() != vendor.id()));
+            assert_eq!(named(vendor.name()).map(|v| v.name()), Some(vendor.name()));
+            assert!(ALL[..i].iter().all(|other| other.name() != vendor.name()));
             serde_json::from_str::<serde_json::Value>(vendor.openapi())
                 .expect("the vendor's OpenAPI document is JSON");
         }
+    }
+
+    #[test]
+    fn a_fault_rule_for_an_unknown_vendor_is_refused_where_it_is() {
+        let rules = crate::core::faults::rules::FaultsSpec::from_json_str(
+            r#"{"rules": [{"effect": "drop", "vendor": "gcore"}, {"effect": "drop", "vendor": "aws"}]}"#,
+            "faults",
+        )
+        .unwrap()
+        .rules;
+        let error = check_fault_vendors(&rules, "faults.rules").unwrap_err();
+        assert!(
+            error.to_string().starts_with("faults.rules[1].vendor:"),
+            "{error}"
+        );
+        assert!(check_fault_vendors(&rules[..1], "faults.rules").is_ok());
     }
 }

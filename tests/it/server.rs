@@ -275,3 +275,16 @@ async fn every_grafana_error_carries_status_code_and_the_request_id_the_client_s
 fn the_documented_spec_exceptions_name_known_fields_with_a_reason() {
     spec::assert_exceptions_are_known();
 }
+
+#[tokio::test]
+async fn health_names_the_datadog_client_the_catalogue_follows() {
+    let server = start_default().await;
+    let health = bare(&server, "GET", "/__admin/health").await;
+    assert_eq!(health.status, 200, "{}", health.raw);
+    let pinned = include_str!("../sdk/requirements.txt")
+        .lines()
+        .find(|line| line.starts_with("datadog-api-client=="))
+        .expect("the SDK tests pin the Datadog client");
+    assert_eq!(health.body["datadogCatalog"], pinned, "{}", health.raw);
+    assert_eq!(health.body["status"], "ok");
+}

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use super::errors::DatadogError;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
-use crate::core::vendor::Vendor;
 use crate::core::world::World;
 use crate::vendors::VendorApi;
 
@@ -19,8 +18,8 @@ use crate::vendors::VendorApi;
 pub struct Datadog;
 
 impl VendorApi for Datadog {
-    fn id(&self) -> Vendor {
-        Vendor::Datadog
+    fn name(&self) -> &'static str {
+        "datadog"
     }
 
     fn prefixes(&self) -> &'static [&'static str] {
@@ -77,6 +76,10 @@ impl VendorApi for Datadog {
 
     fn openapi(&self) -> &'static str {
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/datadog.json"))
+    }
+
+    fn health(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("datadogCatalog", super::catalog::CLIENT_VERSION)]
     }
 
     fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec] {

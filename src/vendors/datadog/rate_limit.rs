@@ -15,13 +15,13 @@ use super::errors::DatadogError;
 use super::extract::API_KEY_HEADER;
 use crate::core::rate_limit::Decision;
 use crate::core::store::Store;
-use crate::vendors::{self, Vendor};
+use crate::vendors;
 
 /// The limiter's name for Datadog's windows.
 pub const VENDOR: &str = "datadog";
 
 pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
-    if vendors::owning(request.uri().path()).map(|vendor| vendor.id()) != Some(Vendor::Datadog) {
+    if vendors::owning(request.uri().path()).map(|vendor| vendor.name()) != Some(VENDOR) {
         return next.run(request).await;
     }
     let key = request

@@ -52,3 +52,14 @@ fn default_datadog_region() -> String {
 fn default_billing_plan() -> String {
     "Pro".to_string()
 }
+
+/// Builds Datadog's section of `world` from the scenario's.
+pub fn load(
+    section: &DatadogScenario,
+    world: &mut crate::core::world::World,
+) -> Result<(), crate::core::error::ScenarioError> {
+    world
+        .sections
+        .insert(super::model::DatadogState::from_scenario(section)?);
+    Ok(())
+}

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use super::errors::GcoreError;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
-use crate::core::vendor::Vendor;
 use crate::core::world::World;
 use crate::vendors::VendorApi;
 
@@ -18,8 +17,8 @@ use crate::vendors::VendorApi;
 pub struct Gcore;
 
 impl VendorApi for Gcore {
-    fn id(&self) -> Vendor {
-        Vendor::Gcore
+    fn name(&self) -> &'static str {
+        "gcore"
     }
 
     fn prefixes(&self) -> &'static [&'static str] {

@@ -21,3 +21,14 @@ pub struct GcoreScenario {
     #[serde(default)]
     pub rate_limits: Vec<RateLimitSpec>,
 }
+
+/// Builds Gcore's section of `world` from the scenario's (resources drawn
+/// from the run's seed).
+pub fn load(
+    section: &GcoreScenario,
+    world: &mut crate::core::world::World,
+) -> Result<(), crate::core::error::ScenarioError> {
+    let state = super::model::GcoreState::from_scenario(section, world.seed)?;
+    world.sections.insert(state);
+    Ok(())
+}

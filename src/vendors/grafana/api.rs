@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use super::errors::GrafanaError;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
-use crate::core::vendor::Vendor;
 use crate::core::world::World;
 use crate::vendors::VendorApi;
 
@@ -18,8 +17,8 @@ use crate::vendors::VendorApi;
 pub struct Grafana;
 
 impl VendorApi for Grafana {
-    fn id(&self) -> Vendor {
-        Vendor::Grafana
+    fn name(&self) -> &'static str {
+        "grafana"
     }
 
     fn prefixes(&self) -> &'static [&'static str] {
