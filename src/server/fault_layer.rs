@@ -1,8 +1,8 @@
 //! The tower layer that injects faults around the vendors' handlers: it
 //! numbers each request, asks the rules what it meets, and then waits,
 //! answers with the vendor's own error, drops the connection, or dribbles
-//! the body. `src/app.rs` puts it on the vendor routes only, never on
-//! `/__admin`.
+//! the body. `server::router` puts it around every route; `/__admin` passes
+//! through untouched.
 
 use std::convert::Infallible;
 use std::future::Future;
