@@ -2,14 +2,18 @@
 //! requests by vendor, operation and status, faults applied, and request
 //! durations. Counters run for the server's life: reset does not zero them.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
+use prometheus_client::encoding::prometheus_text::{self, CONTENT_TYPE as TEXT_FORMAT};
+use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 use super::AppState;
 use crate::core::faults::AppliedFault;
@@ -22,28 +26,84 @@ const BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-#[derive(Debug, Default)]
+/// Label sets, in the order their labels are written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RequestLabels {
+    vendor: &'static str,
+    operation: String,
+    /// `dropped` when a fault closed the connection instead.
+    status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct FaultLabels {
+    vendor: &'static str,
+    rule: String,
+    effect: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OperationLabels {
+    vendor: &'static str,
+    operation: String,
+}
+
+/// A family whose `# HELP` and `# TYPE` lines are written even before its
+/// first series: the registry skips empty metrics, mockcloud has always
+/// declared all three families from the first scrape.
+#[derive(Debug)]
+struct Declared<M>(M);
+
+impl<M: EncodeMetric> EncodeMetric for Declared<M> {
+    fn encode(&self, encoder: MetricEncoder) -> std::fmt::Result {
+        self.0.encode(encoder)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        self.0.metric_type()
+    }
+}
+
+#[derive(Debug)]
 pub struct Metrics {
-    counted: Mutex<Counted>,
+    /// Holds the three families below (shared handles) in exposition order.
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    faults: Family<FaultLabels, Counter>,
+    durations: Family<OperationLabels, Histogram, fn() -> Histogram>,
 }
 
-#[derive(Debug, Default)]
-struct Counted {
-    /// (vendor, operation, status) → requests; status `dropped` when a
-    /// fault closed the connection instead.
-    requests: BTreeMap<(&'static str, String, String), u64>,
-    /// (vendor, rule, effect) → faults applied.
-    faults: BTreeMap<(&'static str, String, String), u64>,
-    /// (vendor, operation) → durations.
-    durations: BTreeMap<(&'static str, String), Histogram>,
-}
-
-#[derive(Debug, Default)]
-struct Histogram {
-    /// Observations at or under each bound of `BUCKETS` (not cumulative).
-    in_bucket: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::<RequestLabels, Counter>::default();
+        let faults = Family::<FaultLabels, Counter>::default();
+        let durations: Family<OperationLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(|| Histogram::new(BUCKETS));
+        let mut registry = Registry::default();
+        // Counters are registered without `_total` and help without the
+        // final period: the encoder adds both.
+        registry.register(
+            "mockcloud_requests",
+            "Requests answered, by vendor, operation (route template) and status",
+            Declared(requests.clone()),
+        );
+        registry.register(
+            "mockcloud_faults",
+            "Faults applied (rate-limit refusals included), by vendor, rule and effect",
+            Declared(faults.clone()),
+        );
+        registry.register(
+            "mockcloud_request_duration_seconds",
+            "Time to the response head, by vendor and operation",
+            Declared(durations.clone()),
+        );
+        Metrics {
+            registry,
+            requests,
+            faults,
+            durations,
+        }
+    }
 }
 
 impl Metrics {
@@ -57,114 +117,38 @@ impl Metrics {
     ) {
         let operation = operation.unwrap_or(UNMATCHED).to_string();
         let status = status.map_or_else(|| "dropped".to_string(), |s| s.to_string());
-        let seconds = latency.as_secs_f64();
-        let mut counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
-        *counted
-            .requests
-            .entry((vendor, operation.clone(), status))
-            .or_default() += 1;
+        self.requests
+            .get_or_create(&RequestLabels {
+                vendor,
+                operation: operation.clone(),
+                status,
+            })
+            .inc();
         if let Some(fault) = fault {
-            *counted
-                .faults
-                .entry((vendor, fault.rule.clone(), fault.effect.clone()))
-                .or_default() += 1;
+            self.faults
+                .get_or_create(&FaultLabels {
+                    vendor,
+                    rule: fault.rule.clone(),
+                    effect: fault.effect.clone(),
+                })
+                .inc();
         }
-        let histogram = counted.durations.entry((vendor, operation)).or_default();
-        if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
-            histogram.in_bucket[bucket] += 1;
-        }
-        histogram.count += 1;
-        histogram.sum += seconds;
+        self.durations
+            .get_or_create(&OperationLabels { vendor, operation })
+            .observe(latency.as_secs_f64());
     }
 
-    /// The text exposition format, families in a fixed order.
+    /// The Prometheus text format (0.0.4): families in the order registered,
+    /// series within a family in no fixed order.
     pub fn render(&self) -> String {
-        let counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
-        family(
-            &mut out,
-            "mockcloud_requests_total",
-            "counter",
-            "Requests answered, by vendor, operation (route template) and status.",
-        );
-        for ((vendor, operation, status), n) in &counted.requests {
-            let labels = labels(&[
-                ("vendor", vendor),
-                ("operation", operation),
-                ("status", status),
-            ]);
-            let _ = writeln!(out, "mockcloud_requests_total{{{labels}}} {n}");
-        }
-        family(
-            &mut out,
-            "mockcloud_faults_total",
-            "counter",
-            "Faults applied (rate-limit refusals included), by vendor, rule and effect.",
-        );
-        for ((vendor, rule, effect), n) in &counted.faults {
-            let labels = labels(&[("vendor", vendor), ("rule", rule), ("effect", effect)]);
-            let _ = writeln!(out, "mockcloud_faults_total{{{labels}}} {n}");
-        }
-        family(
-            &mut out,
-            "mockcloud_request_duration_seconds",
-            "histogram",
-            "Time to the response head, by vendor and operation.",
-        );
-        for ((vendor, operation), histogram) in &counted.durations {
-            let base = labels(&[("vendor", vendor), ("operation", operation)]);
-            let mut cumulative = 0;
-            for (bound, n) in BUCKETS.iter().zip(histogram.in_bucket) {
-                cumulative += n;
-                let _ = writeln!(
-                    out,
-                    "mockcloud_request_duration_seconds_bucket{{{base},le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            let count = histogram.count;
-            let _ = writeln!(
-                out,
-                "mockcloud_request_duration_seconds_bucket{{{base},le=\"+Inf\"}} {count}"
-            );
-            let sum = histogram.sum;
-            let _ = writeln!(
-                out,
-                "mockcloud_request_duration_seconds_sum{{{base}}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "mockcloud_request_duration_seconds_count{{{base}}} {count}"
-            );
-        }
+        prometheus_text::encode(&mut out, &self.registry).expect("writing to a String");
         out
     }
 }
 
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-/// `a="x",b="y"`, values escaped as the format requires.
-fn labels(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(name, value)| {
-            let value = value
-                .replace('\\', "\\\\")
-                .replace('"', "\\\"")
-                .replace('\n', "\\n");
-            format!("{name}=\"{value}\"")
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 pub async fn get(State(app): State<AppState>) -> impl IntoResponse {
-    (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        app.metrics.render(),
-    )
+    ([(CONTENT_TYPE, TEXT_FORMAT)], app.metrics.render())
 }
 
 #[cfg(test)]
@@ -172,8 +156,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_exposition_declares_every_family() {
+        assert_eq!(
+            Metrics::default().render(),
+            "# HELP mockcloud_requests_total Requests answered, by vendor, operation \
+             (route template) and status.\n\
+             # TYPE mockcloud_requests_total counter\n\
+             # HELP mockcloud_faults_total Faults applied (rate-limit refusals included), \
+             by vendor, rule and effect.\n\
+             # TYPE mockcloud_faults_total counter\n\
+             # HELP mockcloud_request_duration_seconds Time to the response head, \
+             by vendor and operation.\n\
+             # TYPE mockcloud_request_duration_seconds histogram\n"
+        );
+    }
+
+    #[test]
     fn label_values_are_escaped() {
-        assert_eq!(labels(&[("rule", "a\"b\\c\nd")]), r#"rule="a\"b\\c\nd""#);
+        let metrics = Metrics::default();
+        let fault = AppliedFault {
+            rule: "a\"b\\c\nd".to_string(),
+            effect: "error".to_string(),
+        };
+        metrics.record("grafana", None, Some(500), Duration::ZERO, Some(&fault));
+        assert!(metrics.render().contains(r#"rule="a\"b\\c\nd""#));
     }
 
     #[test]

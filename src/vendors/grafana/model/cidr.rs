@@ -3,17 +3,24 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use crate::core::error::{EngineResult, bad_request};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cidr {
     /// Kept as given, so the API shows back exactly what the client sent.
     text: String,
-    network: IpAddr,
-    prefix: u8,
+    /// Host bits kept too (`10.1.2.99/32`, `10.0.0.1/24`): `IpNet::contains`
+    /// compares the network part only.
+    net: IpNet,
 }
 
 impl Cidr {
+    /// Parsed piecewise rather than with `IpNet::from_str` so that the error
+    /// says which part is wrong and the address follows `std`'s rules
+    /// (ipnet's own parser also takes e.g. `010.0.0.0/8`, and refuses
+    /// `10.0.0.0/008`, which this has always taken).
     pub fn parse(text: &str) -> EngineResult<Self> {
         let invalid = |why: &str| {
             bad_request(format!(
@@ -22,17 +29,16 @@ impl Cidr {
             ))
         };
         let (address, prefix) = text.split_once('/').ok_or_else(|| invalid("no /prefix"))?;
-        let network: IpAddr = address.parse().map_err(|_| invalid("bad address"))?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix: u8 = prefix
+        let address: IpAddr = address.parse().map_err(|_| invalid("bad address"))?;
+        let net = prefix
             .parse()
             .ok()
-            .filter(|p| *p <= max && !prefix.starts_with('+'))
+            .filter(|_| !prefix.starts_with('+'))
+            .and_then(|prefix| IpNet::new(address, prefix).ok())
             .ok_or_else(|| invalid("bad prefix length"))?;
         Ok(Cidr {
             text: text.to_string(),
-            network,
-            prefix,
+            net,
         })
     }
 
@@ -40,28 +46,10 @@ impl Cidr {
         &self.text
     }
 
+    /// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) match as IPv4.
     pub fn contains(&self, address: IpAddr) -> bool {
-        match (self.network, address.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(addr)) => prefix_matches(
-                u32::from(net).into(),
-                u32::from(addr).into(),
-                self.prefix,
-                32,
-            ),
-            (IpAddr::V6(net), IpAddr::V6(addr)) => {
-                prefix_matches(u128::from(net), u128::from(addr), self.prefix, 128)
-            }
-            _ => false,
-        }
+        self.net.contains(&address.to_canonical())
     }
-}
-
-fn prefix_matches(net: u128, addr: u128, prefix: u8, width: u32) -> bool {
-    if prefix == 0 {
-        return true;
-    }
-    let shift = width - u32::from(prefix);
-    (net >> shift) == (addr >> shift)
 }
 
 impl fmt::Display for Cidr {
@@ -98,5 +86,20 @@ mod tests {
         ] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn keeps_its_own_acceptance_rules_over_ipnets_parser() {
+        // Host bits are kept as sent and ignored when matching.
+        let host = Cidr::parse("10.0.0.1/24").unwrap();
+        assert_eq!(host.as_str(), "10.0.0.1/24");
+        assert!(host.contains("10.0.0.200".parse().unwrap()));
+        assert!(!host.contains("10.0.1.1".parse().unwrap()));
+        // std's address rules (no leading zeros), a lenient prefix length.
+        assert!(Cidr::parse("010.0.0.0/8").is_err());
+        assert!(Cidr::parse("10.0.0.0/008").is_ok());
+        // An IPv6 subnet never matches an IPv4 client, even ::/0.
+        let any_v6 = Cidr::parse("::/0").unwrap();
+        assert!(!any_v6.contains("10.0.0.1".parse().unwrap()));
     }
 }
