@@ -69,6 +69,11 @@ pub fn truncate_to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(Duration::milliseconds(1)).unwrap_or(t)
 }
 
+/// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,9 +90,4 @@ mod tests {
         assert!(!clock.is_frozen());
         assert!(clock.now() >= at + Duration::seconds(1));
     }
-}
-
-/// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.
-pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }

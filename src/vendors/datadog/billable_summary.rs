@@ -100,7 +100,7 @@ pub async fn get(
             .expect("every month has a first day")
     });
     let summaries = billable_summary::billable_summary(
-        &world.sections.datadog(),
+        world.sections.datadog(),
         world.seed,
         now,
         caller,

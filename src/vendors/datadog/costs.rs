@@ -117,7 +117,7 @@ pub async fn historical(
     include_connected_accounts(&params)?;
     let world = store.read();
     let records = costs::historical(
-        &world.sections.datadog(),
+        world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,
@@ -168,7 +168,7 @@ pub async fn estimated(
     include_connected_accounts(&params)?;
     let world = store.read();
     let records = costs::estimated(
-        &world.sections.datadog(),
+        world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,

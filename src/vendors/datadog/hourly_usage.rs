@@ -126,7 +126,7 @@ pub async fn get(
     let query = parse(&Params::parse(query.as_deref())?)?;
     let world = store.read();
     let page = hourly::hourly_usage(
-        &world.sections.datadog(),
+        world.sections.datadog(),
         world.seed,
         world.clock.now(),
         caller,
