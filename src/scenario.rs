@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 pub use crate::core::error::ScenarioError;
 pub use crate::core::rate_limit::RateLimitSpec;
 
-pub use crate::vendors::datadog::scenario::{DatadogOrgSpec, DatadogScenario};
+pub use crate::vendors::datadog::scenario::DatadogScenario;
 pub use crate::vendors::gcore::scenario::GcoreScenario;
-pub use crate::vendors::grafana::scenario::{GrafanaScenario, Plan, PluginSpec};
+pub use crate::vendors::grafana::scenario::GrafanaScenario;
 
 mod schema;
 mod validate;
