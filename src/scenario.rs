@@ -13,9 +13,9 @@ pub use crate::core::error::ScenarioError;
 pub use crate::core::rate_limit::RateLimitSpec;
 use crate::core::world::World;
 
-pub use crate::vendors::datadog::scenario::{DatadogOrgSpec, DatadogScenario};
+pub use crate::vendors::datadog::scenario::DatadogScenario;
 pub use crate::vendors::gcore::scenario::GcoreScenario;
-pub use crate::vendors::grafana::scenario::{GrafanaScenario, Plan, PluginSpec};
+pub use crate::vendors::grafana::scenario::GrafanaScenario;
 
 mod schema;
 mod validate;

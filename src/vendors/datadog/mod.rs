@@ -13,6 +13,7 @@ pub mod model;
 mod monthly_attribution;
 pub mod rate_limit;
 pub mod scenario;
+pub mod snapshot;
 mod top_avg_metrics;
 pub mod usage;
 

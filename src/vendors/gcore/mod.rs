@@ -6,6 +6,7 @@ mod extract;
 pub mod model;
 pub mod rate_limit;
 pub mod scenario;
+pub mod snapshot;
 pub mod usage;
 mod usage_report;
 

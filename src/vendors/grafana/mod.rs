@@ -15,6 +15,7 @@ mod plugins;
 pub mod rate_limit;
 mod regions;
 pub mod scenario;
+pub mod snapshot;
 mod stacks;
 mod tokens;
 pub mod usage;

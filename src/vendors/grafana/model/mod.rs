@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use self::access_policies::{AccessPolicy, PolicyStatus};
@@ -32,7 +33,8 @@ pub type RegionKey = String;
 /// Key of a keyset index: objects of one org and region in creation order.
 pub type ScopedSeq = (OrgId, RegionKey, u64);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Org {
     pub id: OrgId,
     pub slug: String,
@@ -45,7 +47,8 @@ pub struct Org {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Region {
     pub id: u64,
     pub slug: RegionKey,

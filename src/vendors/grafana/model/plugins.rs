@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::GrafanaCaller;
 use super::stacks::{Stack, StackId};
@@ -43,7 +44,8 @@ impl Plugin {
 }
 
 /// A plugin installed on a stack.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PluginInstallation {
     pub id: u64,
     pub stack_id: StackId,

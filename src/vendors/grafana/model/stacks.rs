@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{GrafanaCaller, GrafanaState, OrgId, Region, RegionKey};
 use crate::core::cursor::Cursor;
@@ -18,8 +19,9 @@ pub const DEFAULT_REGION: &str = "us";
 const MAX_LABELS: usize = 10;
 const MAX_SLUG_LEN: usize = 29;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StackStatus {
+    #[default]
     Active,
     Deleted,
 }
@@ -33,7 +35,8 @@ impl StackStatus {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Stack {
     pub id: StackId,
     pub org_id: OrgId,
@@ -45,6 +48,8 @@ pub struct Stack {
     pub description: String,
     pub labels: BTreeMap<String, String>,
     pub delete_protection: bool,
+    /// Not in a snapshot: implied by the list the stack is in.
+    #[serde(skip)]
     pub status: StackStatus,
     pub created_at: DateTime<Utc>,
     pub created_by: String,

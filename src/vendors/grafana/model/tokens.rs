@@ -4,6 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::access_policies::{AccessPolicy, PolicyStatus, RealmType};
@@ -13,11 +14,15 @@ use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Token {
     pub id: Uuid,
     pub seq: u64,
+    /// Not in a snapshot (the policy's, as is `region`): filled in on restore.
+    #[serde(skip)]
     pub org_id: OrgId,
+    #[serde(skip)]
     pub region: RegionKey,
     pub access_policy_id: Uuid,
     pub name: String,
