@@ -269,6 +269,7 @@ impl GrafanaSnapshot {
             token_names: _,
             tokens_by_policy: _,
             token_secrets: _,
+            token_use,
             stacks,
             stack_slugs: _,
             stacks_by_name: _,
@@ -302,7 +303,10 @@ impl GrafanaSnapshot {
             stacks: live.into_iter().map(stack_record).collect(),
             deleted_stacks: deleted_stacks.iter().map(stack_record).collect(),
             access_policies: access_policies.into_iter().map(policy_record).collect(),
-            tokens: tokens.into_iter().map(token_record).collect(),
+            tokens: tokens
+                .into_iter()
+                .map(|token| token_record(&token_use.applied(token)))
+                .collect(),
             plugin_installations: plugins
                 .installations()
                 .map(|i| PluginInstallationRecord {

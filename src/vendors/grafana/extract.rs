@@ -52,7 +52,9 @@ impl FromRequestParts<Arc<Store>> for Caller {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip());
-        let caller = store.write().authenticate_grafana(secret, client)?;
+        // A read: the token's use is recorded beside the world.
+        let caller = store.read().authenticate_grafana(secret, client)?;
+        store.note_change();
         Ok(Caller(caller))
     }
 }
@@ -130,4 +132,56 @@ where
 pub fn path_uuid(raw: &str, what: &str) -> Result<Uuid, GrafanaError> {
     Uuid::parse_str(raw)
         .map_err(|_| bad_request(format!("{what} must be a UUID, got {raw:?}")).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use crate::core::clock::Clock;
+    use crate::engine::Engine;
+    use crate::scenario::Scenario;
+
+    /// An authenticated Grafana read records the token's use without the
+    /// world's write lock: it completes while another reader holds the world.
+    #[test]
+    fn an_authenticated_read_runs_while_the_world_is_held_for_reading() {
+        let engine = Engine::new(Scenario::default_scenario(), None, Clock::default()).unwrap();
+        let store = engine.store().clone();
+        let changes = store.changes();
+        let held = store.read();
+        let (done, finished) = mpsc::channel();
+        let app = crate::vendors::grafana::routes(store.clone()).with_state(store.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let request = Request::get("/api/v1/tokens?region=us")
+                .header("authorization", "Bearer mock-grafana-token")
+                .body(Body::empty())
+                .unwrap();
+            let response = runtime.block_on(app.oneshot(request)).unwrap();
+            let _ = done.send(response.status());
+        });
+        let status = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the read waited for the world's write lock");
+        assert_eq!(status, StatusCode::OK);
+        drop(held);
+        // The use is recorded (and counted, so the state file is saved).
+        assert!(store.changes() > changes);
+        let world = store.read();
+        let grafana = world.sections.grafana();
+        let used = grafana
+            .tokens
+            .values()
+            .filter(|t| grafana.token_use.applied(t).last_used_at.is_some())
+            .count();
+        assert_eq!(used, 1);
+    }
 }

@@ -182,7 +182,7 @@ pub async fn get(
 ) -> Result<Json<TokenView>, GrafanaError> {
     let params = authorize(&caller, READ, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
-    let token = store.read().token(&caller, region(&params), id)?.clone();
+    let token = store.read().token(&caller, region(&params), id)?;
     Ok(Json(token.into()))
 }
 
