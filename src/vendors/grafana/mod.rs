@@ -13,6 +13,7 @@ mod pagination;
 mod plugins;
 pub mod rate_limit;
 mod regions;
+mod scopes;
 mod stacks;
 mod tokens;
 pub mod usage;

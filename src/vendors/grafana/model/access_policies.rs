@@ -481,7 +481,7 @@ impl World {
         let display_name = new.display_name.unwrap_or_else(|| new.name.clone());
         validate_display_name(&display_name)?;
         validate_scopes(&new.scopes)?;
-        validate_realms(&self.sections.grafana(), org_id, &new.realms)?;
+        validate_realms(self.sections.grafana(), org_id, &new.realms)?;
         let allowed_subnets = match &new.conditions {
             Some(c) => parse_conditions(c)?,
             None => None,
@@ -591,7 +591,7 @@ impl World {
             validate_display_name(display_name)?;
         }
         validate_scopes(&changes.scopes)?;
-        validate_realms(&self.sections.grafana(), caller.org_id, &changes.realms)?;
+        validate_realms(self.sections.grafana(), caller.org_id, &changes.realms)?;
         let allowed_subnets = match &changes.conditions {
             ConditionsChange::Keep => current.allowed_subnets.clone(),
             ConditionsChange::Remove => None,
