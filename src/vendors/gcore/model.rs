@@ -756,6 +756,17 @@ impl Defaults {
     }
 }
 
+impl crate::core::world::Sections {
+    /// gcore's section of the world.
+    pub fn gcore(&self) -> &GcoreState {
+        self.get::<GcoreState>()
+    }
+
+    pub fn gcore_mut(&mut self) -> &mut GcoreState {
+        self.get_mut::<GcoreState>()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -827,16 +838,5 @@ mod tests {
         assert!(state.authenticate("k").is_ok());
         let error = state.authenticate("nope-nope").unwrap_err();
         assert_eq!(error.message(), "Bad permanent token: nope-");
-    }
-}
-
-impl crate::core::world::Sections {
-    /// gcore's section of the world.
-    pub fn gcore(&self) -> &GcoreState {
-        self.get::<GcoreState>()
-    }
-
-    pub fn gcore_mut(&mut self) -> &mut GcoreState {
-        self.get_mut::<GcoreState>()
     }
 }
