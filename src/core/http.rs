@@ -1,8 +1,10 @@
 //! HTTP helpers every vendor's handlers share: the credential of an
 //! `Authorization` header, strict JSON bodies, and `null`-aware fields.
 
-use axum::http::HeaderMap;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -19,6 +21,29 @@ pub fn scheme_credential<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a
         .filter(|(given, _)| given.eq_ignore_ascii_case(scheme))
         .map(|(_, credential)| credential.trim())
         .filter(|credential| !credential.is_empty())
+}
+
+/// Why a request's JSON body was refused; each vendor renders it.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Over the server's body limit.
+    TooLarge,
+    /// Unreadable or not the expected JSON; the message says why.
+    Invalid(String),
+}
+
+/// The request body (as axum hands it over) parsed as `T`, strictly
+/// ([`parse_json_body`]). Handlers call it once the caller is known to be
+/// allowed to send it.
+pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, BodyError> {
+    let bytes = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            BodyError::TooLarge
+        } else {
+            BodyError::Invalid(rejection.body_text())
+        }
+    })?;
+    parse_json_body(&bytes).map_err(BodyError::Invalid)
 }
 
 /// Parses a JSON request body; the error names the field that was wrong

@@ -67,7 +67,15 @@ impl Store {
         world
     }
 
-    /// How many times the world has been opened for writing.
+    /// Counts a change made beside the write lock (a vendor recording, under
+    /// a read guard, something it keeps behind its own lock, such as when a
+    /// token was last used), so that the state file is saved again. Called
+    /// once the change is made, so whoever sees the count move sees it.
+    pub fn note_change(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// How many times the world has been changed.
     pub fn changes(&self) -> u64 {
         self.changes.load(Ordering::SeqCst)
     }

@@ -1,19 +1,17 @@
 //! `GET /api/v1/usage/billable-summary`: a month of billable usage per org
 //! of the account.
 
-use std::sync::Arc;
-
 use std::collections::BTreeMap;
 
-use axum::Json;
-use axum::extract::{RawQuery, State};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::errors::DatadogError;
-use super::extract::{Caller, Params};
+use super::extract::{FromParams, Params};
 use super::hourly_attribution::timestamp;
-use crate::core::store::Store;
+use super::report::UsageReport;
+use crate::core::world::World;
+use crate::vendors::datadog::model::DatadogCaller;
 use crate::vendors::datadog::usage::billable_summary::{self, BillableUsage, OrgBillableSummary};
 
 /// `UsageBillableSummaryResponse`.
@@ -83,30 +81,47 @@ fn render(summary: OrgBillableSummary) -> UsageBillableSummaryHour {
     }
 }
 
-pub async fn get(
-    State(store): State<Arc<Store>>,
-    Caller(caller): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<UsageBillableSummaryResponse>, DatadogError> {
-    let params = Params::parse(query.as_deref())?;
-    let month = params.month("month")?;
-    // Accepted and checked; the scenario has no connected accounts to add.
-    params.flag("include_connected_accounts")?;
-    let world = store.read();
-    let now = world.clock.now();
-    let month = month.unwrap_or_else(|| {
-        now.date_naive()
-            .with_day(1)
-            .expect("every month has a first day")
-    });
-    let summaries = billable_summary::billable_summary(
-        world.sections.datadog(),
-        world.seed,
-        now,
-        caller,
-        month,
-    )?;
-    Ok(Json(UsageBillableSummaryResponse {
-        usage: summaries.into_iter().map(render).collect(),
-    }))
+/// `month` (the current one when absent).
+pub struct BillableSummaryQuery {
+    month: Option<NaiveDate>,
+}
+
+impl FromParams for BillableSummaryQuery {
+    fn from_params(params: &Params) -> Result<Self, DatadogError> {
+        let month = params.month("month")?;
+        // Accepted and checked; the scenario has no connected accounts to add.
+        params.flag("include_connected_accounts")?;
+        Ok(BillableSummaryQuery { month })
+    }
+}
+
+/// `GET /api/v1/usage/billable-summary`.
+pub enum BillableSummaryReport {}
+
+impl UsageReport for BillableSummaryReport {
+    type Query = BillableSummaryQuery;
+    type Body = UsageBillableSummaryResponse;
+
+    fn report(
+        world: &World,
+        caller: DatadogCaller,
+        query: BillableSummaryQuery,
+    ) -> Result<UsageBillableSummaryResponse, DatadogError> {
+        let now = world.clock.now();
+        let month = query.month.unwrap_or_else(|| {
+            now.date_naive()
+                .with_day(1)
+                .expect("every month has a first day")
+        });
+        let summaries = billable_summary::billable_summary(
+            world.sections.datadog(),
+            world.seed,
+            now,
+            caller,
+            month,
+        )?;
+        Ok(UsageBillableSummaryResponse {
+            usage: summaries.into_iter().map(render).collect(),
+        })
+    }
 }

@@ -1,16 +1,14 @@
 //! `GET /api/v2/usage/historical_cost` and `GET /api/v2/usage/estimated_cost`:
 //! cost by org and month (or day), as JSON:API `cost_by_org` resources.
 
-use std::sync::Arc;
-
-use axum::Json;
-use axum::extract::{RawQuery, State};
 use serde::Serialize;
 
 use super::errors::DatadogError;
-use super::extract::{Caller, Params};
+use super::extract::{FromParams, Params};
 use super::hourly_attribution::timestamp;
-use crate::core::store::Store;
+use super::report::UsageReport;
+use crate::core::world::World;
+use crate::vendors::datadog::model::DatadogCaller;
 use crate::vendors::datadog::usage::costs::{
     self, CostRecord, EstimatedQuery, HistoricalQuery, Period, View,
 };
@@ -102,77 +100,101 @@ fn include_connected_accounts(params: &Params) -> Result<(), DatadogError> {
     params.flag("include_connected_accounts").map(|_| ())
 }
 
-pub async fn historical(
-    State(store): State<Arc<Store>>,
-    Caller(caller): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<CostByOrgResponse>, DatadogError> {
-    let params = Params::parse(query.as_deref())?;
-    params.required("start_month")?;
-    let query = HistoricalQuery {
-        start_month: params.month("start_month")?.expect("required above"),
-        end_month: params.month("end_month")?,
-        view: view(&params)?,
-    };
-    include_connected_accounts(&params)?;
-    let world = store.read();
-    let records = costs::historical(
-        world.sections.datadog(),
-        world.seed,
-        world.clock.now(),
-        caller,
-        &query,
-    )?;
-    Ok(Json(render(records, query.view)))
+impl FromParams for HistoricalQuery {
+    fn from_params(params: &Params) -> Result<Self, DatadogError> {
+        params.required("start_month")?;
+        let query = HistoricalQuery {
+            start_month: params.month("start_month")?.expect("required above"),
+            end_month: params.month("end_month")?,
+            view: view(params)?,
+        };
+        include_connected_accounts(params)?;
+        Ok(query)
+    }
 }
 
-pub async fn estimated(
-    State(store): State<Arc<Store>>,
-    Caller(caller): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<CostByOrgResponse>, DatadogError> {
-    let params = Params::parse(query.as_deref())?;
-    let (start, end) = match (params.month("start_month")?, params.day("start_date")?) {
-        (Some(_), Some(_)) => {
-            return Err(DatadogError::bad_request(
-                "Either start_month or start_date should be specified, but not both",
-            ));
-        }
-        (None, None) => {
-            return Err(DatadogError::bad_request(
-                "Missing required parameter: start_month or start_date",
-            ));
-        }
-        (Some(month), None) => {
-            if params.get("end_date").is_some() {
+impl FromParams for EstimatedQuery {
+    fn from_params(params: &Params) -> Result<Self, DatadogError> {
+        let (start, end) = match (params.month("start_month")?, params.day("start_date")?) {
+            (Some(_), Some(_)) => {
                 return Err(DatadogError::bad_request(
-                    "Invalid parameter end_date: use end_month with start_month",
+                    "Either start_month or start_date should be specified, but not both",
                 ));
             }
-            (Period::Month(month), params.month("end_month")?)
-        }
-        (None, Some(day)) => {
-            if params.get("end_month").is_some() {
+            (None, None) => {
                 return Err(DatadogError::bad_request(
-                    "Invalid parameter end_month: use end_date with start_date",
+                    "Missing required parameter: start_month or start_date",
                 ));
             }
-            (Period::Day(day), params.day("end_date")?)
-        }
-    };
-    let query = EstimatedQuery {
-        start,
-        end,
-        view: view(&params)?,
-    };
-    include_connected_accounts(&params)?;
-    let world = store.read();
-    let records = costs::estimated(
-        world.sections.datadog(),
-        world.seed,
-        world.clock.now(),
-        caller,
-        &query,
-    )?;
-    Ok(Json(render(records, query.view)))
+            (Some(month), None) => {
+                if params.get("end_date").is_some() {
+                    return Err(DatadogError::bad_request(
+                        "Invalid parameter end_date: use end_month with start_month",
+                    ));
+                }
+                (Period::Month(month), params.month("end_month")?)
+            }
+            (None, Some(day)) => {
+                if params.get("end_month").is_some() {
+                    return Err(DatadogError::bad_request(
+                        "Invalid parameter end_month: use end_date with start_date",
+                    ));
+                }
+                (Period::Day(day), params.day("end_date")?)
+            }
+        };
+        let query = EstimatedQuery {
+            start,
+            end,
+            view: view(params)?,
+        };
+        include_connected_accounts(params)?;
+        Ok(query)
+    }
+}
+
+/// `GET /api/v2/usage/historical_cost`.
+pub enum HistoricalCostReport {}
+
+impl UsageReport for HistoricalCostReport {
+    type Query = HistoricalQuery;
+    type Body = CostByOrgResponse;
+
+    fn report(
+        world: &World,
+        caller: DatadogCaller,
+        query: HistoricalQuery,
+    ) -> Result<CostByOrgResponse, DatadogError> {
+        let records = costs::historical(
+            world.sections.datadog(),
+            world.seed,
+            world.clock.now(),
+            caller,
+            &query,
+        )?;
+        Ok(render(records, query.view))
+    }
+}
+
+/// `GET /api/v2/usage/estimated_cost`.
+pub enum EstimatedCostReport {}
+
+impl UsageReport for EstimatedCostReport {
+    type Query = EstimatedQuery;
+    type Body = CostByOrgResponse;
+
+    fn report(
+        world: &World,
+        caller: DatadogCaller,
+        query: EstimatedQuery,
+    ) -> Result<CostByOrgResponse, DatadogError> {
+        let records = costs::estimated(
+            world.sections.datadog(),
+            world.seed,
+            world.clock.now(),
+            caller,
+            &query,
+        )?;
+        Ok(render(records, query.view))
+    }
 }

@@ -18,10 +18,7 @@ pub const API_KEY_HEADER: &str = "dd-api-key";
 pub const APPLICATION_KEY_HEADER: &str = "dd-application-key";
 
 /// The authenticated caller of a Datadog endpoint.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller(pub DatadogCaller);
-
-impl FromRequestParts<Arc<Store>> for Caller {
+impl FromRequestParts<Arc<Store>> for DatadogCaller {
     type Rejection = DatadogError;
 
     async fn from_request_parts(
@@ -29,10 +26,30 @@ impl FromRequestParts<Arc<Store>> for Caller {
         store: &Arc<Store>,
     ) -> Result<Self, DatadogError> {
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let caller = store
+        Ok(store
             .read()
-            .authenticate_datadog(header(API_KEY_HEADER), header(APPLICATION_KEY_HEADER))?;
-        Ok(Caller(caller))
+            .authenticate_datadog(header(API_KEY_HEADER), header(APPLICATION_KEY_HEADER))?)
+    }
+}
+
+/// A query string as an endpoint wants it, parsed with Datadog's rules.
+pub trait FromParams: Sized {
+    fn from_params(params: &Params) -> Result<Self, DatadogError>;
+}
+
+/// The request's query parsed as `Q` (after the caller is authenticated:
+/// put it after [`DatadogCaller`] in the handler's arguments).
+pub struct Query<Q>(pub Q);
+
+impl<Q: FromParams + Send> FromRequestParts<Arc<Store>> for Query<Q> {
+    type Rejection = DatadogError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _store: &Arc<Store>,
+    ) -> Result<Self, DatadogError> {
+        let params = Params::parse(parts.uri.query())?;
+        Ok(Query(Q::from_params(&params)?))
     }
 }
 

@@ -1,15 +1,13 @@
 //! `GET /api/v1/usage/hourly-attribution`: hourly usage by tag group.
 
-use std::sync::Arc;
-
-use axum::Json;
-use axum::extract::{RawQuery, State};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::errors::DatadogError;
-use super::extract::{Caller, Params};
-use crate::core::store::Store;
+use super::extract::{FromParams, Params};
+use super::report::UsageReport;
+use crate::core::world::World;
+use crate::vendors::datadog::model::DatadogCaller;
 use crate::vendors::datadog::usage::attribution::report::{self, HourlyQuery, HourlyRecord};
 use crate::vendors::datadog::usage::attribution::{Tags, hourly_usage_type};
 
@@ -48,6 +46,12 @@ pub(super) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
+impl FromParams for HourlyQuery {
+    fn from_params(params: &Params) -> Result<Self, DatadogError> {
+        parse(params)
+    }
+}
+
 fn parse(params: &Params) -> Result<HourlyQuery, DatadogError> {
     let raw_type = params.required("usage_type")?;
     let usage_type = hourly_usage_type(raw_type).ok_or_else(|| {
@@ -66,42 +70,48 @@ fn parse(params: &Params) -> Result<HourlyQuery, DatadogError> {
     })
 }
 
-pub async fn get(
-    State(store): State<Arc<Store>>,
-    Caller(caller): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<HourlyUsageAttributionResponse>, DatadogError> {
-    let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = store.read();
-    let page = report::hourly(
-        world.sections.datadog(),
-        world.seed,
-        world.clock.now(),
-        caller,
-        &query,
-    )?;
-    let updated_at = timestamp(page.updated_at);
-    let usage = page
-        .records
-        .into_iter()
-        .map(|record: HourlyRecord| HourlyUsageAttributionBody {
-            hour: timestamp(record.hour),
-            org_name: record.owner.org.name.clone(),
-            public_id: record.owner.org.public_id.clone(),
-            region: record.owner.org.region.clone(),
-            tag_config_source: record.owner.tag_config_source,
-            tags: record.owner.tags,
-            total_usage_sum: record.total_usage_sum,
-            updated_at: updated_at.clone(),
-            usage_type: query.usage_type.name,
-        })
-        .collect();
-    Ok(Json(HourlyUsageAttributionResponse {
-        metadata: HourlyUsageAttributionMetadata {
-            pagination: HourlyUsageAttributionPagination {
-                next_record_id: page.next.map(|cursor| cursor.encode()),
+/// `GET /api/v1/usage/hourly-attribution`.
+pub enum HourlyAttributionReport {}
+
+impl UsageReport for HourlyAttributionReport {
+    type Query = HourlyQuery;
+    type Body = HourlyUsageAttributionResponse;
+
+    fn report(
+        world: &World,
+        caller: DatadogCaller,
+        query: HourlyQuery,
+    ) -> Result<HourlyUsageAttributionResponse, DatadogError> {
+        let page = report::hourly(
+            world.sections.datadog(),
+            world.seed,
+            world.clock.now(),
+            caller,
+            &query,
+        )?;
+        let updated_at = timestamp(page.updated_at);
+        let usage = page
+            .records
+            .into_iter()
+            .map(|record: HourlyRecord| HourlyUsageAttributionBody {
+                hour: timestamp(record.hour),
+                org_name: record.owner.org.name.clone(),
+                public_id: record.owner.org.public_id.clone(),
+                region: record.owner.org.region.clone(),
+                tag_config_source: record.owner.tag_config_source,
+                tags: record.owner.tags,
+                total_usage_sum: record.total_usage_sum,
+                updated_at: updated_at.clone(),
+                usage_type: query.usage_type.name,
+            })
+            .collect();
+        Ok(HourlyUsageAttributionResponse {
+            metadata: HourlyUsageAttributionMetadata {
+                pagination: HourlyUsageAttributionPagination {
+                    next_record_id: page.next.map(|cursor| cursor.encode()),
+                },
             },
-        },
-        usage,
-    }))
+            usage,
+        })
+    }
 }

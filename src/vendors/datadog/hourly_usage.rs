@@ -1,16 +1,14 @@
 //! `GET /api/v2/usage/hourly_usage`: hourly usage by product family, as
 //! JSON:API `usage_timeseries` resources.
 
-use std::sync::Arc;
-
-use axum::Json;
-use axum::extract::{RawQuery, State};
 use serde::Serialize;
 
 use super::errors::DatadogError;
-use super::extract::{Caller, Params};
+use super::extract::{FromParams, Params};
 use super::hourly_attribution::timestamp;
-use crate::core::store::Store;
+use super::report::UsageReport;
+use crate::core::world::World;
+use crate::vendors::datadog::model::DatadogCaller;
 use crate::vendors::datadog::usage::hourly::{
     self, HourlyUsageQuery, HourlyUsageRecord, MAX_PAGE_LIMIT,
 };
@@ -61,6 +59,12 @@ struct HourlyUsageMetadata {
 #[derive(Debug, Serialize)]
 struct HourlyUsagePagination {
     next_record_id: Option<String>,
+}
+
+impl FromParams for HourlyUsageQuery {
+    fn from_params(params: &Params) -> Result<Self, DatadogError> {
+        parse(params)
+    }
 }
 
 fn parse(params: &Params) -> Result<HourlyUsageQuery, DatadogError> {
@@ -118,26 +122,32 @@ fn render(record: HourlyUsageRecord) -> HourlyUsage {
     }
 }
 
-pub async fn get(
-    State(store): State<Arc<Store>>,
-    Caller(caller): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<HourlyUsageResponse>, DatadogError> {
-    let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = store.read();
-    let page = hourly::hourly_usage(
-        world.sections.datadog(),
-        world.seed,
-        world.clock.now(),
-        caller,
-        &query,
-    )?;
-    Ok(Json(HourlyUsageResponse {
-        data: page.records.into_iter().map(render).collect(),
-        meta: HourlyUsageMetadata {
-            pagination: HourlyUsagePagination {
-                next_record_id: page.next.map(|cursor| cursor.encode()),
+/// `GET /api/v2/usage/hourly_usage`.
+pub enum HourlyUsageReport {}
+
+impl UsageReport for HourlyUsageReport {
+    type Query = HourlyUsageQuery;
+    type Body = HourlyUsageResponse;
+
+    fn report(
+        world: &World,
+        caller: DatadogCaller,
+        query: HourlyUsageQuery,
+    ) -> Result<HourlyUsageResponse, DatadogError> {
+        let page = hourly::hourly_usage(
+            world.sections.datadog(),
+            world.seed,
+            world.clock.now(),
+            caller,
+            &query,
+        )?;
+        Ok(HourlyUsageResponse {
+            data: page.records.into_iter().map(render).collect(),
+            meta: HourlyUsageMetadata {
+                pagination: HourlyUsagePagination {
+                    next_record_id: page.next.map(|cursor| cursor.encode()),
+                },
             },
-        },
-    }))
+        })
+    }
 }

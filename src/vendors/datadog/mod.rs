@@ -12,6 +12,7 @@ mod hourly_usage;
 pub mod model;
 mod monthly_attribution;
 pub mod rate_limit;
+mod report;
 pub mod scenario;
 pub mod snapshot;
 mod top_avg_metrics;
@@ -28,30 +29,30 @@ pub(crate) fn routes() -> Router<Arc<Store>> {
     Router::new()
         .route(
             "/api/v1/usage/hourly-attribution",
-            axum::routing::get(hourly_attribution::get),
+            axum::routing::get(report::handler::<hourly_attribution::HourlyAttributionReport>),
         )
         .route(
             "/api/v1/usage/monthly-attribution",
-            axum::routing::get(monthly_attribution::get),
+            axum::routing::get(report::handler::<monthly_attribution::MonthlyAttributionReport>),
         )
         .route(
             "/api/v2/usage/historical_cost",
-            axum::routing::get(costs::historical),
+            axum::routing::get(report::handler::<costs::HistoricalCostReport>),
         )
         .route(
             "/api/v2/usage/estimated_cost",
-            axum::routing::get(costs::estimated),
+            axum::routing::get(report::handler::<costs::EstimatedCostReport>),
         )
         .route(
             "/api/v1/usage/top_avg_metrics",
-            axum::routing::get(top_avg_metrics::get),
+            axum::routing::get(report::handler::<top_avg_metrics::TopAvgMetricsReport>),
         )
         .route(
             "/api/v2/usage/hourly_usage",
-            axum::routing::get(hourly_usage::get),
+            axum::routing::get(report::handler::<hourly_usage::HourlyUsageReport>),
         )
         .route(
             "/api/v1/usage/billable-summary",
-            axum::routing::get(billable_summary::get),
+            axum::routing::get(report::handler::<billable_summary::BillableSummaryReport>),
         )
 }

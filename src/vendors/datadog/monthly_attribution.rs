@@ -1,18 +1,16 @@
 //! `GET /api/v1/usage/monthly-attribution`: monthly usage and its share
 //! by tag group, per requested field.
 
-use std::sync::Arc;
-
 use std::collections::BTreeMap;
 
-use axum::Json;
-use axum::extract::{RawQuery, State};
 use serde::Serialize;
 
 use super::errors::DatadogError;
-use super::extract::{Caller, Params};
+use super::extract::{FromParams, Params};
 use super::hourly_attribution::timestamp;
-use crate::core::store::Store;
+use super::report::UsageReport;
+use crate::core::world::World;
+use crate::vendors::datadog::model::DatadogCaller;
 use crate::vendors::datadog::usage::attribution::report::{
     self, MonthlyQuery, MonthlyRecord, SortDirection,
 };
@@ -67,6 +65,12 @@ fn field(name: &str, raw: &str) -> Result<Field, DatadogError> {
     })
 }
 
+impl FromParams for MonthlyQuery {
+    fn from_params(params: &Params) -> Result<Self, DatadogError> {
+        parse(params)
+    }
+}
+
 fn parse(params: &Params) -> Result<MonthlyQuery, DatadogError> {
     params.required("start_month")?;
     params.required("fields")?;
@@ -113,57 +117,63 @@ fn parse(params: &Params) -> Result<MonthlyQuery, DatadogError> {
     })
 }
 
-pub async fn get(
-    State(store): State<Arc<Store>>,
-    Caller(caller): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<MonthlyUsageAttributionResponse>, DatadogError> {
-    let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = store.read();
-    let report = report::monthly(
-        world.sections.datadog(),
-        world.seed,
-        world.clock.now(),
-        caller,
-        &query,
-    )?;
-    let updated_at = timestamp(report.page.updated_at);
-    let usage = report
-        .page
-        .records
-        .into_iter()
-        .map(|record: MonthlyRecord| MonthlyUsageAttributionBody {
-            month: timestamp(
-                record
-                    .month
-                    .and_hms_opt(0, 0, 0)
-                    .expect("midnight")
-                    .and_utc(),
-            ),
-            org_name: record.owner.org.name.clone(),
-            public_id: record.owner.org.public_id.clone(),
-            region: record.owner.org.region.clone(),
-            tag_config_source: record.owner.tag_config_source,
-            tags: record.owner.tags,
-            updated_at: updated_at.clone(),
-            values: record.values.iter().map(|(f, v)| (f.name(), *v)).collect(),
-        })
-        .collect();
-    Ok(Json(MonthlyUsageAttributionResponse {
-        metadata: MonthlyUsageAttributionMetadata {
-            aggregates: report
-                .aggregates
-                .iter()
-                .map(|(f, value)| UsageAttributionAggregatesBody {
-                    agg_type: "sum",
-                    field: f.name(),
-                    value: *value,
-                })
-                .collect(),
-            pagination: MonthlyUsageAttributionPagination {
-                next_record_id: report.page.next.map(|cursor| cursor.encode()),
+/// `GET /api/v1/usage/monthly-attribution`.
+pub enum MonthlyAttributionReport {}
+
+impl UsageReport for MonthlyAttributionReport {
+    type Query = MonthlyQuery;
+    type Body = MonthlyUsageAttributionResponse;
+
+    fn report(
+        world: &World,
+        caller: DatadogCaller,
+        query: MonthlyQuery,
+    ) -> Result<MonthlyUsageAttributionResponse, DatadogError> {
+        let report = report::monthly(
+            world.sections.datadog(),
+            world.seed,
+            world.clock.now(),
+            caller,
+            &query,
+        )?;
+        let updated_at = timestamp(report.page.updated_at);
+        let usage = report
+            .page
+            .records
+            .into_iter()
+            .map(|record: MonthlyRecord| MonthlyUsageAttributionBody {
+                month: timestamp(
+                    record
+                        .month
+                        .and_hms_opt(0, 0, 0)
+                        .expect("midnight")
+                        .and_utc(),
+                ),
+                org_name: record.owner.org.name.clone(),
+                public_id: record.owner.org.public_id.clone(),
+                region: record.owner.org.region.clone(),
+                tag_config_source: record.owner.tag_config_source,
+                tags: record.owner.tags,
+                updated_at: updated_at.clone(),
+                values: record.values.iter().map(|(f, v)| (f.name(), *v)).collect(),
+            })
+            .collect();
+        Ok(MonthlyUsageAttributionResponse {
+            metadata: MonthlyUsageAttributionMetadata {
+                aggregates: report
+                    .aggregates
+                    .iter()
+                    .map(|(f, value)| UsageAttributionAggregatesBody {
+                        agg_type: "sum",
+                        field: f.name(),
+                        value: *value,
+                    })
+                    .collect(),
+                pagination: MonthlyUsageAttributionPagination {
+                    next_record_id: report.page.next.map(|cursor| cursor.encode()),
+                },
             },
-        },
-        usage,
-    }))
+            usage,
+        })
+    }
 }

@@ -1,16 +1,14 @@
 //! `GET /api/v1/usage/top_avg_metrics`: the org's metrics by average
 //! timeseries per hour, over a month (to date) or a day.
 
-use std::sync::Arc;
-
-use axum::Json;
-use axum::extract::{RawQuery, State};
 use serde::Serialize;
 
 use super::errors::DatadogError;
-use super::extract::{Caller, Params};
+use super::extract::{FromParams, Params};
 use super::hourly_attribution::timestamp;
-use crate::core::store::Store;
+use super::report::UsageReport;
+use crate::core::world::World;
+use crate::vendors::datadog::model::DatadogCaller;
 use crate::vendors::datadog::usage::top_avg_metrics::{
     self, DEFAULT_LIMIT, MAX_LIMIT, Period, TopAvgMetricsQuery,
 };
@@ -50,6 +48,12 @@ struct UsageTopAvgMetricsHour {
     metric_name: String,
 }
 
+impl FromParams for TopAvgMetricsQuery {
+    fn from_params(params: &Params) -> Result<Self, DatadogError> {
+        parse(params)
+    }
+}
+
 fn parse(params: &Params) -> Result<TopAvgMetricsQuery, DatadogError> {
     let period = match (params.month("month")?, params.day("day")?) {
         (Some(month), None) => Period::Month(month),
@@ -86,41 +90,48 @@ fn parse(params: &Params) -> Result<TopAvgMetricsQuery, DatadogError> {
     })
 }
 
-pub async fn get(
-    State(store): State<Arc<Store>>,
-    Caller(caller): Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<UsageTopAvgMetricsResponse>, DatadogError> {
-    let query = parse(&Params::parse(query.as_deref())?)?;
-    let world = store.read();
-    let org = world.sections.datadog().org(caller);
-    let page =
-        top_avg_metrics::top_avg_metrics(world.seed, &org.public_id, world.clock.now(), &query);
-    let midnight =
-        |day: chrono::NaiveDate| timestamp(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
-    let (day, month) = match query.period {
-        Period::Day(day) => (Some(midnight(day)), None),
-        Period::Month(month) => (None, Some(midnight(month))),
-    };
-    Ok(Json(UsageTopAvgMetricsResponse {
-        metadata: UsageTopAvgMetricsMetadata {
-            day,
-            month,
-            pagination: UsageTopAvgMetricsPagination {
-                limit: query.limit,
-                total_number_of_records: (page.total > query.limit).then_some(page.total),
-                next_record_id: page.next.map(|cursor| cursor.encode()),
+/// `GET /api/v1/usage/top_avg_metrics`.
+pub enum TopAvgMetricsReport {}
+
+impl UsageReport for TopAvgMetricsReport {
+    type Query = TopAvgMetricsQuery;
+    type Body = UsageTopAvgMetricsResponse;
+
+    fn report(
+        world: &World,
+        caller: DatadogCaller,
+        query: TopAvgMetricsQuery,
+    ) -> Result<UsageTopAvgMetricsResponse, DatadogError> {
+        let org = world.sections.datadog().org(caller);
+        let page =
+            top_avg_metrics::top_avg_metrics(world.seed, &org.public_id, world.clock.now(), &query);
+        let midnight = |day: chrono::NaiveDate| {
+            timestamp(day.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        };
+        let (day, month) = match query.period {
+            Period::Day(day) => (Some(midnight(day)), None),
+            Period::Month(month) => (None, Some(midnight(month))),
+        };
+        Ok(UsageTopAvgMetricsResponse {
+            metadata: UsageTopAvgMetricsMetadata {
+                day,
+                month,
+                pagination: UsageTopAvgMetricsPagination {
+                    limit: query.limit,
+                    total_number_of_records: (page.total > query.limit).then_some(page.total),
+                    next_record_id: page.next.map(|cursor| cursor.encode()),
+                },
             },
-        },
-        usage: page
-            .records
-            .into_iter()
-            .map(|record| UsageTopAvgMetricsHour {
-                avg_metric_hour: record.avg_metric_hour,
-                max_metric_hour: record.max_metric_hour,
-                metric_category: record.category.name(),
-                metric_name: record.name,
-            })
-            .collect(),
-    }))
+            usage: page
+                .records
+                .into_iter()
+                .map(|record| UsageTopAvgMetricsHour {
+                    avg_metric_hour: record.avg_metric_hour,
+                    max_metric_hour: record.max_metric_hour,
+                    metric_category: record.category.name(),
+                    metric_name: record.name,
+                })
+                .collect(),
+        })
+    }
 }

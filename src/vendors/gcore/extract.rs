@@ -1,19 +1,19 @@
 //! What every Gcore handler does first: who is calling
 //! (`Authorization: APIKey <key>`, the scheme word in any case, as Gcore's
-//! docs write it both `APIKey` and `apikey`), and the JSON body.
+//! docs write it both `APIKey` and `apikey`), and the JSON body parsed
+//! into the request the endpoint wants.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::FromRequestParts;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::errors::GcoreError;
-use crate::core::http::{parse_json_body, scheme_credential};
+use crate::core::http::{BodyError, json_body, scheme_credential};
 use crate::core::store::Store;
 
 /// A caller holding one of the scenario's Gcore API keys.
@@ -37,20 +37,37 @@ impl FromRequestParts<Arc<Store>> for Caller {
     }
 }
 
-/// The request body as `T`; the error names the offending field.
-pub fn json_body<T: DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, GcoreError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            GcoreError::new(
+/// A refused request body, in Gcore's words.
+impl From<BodyError> for GcoreError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge => GcoreError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
                 "request body too large",
-            )
-        } else {
-            GcoreError::validation(rejection.body_text())
+            ),
+            BodyError::Invalid(message) => GcoreError::validation(message),
         }
-    })?;
-    parse_json_body(&body).map_err(GcoreError::validation)
+    }
+}
+
+/// A request as an endpoint wants it, from the JSON body it was sent as.
+pub trait FromBody: Sized {
+    /// The body as sent; a wrong field is named in the 400.
+    type Sent: DeserializeOwned;
+
+    fn from_body(sent: Self::Sent) -> Result<Self, GcoreError>;
+}
+
+/// The request's JSON body, parsed and validated as `T` (after the caller
+/// is authenticated: the body is read last).
+pub struct Body<T>(pub T);
+
+impl<T: FromBody> FromRequest<Arc<Store>> for Body<T> {
+    type Rejection = GcoreError;
+
+    async fn from_request(request: Request, store: &Arc<Store>) -> Result<Self, GcoreError> {
+        let body = Bytes::from_request(request, store).await;
+        Ok(Body(T::from_body(json_body(body)?)?))
+    }
 }

@@ -6,14 +6,12 @@ use std::sync::Arc;
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::errors::GcoreError;
-use super::extract::{Caller, json_body};
+use super::extract::{Body, Caller, FromBody};
 use crate::core::store::Store;
 use crate::vendors::gcore::model::ResourceType;
 use crate::vendors::gcore::usage::{
@@ -23,7 +21,7 @@ use crate::vendors::gcore::usage::{
 
 /// `UsageReportGetParams`.
 #[derive(Debug, Deserialize)]
-struct UsageReportRequest {
+pub struct UsageReportRequest {
     time_from: String,
     time_to: String,
     #[serde(default)]
@@ -210,6 +208,14 @@ fn parse_instant(field: &str, raw: &str) -> Result<DateTime<Utc>, GcoreError> {
     )))
 }
 
+impl FromBody for UsageReportQuery {
+    type Sent = UsageReportRequest;
+
+    fn from_body(sent: UsageReportRequest) -> Result<Self, GcoreError> {
+        parse(sent)
+    }
+}
+
 fn parse(request: UsageReportRequest) -> Result<UsageReportQuery, GcoreError> {
     let period = Period::new(
         parse_instant("time_from", &request.time_from)?,
@@ -296,9 +302,8 @@ fn render_total(total: ReportTotal) -> Total {
 pub async fn get(
     State(store): State<Arc<Store>>,
     _caller: Caller,
-    body: Result<Bytes, BytesRejection>,
+    Body(query): Body<UsageReportQuery>,
 ) -> Result<Json<UsageReport>, GcoreError> {
-    let query = parse(json_body(body)?)?;
     let world = store.read();
     let report = usage::usage_report(
         world.seed,

@@ -4,26 +4,24 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::errors::GrafanaError;
-use super::extract::{Caller, Path, authorize, json_body, path_uuid, region};
-use super::pagination::{ListResponse, list_response, page_request};
+use super::extract::{Authorized, FromFilter, ListQuery, Path, Region, path_uuid};
+use super::pagination::{ListResponse, list_response};
+use super::scopes::{AccessPoliciesDelete, AccessPoliciesRead, AccessPoliciesWrite};
 use super::timestamp;
-use crate::core::http::nullable;
+use crate::core::http::{json_body, nullable};
+use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::access_policies::{
     AccessPolicy, AccessPolicyChanges, AccessPolicyFilter, Attributes, AttributesChange,
     Conditions, ConditionsChange, NewAccessPolicy, PolicyStatus, Realm, RealmType,
 };
-
-const READ: &str = "accesspolicies:read";
-const WRITE: &str = "accesspolicies:write";
-const DELETE: &str = "accesspolicies:delete";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,11 +88,13 @@ impl From<AccessPolicy> for AccessPolicyView {
 
 pub async fn create(
     State(store): State<Arc<Store>>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesWrite, Region>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<AccessPolicyView>, GrafanaError> {
-    let params = authorize(&caller, WRITE, query.as_deref())?;
     let body: CreateAccessPolicy = json_body(body)?;
     let new = NewAccessPolicy {
         name: body.name,
@@ -105,73 +105,77 @@ pub async fn create(
         attributes: body.attributes,
         status: body.status,
     };
-    let policy = store
-        .write()
-        .create_access_policy(&caller, region(&params), new)?;
+    let policy = store.write().create_access_policy(&caller, &region, new)?;
     Ok(Json(policy.into()))
+}
+
+impl FromFilter for AccessPolicyFilter {
+    fn from_filter(params: &QueryParams) -> Result<Self, GrafanaError> {
+        let realm_type = params
+            .get("realmType")
+            .map(|raw| RealmType::parse(raw, "realmType"))
+            .transpose()?;
+        let realm_identifier = params.non_empty("realmIdentifier").map(str::to_string);
+        if realm_identifier.is_some() && realm_type.is_none() {
+            return Err(GrafanaError::bad_request(
+                "realmIdentifier requires realmType",
+            ));
+        }
+        Ok(AccessPolicyFilter {
+            name: params.non_empty("name").map(str::to_string),
+            realm_type,
+            realm_identifier,
+            status: params
+                .get("status")
+                .map(|raw| PolicyStatus::parse(raw, "status"))
+                .transpose()?,
+        })
+    }
 }
 
 pub async fn list(
     State(store): State<Arc<Store>>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    Authorized { caller, query, .. }: Authorized<AccessPoliciesRead, ListQuery<AccessPolicyFilter>>,
 ) -> Result<Json<ListResponse<AccessPolicyView>>, GrafanaError> {
-    let params = authorize(&caller, READ, query.as_deref())?;
-    let realm_type = params
-        .get("realmType")
-        .map(|raw| RealmType::parse(raw, "realmType"))
-        .transpose()?;
-    let realm_identifier = params.non_empty("realmIdentifier").map(str::to_string);
-    if realm_identifier.is_some() && realm_type.is_none() {
-        return Err(GrafanaError::bad_request(
-            "realmIdentifier requires realmType",
-        ));
-    }
-    let filter = AccessPolicyFilter {
-        name: params.non_empty("name").map(str::to_string),
-        realm_type,
-        realm_identifier,
-        status: params
-            .get("status")
-            .map(|raw| PolicyStatus::parse(raw, "status"))
-            .transpose()?,
-    };
-    let (cursor, size) = page_request(&params)?;
-    let page =
-        store
-            .read()
-            .list_access_policies(&caller, region(&params), &filter, cursor, size)?;
+    let page = store.read().list_access_policies(
+        &caller,
+        &query.region,
+        &query.filter,
+        query.cursor,
+        query.size,
+    )?;
     Ok(Json(list_response(
         page,
-        size,
+        query.size,
         "/v1/accesspolicies",
-        &params,
+        &query.params,
     )))
 }
 
 pub async fn get(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesRead, Region>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
 ) -> Result<Json<AccessPolicyView>, GrafanaError> {
-    let params = authorize(&caller, READ, query.as_deref())?;
     let id = path_uuid(&id, "accessPolicyId")?;
-    let policy = store
-        .read()
-        .access_policy(&caller, region(&params), id)?
-        .clone();
+    let policy = store.read().access_policy(&caller, &region, id)?.clone();
     Ok(Json(policy.into()))
 }
 
 pub async fn update(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesWrite, Region>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<AccessPolicyView>, GrafanaError> {
-    let params = authorize(&caller, WRITE, query.as_deref())?;
     let id = path_uuid(&id, "accessPolicyId")?;
     let body: UpdateAccessPolicy = json_body(body)?;
     let conditions = match body.conditions {
@@ -197,20 +201,20 @@ pub async fn update(
     };
     let policy = store
         .write()
-        .update_access_policy(&caller, region(&params), id, changes)?;
+        .update_access_policy(&caller, &region, id, changes)?;
     Ok(Json(policy.into()))
 }
 
 pub async fn delete(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesDelete, Region>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
 ) -> Result<StatusCode, GrafanaError> {
-    let params = authorize(&caller, DELETE, query.as_deref())?;
     let id = path_uuid(&id, "accessPolicyId")?;
-    store
-        .write()
-        .delete_access_policy(&caller, region(&params), id)?;
+    store.write().delete_access_policy(&caller, &region, id)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,21 +4,19 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
 use serde::{Deserialize, Serialize};
 
-use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, Path, authorize, json_body};
+use super::errors::GcomError;
+use super::extract::{Authorized, Path};
 use super::pagination::{GcomList, Link};
+use super::scopes::{ApiKeysDelete, ApiKeysRead, ApiKeysWrite};
 use super::timestamp;
+use crate::core::http::json_body;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::Org;
 use crate::vendors::grafana::model::api_keys::OrgApiKey;
-
-const READ: &str = "api-keys:read";
-const WRITE: &str = "api-keys:write";
-const DELETE: &str = "api-keys:delete";
 
 #[derive(Debug, Deserialize)]
 struct CreateApiKey {
@@ -72,11 +70,9 @@ impl ApiKeyView {
 
 pub async fn list(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<ApiKeysRead>,
     Path(org): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<GcomList<ApiKeyView>>, GrafanaError> {
-    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<GcomList<ApiKeyView>>, GcomError> {
     let world = store.read();
     let org = world.require_org_path(&caller, &org)?;
     let items = world
@@ -93,22 +89,18 @@ pub async fn list(
 
 pub async fn create(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<ApiKeysWrite>,
     Path(org): Path<String>,
-    RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<ApiKeyView>, GrafanaError> {
-    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
-    let body: CreateApiKey = json_body(body).map_err(gcom)?;
+) -> Result<Json<ApiKeyView>, GcomError> {
+    let body: CreateApiKey = json_body(body)?;
     let mut world = store.write();
     let org = world.require_org_path(&caller, &org)?.clone();
-    let api_key = world
-        .create_org_api_key(
-            &caller,
-            body.name.as_deref().unwrap_or_default(),
-            body.role.as_deref().unwrap_or_default(),
-        )
-        .map_err(gcom)?;
+    let api_key = world.create_org_api_key(
+        &caller,
+        body.name.as_deref().unwrap_or_default(),
+        body.role.as_deref().unwrap_or_default(),
+    )?;
     Ok(Json(ApiKeyView {
         token: Some(api_key.secret.clone()),
         ..ApiKeyView::new(&api_key, &org)
@@ -117,11 +109,9 @@ pub async fn create(
 
 pub async fn delete(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<ApiKeysDelete>,
     Path((org, name)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<bool>, GrafanaError> {
-    authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<bool>, GcomError> {
     let mut world = store.write();
     world.require_org_path(&caller, &org)?;
     world.delete_org_api_key(&caller, &name)?;

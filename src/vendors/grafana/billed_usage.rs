@@ -7,22 +7,20 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, Path, authorize_any};
+use super::errors::{GcomError, GrafanaError};
+use super::extract::{Authorized, Path};
 use super::pagination::GcomList;
+use super::scopes::BillingRead;
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::vendors::grafana::usage::billing::{
     BillingMonth, DimensionUsage, Rate, StackUsage, wrong_parameters,
 };
 use crate::vendors::grafana::usage::{Dimension, MonthlyUsage};
-
-/// Either opens billed usage (Grafana's published spec).
-const READ: [&str; 2] = ["org-billing-info:read", "orgs:read"];
 
 /// Billing periods show whole seconds: `2024-09-01T00:00:00Z`.
 fn period(at: DateTime<Utc>) -> String {
@@ -281,11 +279,13 @@ fn billing_month(params: &QueryParams) -> Result<BillingMonth, GrafanaError> {
 
 pub async fn get(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: params,
+        ..
+    }: Authorized<BillingRead, QueryParams>,
     Path(org): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<GcomList<BilledUsageView>>, GrafanaError> {
-    let params = authorize_any(&caller, &READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<GcomList<BilledUsageView>>, GcomError> {
     let world = store.read();
     let org = world.require_org_path(&caller, &org)?;
     let month = billing_month(&params)?;

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::core::error::EngineError;
+use crate::core::http::BodyError;
 use crate::core::request_id;
 
 #[derive(Debug)]
@@ -74,19 +75,78 @@ impl GrafanaError {
     }
 }
 
-/// The instance, org and plugin endpoints answer invalid or missing
-/// arguments with 409 "Invalid arguments: ..." (Grafana's published spec,
+/// Which of Grafana's APIs an endpoint belongs to, and so how its errors
+/// read: each endpoint's scope marker ([`super::scopes::Scope::Api`]) names
+/// it, and its handler returns `Result<_, <Api>::Error>`, so every error
+/// converted with `?` is rendered the API's way and no call site chooses.
+pub trait Api: Send + Sync + 'static {
+    type Error: From<GrafanaError> + From<EngineError> + From<BodyError> + IntoResponse + Send;
+}
+
+/// The access-policy and token API (`/api/v1/...`): invalid arguments
+/// are 400 `BadRequest`.
+pub enum AccessPolicyApi {}
+
+impl Api for AccessPolicyApi {
+    type Error = GrafanaError;
+}
+
+/// The instance, org and plugin endpoints (GCOM): invalid or missing
+/// arguments are 409 "Invalid arguments: ..." (Grafana's published spec,
 /// `ErrorConflict`), where the access-policy API answers 400.
-pub fn gcom(error: impl Into<GrafanaError>) -> GrafanaError {
-    let error = error.into();
-    if error.status == StatusCode::BAD_REQUEST {
-        GrafanaError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
-            format!("Invalid arguments: {}", error.body.message),
-        )
-    } else {
-        error
+pub enum Gcom {}
+
+impl Api for Gcom {
+    type Error = GcomError;
+}
+
+/// An error of a GCOM endpoint: a 400 becomes 409 "Invalid arguments: ...",
+/// any other status is kept.
+#[derive(Debug)]
+pub struct GcomError(GrafanaError);
+
+impl From<GrafanaError> for GcomError {
+    fn from(error: GrafanaError) -> Self {
+        if error.status == StatusCode::BAD_REQUEST {
+            GcomError(GrafanaError::new(
+                StatusCode::CONFLICT,
+                "Conflict",
+                format!("Invalid arguments: {}", error.body.message),
+            ))
+        } else {
+            GcomError(error)
+        }
+    }
+}
+
+impl From<EngineError> for GcomError {
+    fn from(error: EngineError) -> Self {
+        GrafanaError::from(error).into()
+    }
+}
+
+impl From<BodyError> for GcomError {
+    fn from(error: BodyError) -> Self {
+        GrafanaError::from(error).into()
+    }
+}
+
+impl IntoResponse for GcomError {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+/// A refused request body, in Grafana's words.
+impl From<BodyError> for GrafanaError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge => GrafanaError::payload_too_large(format!(
+                "request body larger than {} bytes",
+                crate::server::MAX_BODY_BYTES
+            )),
+            BodyError::Invalid(message) => GrafanaError::bad_request(message),
+        }
     }
 }
 

@@ -1,104 +1,163 @@
-//! What every Grafana handler does first: who is calling (bearer token,
-//! client address), may they (scope, org), and the request's query and body.
+//! What every Grafana handler states in its signature and gets done before
+//! it runs: who is calling (bearer token, client address), may they (the
+//! scope its [`Scope`] marker names, the `orgId` of the query), and the
+//! query parsed into the type it asks for, every error rendered the way the
+//! endpoint's API renders it ([`Api`]).
 
+use std::marker::PhantomData;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use std::net::SocketAddr;
-use std::ops::Deref;
-
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::errors::GrafanaError;
+use super::errors::{Api, GrafanaError};
+use super::pagination::page_request;
+use super::scopes::Scope;
+use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, bad_request};
-use crate::core::http::{parse_json_body, scheme_credential};
+use crate::core::http::scheme_credential;
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::GrafanaCaller;
 
-/// The authenticated caller of a Grafana endpoint.
-pub struct Caller(pub GrafanaCaller);
-
-impl Deref for Caller {
-    type Target = GrafanaCaller;
-    fn deref(&self) -> &GrafanaCaller {
-        &self.0
+/// Who is calling, from the bearer credential and the client's address; the
+/// token's use is recorded beside the world, under a read guard.
+fn authenticate(parts: &Parts, store: &Store) -> Result<GrafanaCaller, GrafanaError> {
+    let unauthorized = |why: &str| EngineError::Unauthorized(why.to_string());
+    if !parts.headers.contains_key(AUTHORIZATION) {
+        return Err(unauthorized(
+            "Login required: send Authorization: Bearer <cloud access policy token>",
+        )
+        .into());
     }
+    let secret = scheme_credential(&parts.headers, "bearer").ok_or_else(|| {
+        unauthorized("Invalid credentials: the Authorization header must be 'Bearer <token>'")
+    })?;
+    let client = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let caller = store.read().authenticate_grafana(secret, client)?;
+    store.note_change();
+    Ok(caller)
 }
 
-impl FromRequestParts<Arc<Store>> for Caller {
+/// A caller the bearer credential authenticates, whatever its scopes (the
+/// region list).
+impl FromRequestParts<Arc<Store>> for GrafanaCaller {
     type Rejection = GrafanaError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         store: &Arc<Store>,
     ) -> Result<Self, GrafanaError> {
-        let unauthorized = |why: &str| EngineError::Unauthorized(why.to_string());
-        if !parts.headers.contains_key(AUTHORIZATION) {
-            return Err(unauthorized(
-                "Login required: send Authorization: Bearer <cloud access policy token>",
-            )
-            .into());
-        }
-        let secret = scheme_credential(&parts.headers, "bearer").ok_or_else(|| {
-            unauthorized("Invalid credentials: the Authorization header must be 'Bearer <token>'")
-        })?;
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip());
-        let caller = store.write().authenticate_grafana(secret, client)?;
-        Ok(Caller(caller))
+        authenticate(parts, store)
     }
 }
 
-/// Checks `scope`, parses the query string and checks its `orgId`.
-pub fn authorize(
-    caller: &Caller,
-    scope: &str,
-    query: Option<&str>,
-) -> Result<QueryParams, GrafanaError> {
-    authorize_any(caller, &[scope], query)
+/// An authenticated caller holding one of `S`'s scopes, acting on its own
+/// org (`orgId`), and the query parsed as `Q`; refused in `S`'s API's words.
+///
+/// In order: 401 without a valid credential, 404 for a path that is not
+/// UTF-8 (see [`Path`]), 403 without the scope, the query's own errors, 403
+/// for another org's `orgId`, then `Q`'s.
+pub struct Authorized<S: Scope, Q = ()> {
+    pub caller: GrafanaCaller,
+    pub query: Q,
+    scope: PhantomData<S>,
 }
 
-/// [`authorize`] for an endpoint that any one of `scopes` opens.
-pub fn authorize_any(
-    caller: &Caller,
-    scopes: &[&str],
-    query: Option<&str>,
-) -> Result<QueryParams, GrafanaError> {
-    caller.require_any_scope(scopes)?;
-    let params = QueryParams::parse(query)?;
-    let org_id = params.parse_with("orgId", |v| v.parse().ok(), "an integer org id")?;
-    caller.require_org(org_id)?;
-    Ok(params)
-}
+impl<S, Q> FromRequestParts<Arc<Store>> for Authorized<S, Q>
+where
+    S: Scope,
+    Q: FromQuery + Send,
+{
+    type Rejection = <S::Api as Api>::Error;
 
-/// The `region` query parameter (empty when absent: the engine refuses it).
-pub fn region(params: &QueryParams) -> &str {
-    params.get("region").unwrap_or("")
-}
-
-/// Parses the body once the caller is known to be allowed to send it.
-pub fn json_body<T: DeserializeOwned>(
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, GrafanaError> {
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            GrafanaError::payload_too_large(format!(
-                "request body larger than {} bytes",
-                crate::core::http::MAX_BODY_BYTES
-            ))
-        } else {
-            GrafanaError::bad_request(rejection.body_text())
+    async fn from_request_parts(
+        parts: &mut Parts,
+        store: &Arc<Store>,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = authenticate(parts, store)?;
+        if let Some(not_found) = undecodable_path(parts, store).await {
+            return Err(not_found.into());
         }
-    })?;
-    parse_json_body(&bytes).map_err(GrafanaError::bad_request)
+        caller.require_any_scope(S::SCOPES)?;
+        let params = QueryParams::parse(parts.uri.query())?;
+        let org_id = params.parse_with("orgId", |v| v.parse().ok(), "an integer org id")?;
+        caller.require_org(org_id)?;
+        let query = Q::from_query(params)?;
+        Ok(Authorized {
+            caller,
+            query,
+            scope: PhantomData,
+        })
+    }
+}
+
+/// A query string as a handler wants it, parsed once the caller may ask.
+pub trait FromQuery: Sized {
+    fn from_query(params: QueryParams) -> Result<Self, GrafanaError>;
+}
+
+/// Nothing beyond `orgId`: the query is otherwise ignored.
+impl FromQuery for () {
+    fn from_query(_: QueryParams) -> Result<Self, GrafanaError> {
+        Ok(())
+    }
+}
+
+/// The parameters as given, for a handler that reads them against the
+/// world (the stack lists, billed usage).
+impl FromQuery for QueryParams {
+    fn from_query(params: QueryParams) -> Result<Self, GrafanaError> {
+        Ok(params)
+    }
+}
+
+/// The `region` query parameter of the access-policy API (empty when
+/// absent: the engine refuses it).
+pub struct Region(pub String);
+
+impl FromQuery for Region {
+    fn from_query(params: QueryParams) -> Result<Self, GrafanaError> {
+        Ok(Region(params.get("region").unwrap_or("").to_string()))
+    }
+}
+
+/// A list of the access-policy API: its region, its filter `F`, and the
+/// page asked for (`pageSize`, `pageCursor`), with the parameters as given
+/// for the next page's link.
+pub struct ListQuery<F> {
+    pub region: String,
+    pub filter: F,
+    pub cursor: Cursor,
+    pub size: usize,
+    pub params: QueryParams,
+}
+
+/// A list filter read from the query string.
+pub trait FromFilter: Sized {
+    fn from_filter(params: &QueryParams) -> Result<Self, GrafanaError>;
+}
+
+impl<F: FromFilter> FromQuery for ListQuery<F> {
+    fn from_query(params: QueryParams) -> Result<Self, GrafanaError> {
+        let filter = F::from_filter(&params)?;
+        let (cursor, size) = page_request(&params)?;
+        Ok(ListQuery {
+            region: params.get("region").unwrap_or("").to_string(),
+            filter,
+            cursor,
+            size,
+            params,
+        })
+    }
 }
 
 /// The path's parameters, like axum's `Path`, but a parameter that is not
@@ -118,11 +177,24 @@ where
     ) -> Result<Self, GrafanaError> {
         match axum::extract::Path::<T>::from_request_parts(parts, store).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
-            Err(rejection) => Err(GrafanaError::not_found(format!(
-                "Not found: {}",
-                rejection.body_text()
-            ))),
+            Err(rejection) => Err(not_found(&rejection)),
         }
+    }
+}
+
+fn not_found(rejection: &PathRejection) -> GrafanaError {
+    GrafanaError::not_found(format!("Not found: {}", rejection.body_text()))
+}
+
+/// The 404 of a path parameter that is not UTF-8: answered before the
+/// scope is checked, as when the path was read ahead of it.
+async fn undecodable_path(parts: &mut Parts, store: &Arc<Store>) -> Option<GrafanaError> {
+    match axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, store).await {
+        Err(rejection @ PathRejection::FailedToDeserializePathParams(_)) => {
+            Some(not_found(&rejection))
+        }
+        // No parameters (a route without any), or all of them readable.
+        _ => None,
     }
 }
 
@@ -130,4 +202,55 @@ where
 pub fn path_uuid(raw: &str, what: &str) -> Result<Uuid, GrafanaError> {
     Uuid::parse_str(raw)
         .map_err(|_| bad_request(format!("{what} must be a UUID, got {raw:?}")).into())
+}
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use crate::core::clock::Clock;
+    use crate::engine::Engine;
+    use crate::scenario::Scenario;
+
+    /// An authenticated Grafana read records the token's use without the
+    /// world's write lock: it completes while another reader holds the world.
+    #[test]
+    fn an_authenticated_read_runs_while_the_world_is_held_for_reading() {
+        let engine = Engine::new(Scenario::default_scenario(), None, Clock::default()).unwrap();
+        let store = engine.store().clone();
+        let changes = store.changes();
+        let held = store.read();
+        let (done, finished) = mpsc::channel();
+        let app = crate::vendors::grafana::routes(store.clone()).with_state(store.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let request = Request::get("/api/v1/tokens?region=us")
+                .header("authorization", "Bearer mock-grafana-token")
+                .body(Body::empty())
+                .unwrap();
+            let response = runtime.block_on(app.oneshot(request)).unwrap();
+            let _ = done.send(response.status());
+        });
+        let status = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the read waited for the world's write lock");
+        assert_eq!(status, StatusCode::OK);
+        drop(held);
+        // The use is recorded (and counted, so the state file is saved).
+        assert!(store.changes() > changes);
+        let world = store.read();
+        let grafana = world.sections.grafana();
+        let used = grafana
+            .tokens
+            .values()
+            .filter(|t| grafana.token_use.applied(t).last_used_at.is_some())
+            .count();
+        assert_eq!(used, 1);
+    }
 }

@@ -7,29 +7,26 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
 use serde::{Deserialize, Serialize};
 
-use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, Path, authorize, json_body};
+use super::errors::GcomError;
+use super::extract::{Authorized, Path};
+use super::scopes::{StacksRead, StacksWrite};
 use super::stacks::{instance_id, service_url};
 use super::timestamp;
+use crate::core::http::json_body;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::Region;
 use crate::vendors::grafana::model::stacks::Stack;
 
-const READ: &str = "stacks:read";
-const WRITE: &str = "stacks:write";
-
 /// `POST /api/instances/{stack}/restart` answers `true`.
 pub async fn restart(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StacksWrite>,
     Path(stack): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<bool>, GrafanaError> {
-    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<bool>, GcomError> {
     store.read().stack(&caller, &stack)?;
     Ok(Json(true))
 }
@@ -51,23 +48,18 @@ pub struct NewKeyView {
 
 pub async fn create_api_key(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StacksWrite>,
     Path(stack): Path<String>,
-    RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<NewKeyView>, GrafanaError> {
-    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
-    let body: CreateKey = json_body(body).map_err(gcom)?;
-    let key = store
-        .write()
-        .create_hosted_grafana_key(
-            &caller,
-            &stack,
-            &body.name,
-            &body.role,
-            body.seconds_to_live,
-        )
-        .map_err(gcom)?;
+) -> Result<Json<NewKeyView>, GcomError> {
+    let body: CreateKey = json_body(body)?;
+    let key = store.write().create_hosted_grafana_key(
+        &caller,
+        &stack,
+        &body.name,
+        &body.role,
+        body.seconds_to_live,
+    )?;
     Ok(Json(NewKeyView {
         id: key.id,
         name: key.name,
@@ -193,11 +185,9 @@ fn provisioned_data_sources(stack: &Stack, region: &Region) -> Vec<DataSourceVie
 
 pub async fn data_sources(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StacksRead>,
     Path(stack): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<DataSourceList>, GrafanaError> {
-    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<DataSourceList>, GcomError> {
     let world = store.read();
     let stack = world.stack(&caller, &stack)?;
     let region = world.sections.grafana().stack_region(stack);
@@ -318,11 +308,9 @@ fn connections(stack: &Stack, region: &Region) -> ConnectionsView {
 
 pub async fn connections_of(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StacksRead>,
     Path(stack): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<ConnectionsView>, GrafanaError> {
-    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<ConnectionsView>, GcomError> {
     let world = store.read();
     let stack = world.stack(&caller, &stack)?;
     Ok(Json(connections(

@@ -15,6 +15,7 @@ mod plugins;
 pub mod rate_limit;
 mod regions;
 pub mod scenario;
+mod scopes;
 pub mod snapshot;
 mod stacks;
 mod tokens;

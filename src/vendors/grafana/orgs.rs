@@ -3,22 +3,21 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use chrono::Datelike;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, Path, authorize};
+use super::errors::GcomError;
+use super::extract::{Authorized, Path};
 use super::pagination::Link;
+use super::scopes::OrgsRead;
 use super::timestamp;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::Org;
 use crate::vendors::grafana::scenario::Plan;
 use crate::vendors::grafana::usage::Dimension;
 use crate::vendors::grafana::usage::billing::{BilledUsage, BillingMonth};
-
-const READ: &str = "orgs:read";
 
 /// An org as the API shows it: every field Grafana's spec marks required,
 /// with the usage fields taken from the current month's bill.
@@ -265,11 +264,9 @@ impl OrgView {
 
 pub async fn get(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<OrgsRead>,
     Path(slug_or_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<OrgView>, GrafanaError> {
-    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<OrgView>, GcomError> {
     let world = store.read();
     let org = world.require_org_path(&caller, &slug_or_id)?;
     let now = world.clock.now();

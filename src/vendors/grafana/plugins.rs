@@ -4,20 +4,18 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
 use serde::{Deserialize, Serialize};
 
-use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, Path, authorize, json_body};
+use super::errors::GcomError;
+use super::extract::{Authorized, Path};
 use super::pagination::{GcomList, Link};
+use super::scopes::{StackPluginsDelete, StackPluginsRead, StackPluginsWrite};
 use super::timestamp;
+use crate::core::http::json_body;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::plugins::InstalledPlugin;
-
-const READ: &str = "stack-plugins:read";
-const WRITE: &str = "stack-plugins:write";
-const DELETE: &str = "stack-plugins:delete";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -84,14 +82,12 @@ impl From<InstalledPlugin> for InstancePluginView {
 
 pub async fn list(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StackPluginsRead>,
     Path(stack): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<GcomList<InstancePluginView>>, GrafanaError> {
-    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<GcomList<InstancePluginView>>, GcomError> {
     let world = store.read();
     let self_href = format!("/instances/{}/plugins", world.stack(&caller, &stack)?.slug);
-    let installed = world.list_plugins(&caller, &stack).map_err(gcom)?;
+    let installed = world.list_plugins(&caller, &stack)?;
     let items = installed
         .into_iter()
         .map(InstancePluginView::from)
@@ -103,60 +99,45 @@ pub async fn list(
 
 pub async fn install(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StackPluginsWrite>,
     Path(stack): Path<String>,
-    RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<InstancePluginView>, GrafanaError> {
-    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
-    let body: InstallPlugin = json_body(body).map_err(gcom)?;
-    let installed = store
-        .write()
-        .install_plugin(&caller, &stack, &body.plugin, body.version.as_deref())
-        .map_err(gcom)?;
+) -> Result<Json<InstancePluginView>, GcomError> {
+    let body: InstallPlugin = json_body(body)?;
+    let installed =
+        store
+            .write()
+            .install_plugin(&caller, &stack, &body.plugin, body.version.as_deref())?;
     Ok(Json(installed.into()))
 }
 
 pub async fn get(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StackPluginsRead>,
     Path((stack, plugin)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<InstancePluginView>, GrafanaError> {
-    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
-    let installed = store
-        .read()
-        .installed_plugin(&caller, &stack, &plugin)
-        .map_err(gcom)?;
+) -> Result<Json<InstancePluginView>, GcomError> {
+    let installed = store.read().installed_plugin(&caller, &stack, &plugin)?;
     Ok(Json(installed.into()))
 }
 
 pub async fn update(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StackPluginsWrite>,
     Path((stack, plugin)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<InstancePluginView>, GrafanaError> {
-    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
-    let body: UpdatePlugin = json_body(body).map_err(gcom)?;
+) -> Result<Json<InstancePluginView>, GcomError> {
+    let body: UpdatePlugin = json_body(body)?;
     let installed = store
         .write()
-        .update_plugin(&caller, &stack, &plugin, &body.version)
-        .map_err(gcom)?;
+        .update_plugin(&caller, &stack, &plugin, &body.version)?;
     Ok(Json(installed.into()))
 }
 
 pub async fn uninstall(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StackPluginsDelete>,
     Path((stack, plugin)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<InstancePluginView>, GrafanaError> {
-    authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
-    let removed = store
-        .write()
-        .uninstall_plugin(&caller, &stack, &plugin)
-        .map_err(gcom)?;
+) -> Result<Json<InstancePluginView>, GcomError> {
+    let removed = store.write().uninstall_plugin(&caller, &stack, &plugin)?;
     Ok(Json(removed.into()))
 }

@@ -7,11 +7,10 @@ use axum::extract::State;
 use serde::Serialize;
 
 use super::errors::GrafanaError;
-use super::extract::Caller;
 use super::pagination::GcomList;
 use super::timestamp;
 use crate::core::store::Store;
-use crate::vendors::grafana::model::Region;
+use crate::vendors::grafana::model::{GrafanaCaller, Region};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,7 +48,7 @@ impl From<&Region> for RegionView {
 
 pub async fn list(
     State(store): State<Arc<Store>>,
-    _caller: Caller,
+    _caller: GrafanaCaller,
 ) -> Result<Json<GcomList<RegionView>>, GrafanaError> {
     let world = store.read();
     let mut items: Vec<RegionView> = world

@@ -112,6 +112,7 @@ pub fn of(grafana: &GrafanaState) -> GrafanaSnapshot {
         token_names: _,
         tokens_by_policy: _,
         token_secrets: _,
+        token_use,
         stacks,
         stack_slugs: _,
         stacks_by_name: _,
@@ -125,7 +126,8 @@ pub fn of(grafana: &GrafanaState) -> GrafanaSnapshot {
     } = grafana;
     let mut access_policies: Vec<&AccessPolicy> = policies.values().collect();
     access_policies.sort_by_key(|p| p.seq);
-    let mut tokens: Vec<Token> = tokens.values().cloned().collect();
+    // With the uses recorded outside the write lock merged in.
+    let mut tokens: Vec<Token> = tokens.values().map(|t| token_use.applied(t)).collect();
     tokens.sort_by_key(|t| t.seq);
     let mut live: Vec<Stack> = stacks.values().cloned().collect();
     live.sort_by_key(|s| s.id);

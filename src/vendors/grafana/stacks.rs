@@ -7,16 +7,18 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
 use serde::{Deserialize, Serialize};
 
-use super::errors::{GrafanaError, gcom};
-use super::extract::{Caller, Path, authorize, json_body};
+use super::errors::GcomError;
+use super::extract::{Authorized, Path};
 use super::pagination::{GcomList, Link, WHOLE_LIST_PAGE_SIZE};
+use super::scopes::{StacksDelete, StacksRead, StacksWrite};
 use super::timestamp;
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, bad_request};
+use crate::core::http::json_body;
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::core::world::World;
@@ -24,11 +26,7 @@ use crate::vendors::grafana::model::stacks::{
     LabelSelector, NewStack, Stack, StackChanges, StackFilter, StackId, StackOrder, StackPaging,
     StackStatus,
 };
-use crate::vendors::grafana::model::{Org, Region};
-
-const READ: &str = "stacks:read";
-const WRITE: &str = "stacks:write";
-const DELETE: &str = "stacks:delete";
+use crate::vendors::grafana::model::{GrafanaCaller, Org, Region};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -344,12 +342,10 @@ pub fn stack_view(world: &World, stack: &Stack) -> StackView {
 
 pub async fn create(
     State(store): State<Arc<Store>>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    Authorized { caller, .. }: Authorized<StacksWrite>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<StackView>, GrafanaError> {
-    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
-    let body: CreateStack = json_body(body).map_err(gcom)?;
+) -> Result<Json<StackView>, GcomError> {
+    let body: CreateStack = json_body(body)?;
     let new = NewStack {
         id: None,
         name: body.name,
@@ -362,17 +358,15 @@ pub async fn create(
         created_at: None,
     };
     let mut world = store.write();
-    let stack = world.create_stack(&caller, new).map_err(gcom)?;
+    let stack = world.create_stack(&caller, new)?;
     Ok(Json(stack_view(&world, &stack)))
 }
 
 pub async fn get(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StacksRead>,
     Path(slug_or_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<StackView>, GrafanaError> {
-    authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<StackView>, GcomError> {
     let world = store.read();
     let stack = world.stack(&caller, &slug_or_id)?;
     Ok(Json(stack_view(&world, stack)))
@@ -380,13 +374,11 @@ pub async fn get(
 
 pub async fn update(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StacksWrite>,
     Path(slug_or_id): Path<String>,
-    RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<StackView>, GrafanaError> {
-    authorize(&caller, WRITE, query.as_deref()).map_err(gcom)?;
-    let body: UpdateStack = json_body(body).map_err(gcom)?;
+) -> Result<Json<StackView>, GcomError> {
+    let body: UpdateStack = json_body(body)?;
     let changes = StackChanges {
         name: body.name,
         description: body.description,
@@ -394,19 +386,15 @@ pub async fn update(
         delete_protection: body.delete_protection,
     };
     let mut world = store.write();
-    let stack = world
-        .update_stack(&caller, &slug_or_id, changes)
-        .map_err(gcom)?;
+    let stack = world.update_stack(&caller, &slug_or_id, changes)?;
     Ok(Json(stack_view(&world, &stack)))
 }
 
 pub async fn delete(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized { caller, .. }: Authorized<StacksDelete>,
     Path(slug_or_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<StackView>, GrafanaError> {
-    authorize(&caller, DELETE, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<StackView>, GcomError> {
     let mut world = store.write();
     let stack = world.delete_stack(&caller, &slug_or_id)?;
     debug_assert_eq!(stack.status, StackStatus::Deleted);
@@ -415,11 +403,13 @@ pub async fn delete(
 
 pub async fn list(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: params,
+        ..
+    }: Authorized<StacksRead, QueryParams>,
     Path(org_slug_or_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<GcomList<StackView>>, GrafanaError> {
-    let params = authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+) -> Result<Json<GcomList<StackView>>, GcomError> {
     let world = store.read();
     world.require_org_path(&caller, &org_slug_or_id)?;
     let one = |name: &str| params.non_empty(name).map(|v| vec![v.to_string()]);
@@ -427,13 +417,11 @@ pub async fn list(
         names: one("name"),
         slugs: one("slug"),
         regions: one("region"),
-        ids: params
-            .parse_with(
-                "id",
-                |v| v.parse().ok().map(|id| vec![id]),
-                "a numeric stack id",
-            )
-            .map_err(gcom)?,
+        ids: params.parse_with(
+            "id",
+            |v| v.parse().ok().map(|id| vec![id]),
+            "a numeric stack id",
+        )?,
         ..StackFilter::default()
     };
     let items = world
@@ -514,7 +502,7 @@ struct InstancesQuery {
 
 fn instances_query(
     world: &World,
-    caller: &Caller,
+    caller: &GrafanaCaller,
     params: &QueryParams,
 ) -> Result<InstancesQuery, EngineError> {
     if let Some(slug) = params.non_empty("orgSlug") {
@@ -616,15 +604,15 @@ fn instances_query(
 
 pub async fn list_all(
     State(store): State<Arc<Store>>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
-) -> Result<Json<InstanceList>, GrafanaError> {
-    let params = authorize(&caller, READ, query.as_deref()).map_err(gcom)?;
+    Authorized {
+        caller,
+        query: params,
+        ..
+    }: Authorized<StacksRead, QueryParams>,
+) -> Result<Json<InstanceList>, GcomError> {
     let world = store.read();
-    let q = instances_query(&world, &caller, &params).map_err(gcom)?;
-    let listing = world
-        .query_stacks(&caller, &q.filter, q.order, q.descending, q.paging)
-        .map_err(gcom)?;
+    let q = instances_query(&world, &caller, &params)?;
+    let listing = world.query_stacks(&caller, &q.filter, q.order, q.descending, q.paging)?;
     let size = match q.paging {
         StackPaging::Pages { size, .. } | StackPaging::Cursor { size, .. } => size,
     };

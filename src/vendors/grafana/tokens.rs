@@ -5,27 +5,23 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::errors::GrafanaError;
-use super::extract::{Caller, Path, authorize, json_body, path_uuid, region};
-use super::pagination::{ListResponse, list_response, page_request};
+use super::extract::{Authorized, FromFilter, ListQuery, Path, Region, path_uuid};
+use super::pagination::{ListResponse, list_response};
+use super::scopes::{AccessPoliciesDelete, AccessPoliciesRead, AccessPoliciesWrite};
 use super::timestamp;
-use crate::core::http::nullable;
+use crate::core::http::{json_body, nullable};
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::access_policies::{PolicyStatus, RealmType};
 use crate::vendors::grafana::model::tokens::{NewToken, Token, TokenChanges, TokenFilter};
-
-// Tokens are gated by the access-policy scopes, as the Terraform provider documents.
-const READ: &str = "accesspolicies:read";
-const WRITE: &str = "accesspolicies:write";
-const DELETE: &str = "accesspolicies:delete";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -100,11 +96,13 @@ impl From<Token> for TokenWithSecretView {
 
 pub async fn create(
     State(store): State<Arc<Store>>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesWrite, Region>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<TokenWithSecretView>, GrafanaError> {
-    let params = authorize(&caller, WRITE, query.as_deref())?;
     let body: CreateToken = json_body(body)?;
     let new = NewToken {
         access_policy_id: body.access_policy_id,
@@ -113,8 +111,14 @@ pub async fn create(
         expires_at: body.expires_at,
         secret: None,
     };
-    let token = store.write().create_token(&caller, region(&params), new)?;
+    let token = store.write().create_token(&caller, &region, new)?;
     Ok(Json(token.into()))
+}
+
+impl FromFilter for TokenFilter {
+    fn from_filter(params: &QueryParams) -> Result<Self, GrafanaError> {
+        token_filter(params)
+    }
 }
 
 fn token_filter(params: &QueryParams) -> Result<TokenFilter, GrafanaError> {
@@ -162,58 +166,67 @@ fn token_filter(params: &QueryParams) -> Result<TokenFilter, GrafanaError> {
 
 pub async fn list(
     State(store): State<Arc<Store>>,
-    caller: Caller,
-    RawQuery(query): RawQuery,
+    Authorized { caller, query, .. }: Authorized<AccessPoliciesRead, ListQuery<TokenFilter>>,
 ) -> Result<Json<ListResponse<TokenView>>, GrafanaError> {
-    let params = authorize(&caller, READ, query.as_deref())?;
-    let filter = token_filter(&params)?;
-    let (cursor, size) = page_request(&params)?;
-    let page = store
-        .read()
-        .list_tokens(&caller, region(&params), &filter, cursor, size)?;
-    Ok(Json(list_response(page, size, "/v1/tokens", &params)))
+    let page = store.read().list_tokens(
+        &caller,
+        &query.region,
+        &query.filter,
+        query.cursor,
+        query.size,
+    )?;
+    Ok(Json(list_response(
+        page,
+        query.size,
+        "/v1/tokens",
+        &query.params,
+    )))
 }
 
 pub async fn get(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesRead, Region>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
 ) -> Result<Json<TokenView>, GrafanaError> {
-    let params = authorize(&caller, READ, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
-    let token = store.read().token(&caller, region(&params), id)?.clone();
+    let token = store.read().token(&caller, &region, id)?;
     Ok(Json(token.into()))
 }
 
 pub async fn update(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesWrite, Region>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<TokenView>, GrafanaError> {
-    let params = authorize(&caller, WRITE, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
     let body: UpdateToken = json_body(body)?;
     let changes = TokenChanges {
         display_name: body.display_name,
         expires_at: body.expires_at,
     };
-    let token = store
-        .write()
-        .update_token(&caller, region(&params), id, changes)?;
+    let token = store.write().update_token(&caller, &region, id, changes)?;
     Ok(Json(token.into()))
 }
 
 pub async fn delete(
     State(store): State<Arc<Store>>,
-    caller: Caller,
+    Authorized {
+        caller,
+        query: Region(region),
+        ..
+    }: Authorized<AccessPoliciesDelete, Region>,
     Path(id): Path<String>,
-    RawQuery(query): RawQuery,
 ) -> Result<StatusCode, GrafanaError> {
-    let params = authorize(&caller, DELETE, query.as_deref())?;
     let id = path_uuid(&id, "tokenId")?;
-    store.write().delete_token(&caller, region(&params), id)?;
+    store.write().delete_token(&caller, &region, id)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -21,7 +21,7 @@ use self::api_keys::{ApiKeyRole, OrgApiKey};
 use self::cidr::Cidr;
 use self::hosted_grafana::HostedGrafanaKey;
 use self::stacks::{Stack, StackId};
-use self::tokens::Token;
+use self::tokens::{Token, TokenUse};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::world::World;
@@ -79,6 +79,8 @@ pub struct GrafanaState {
     pub tokens_by_policy: BTreeMap<(Uuid, u64), Uuid>,
     /// Secret → token id.
     pub token_secrets: HashMap<String, Uuid>,
+    /// When each token was used: recorded under a read guard of the world.
+    pub token_use: TokenUse,
     /// Live stacks.
     pub stacks: HashMap<StackId, Stack>,
     /// Slug → stack id, across all orgs (slugs are globally unique).
@@ -134,6 +136,7 @@ impl GrafanaState {
 
     pub(crate) fn remove_token(&mut self, id: Uuid) -> Option<Token> {
         let token = self.tokens.remove(&id)?;
+        self.token_use.forget(id);
         self.token_secrets.remove(&token.secret);
         self.token_names
             .remove(&(token.org_id, token.region.clone(), token.name.clone()));
@@ -233,15 +236,16 @@ impl GrafanaCaller {
 impl World {
     /// Establishes the caller from a bearer secret (an access-policy token
     /// or a deprecated org API key) and the client's address, and records
-    /// the token's use once both are accepted.
+    /// the token's use once both are accepted. A read of the world: the use
+    /// goes to [`GrafanaState::token_use`], behind its own lock.
     pub fn authenticate_grafana(
-        &mut self,
+        &self,
         secret: &str,
         client: Option<IpAddr>,
     ) -> EngineResult<GrafanaCaller> {
         let invalid = |why: &str| EngineError::Unauthorized(format!("Invalid credentials: {why}"));
         let now = self.clock.now();
-        let grafana = self.sections.grafana_mut();
+        let grafana = self.sections.grafana();
         let Some(&token_id) = grafana.token_secrets.get(secret) else {
             return grafana
                 .api_key_caller(secret)
@@ -249,7 +253,7 @@ impl World {
         };
         let token = grafana
             .tokens
-            .get_mut(&token_id)
+            .get(&token_id)
             .ok_or_else(|| invalid("unknown or deleted token"))?;
         if token.expires_at.is_some_and(|at| at <= now) {
             return Err(invalid("token expired"));
@@ -268,8 +272,7 @@ impl World {
             allowed_subnets: policy.allowed_subnets.clone(),
         };
         caller.require_client_address(client)?;
-        token.first_used_at.get_or_insert(now);
-        token.last_used_at = Some(now);
+        grafana.token_use.record(token_id, now);
         Ok(caller)
     }
 }

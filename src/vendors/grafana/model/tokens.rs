@@ -1,6 +1,9 @@
 //! Grafana Cloud access-policy tokens: secrets shown once, expiry, name
 //! uniqueness per (org, region), and the list filters of the seed.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -34,6 +37,58 @@ pub struct Token {
     pub updated_at: DateTime<Utc>,
     /// Shown to the client once, at creation.
     pub secret: String,
+}
+
+/// When tokens were used since the world was built or loaded: kept beside
+/// the tokens, behind its own small lock, so that authenticating a request
+/// records the use under a read guard of the world instead of its write
+/// lock (every Grafana request would otherwise serialise all readers of all
+/// vendors). Whoever shows a token ([`TokenUse::applied`]) sees
+/// `firstUsedAt`/`lastUsedAt` as if they were stored on it.
+#[derive(Debug, Default)]
+pub struct TokenUse(Mutex<HashMap<Uuid, Use>>);
+
+#[derive(Debug, Clone, Copy)]
+struct Use {
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+}
+
+impl TokenUse {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Uuid, Use>> {
+        // A use is one insert: a panic cannot leave it half made.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records that the token `id` was used at `now`.
+    pub fn record(&self, id: Uuid, now: DateTime<Utc>) {
+        self.lock()
+            .entry(id)
+            .and_modify(|used| used.last = now)
+            .or_insert(Use {
+                first: now,
+                last: now,
+            });
+    }
+
+    /// The token with its recorded uses: the first use stored on the token
+    /// wins, the last recorded one is the latest.
+    pub fn applied(&self, token: &Token) -> Token {
+        let mut token = token.clone();
+        if let Some(used) = self.lock().get(&token.id) {
+            token.first_used_at.get_or_insert(used.first);
+            token.last_used_at = Some(used.last);
+        }
+        token
+    }
+
+    /// Forgets a removed token's uses.
+    pub(crate) fn forget(&mut self, id: Uuid) {
+        self.0
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -198,13 +253,15 @@ impl World {
         format!("glc_{}", STANDARD_NO_PAD.encode(payload.to_string()))
     }
 
-    pub fn token(&self, caller: &GrafanaCaller, region: &str, id: Uuid) -> EngineResult<&Token> {
-        let region = self.sections.grafana().org_region(caller.org_id, region)?;
-        self.sections
-            .grafana()
+    /// The caller's token `id`, with its uses.
+    pub fn token(&self, caller: &GrafanaCaller, region: &str, id: Uuid) -> EngineResult<Token> {
+        let grafana = self.sections.grafana();
+        let region = grafana.org_region(caller.org_id, region)?;
+        grafana
             .tokens
             .get(&id)
             .filter(|t| t.org_id == caller.org_id && t.region == region)
+            .map(|t| grafana.token_use.applied(t))
             .ok_or_else(|| {
                 EngineError::NotFound(format!("token {id} not found in region {region:?}"))
             })
@@ -225,7 +282,9 @@ impl World {
         let keep = |id: &Uuid| {
             let token = grafana.tokens.get(id)?;
             let policy = grafana.policies.get(&token.access_policy_id);
-            filter.matches(token, policy, now).then(|| token.clone())
+            filter
+                .matches(token, policy, now)
+                .then(|| grafana.token_use.applied(token))
         };
         if let Some(name) = &filter.name {
             let found = grafana
@@ -277,9 +336,8 @@ impl World {
         if let Some(Some(at)) = expires_at {
             refuse_past_expiry(at, now)?;
         }
-        let token = self
-            .sections
-            .grafana_mut()
+        let grafana = self.sections.grafana_mut();
+        let token = grafana
             .tokens
             .get_mut(&id)
             .expect("looked up above under the same lock");
@@ -290,7 +348,7 @@ impl World {
             token.expires_at = expires_at;
         }
         token.updated_at = now;
-        Ok(token.clone())
+        Ok(grafana.token_use.applied(token))
     }
 
     pub fn delete_token(
