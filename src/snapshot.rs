@@ -6,24 +6,28 @@
 //! and not part of a snapshot. Import validates the whole document and builds
 //! a new world before it replaces the old one, so a bad document changes
 //! nothing; export → import → export gives the same document. Each vendor
-//! owns its section (`vendors/<vendor>/snapshot.rs`: `of` and `restore`);
-//! this module is the envelope around them.
+//! owns its section (`vendors/<vendor>/snapshot.rs`: `of` and `restore`,
+//! reached through the vendor list); this module is the envelope around
+//! them and names no vendor.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::core::clock::Clock;
+use crate::core::error::{ScenarioError, read_json_at};
 use crate::core::ids::{Ids, IdsState};
 use crate::engine::{Engine, World};
-use crate::scenario::{DatadogScenario, GcoreScenario, ScenarioError};
-use crate::vendors::datadog::snapshot as datadog;
-use crate::vendors::gcore::snapshot as gcore;
-use crate::vendors::grafana::snapshot::{self as grafana, GrafanaSnapshot};
+use crate::vendors;
 
 /// Bumped when the document's shape changes incompatibly.
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A state document: the envelope (version, seed, ids) and each vendor's
+/// section, in the vendor list's order, as the vendor wrote it.
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     pub version: u32,
     /// The run's seed: synthetic usage is a pure function of it.
@@ -31,35 +35,63 @@ pub struct Snapshot {
     /// Where the id generators stand, so ids after an import continue the
     /// same sequence.
     pub ids: IdsState,
-    pub grafana: GrafanaSnapshot,
-    /// Datadog and Gcore in their scenario form, with every default filled.
-    pub datadog: DatadogScenario,
-    pub gcore: GcoreScenario,
+    sections: Vec<(&'static str, Box<RawValue>)>,
+}
+
+impl Serialize for Snapshot {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3 + self.sections.len()))?;
+        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("seed", &self.seed)?;
+        map.serialize_entry("ids", &self.ids)?;
+        for (name, section) in &self.sections {
+            map.serialize_entry(name, section)?;
+        }
+        map.end()
+    }
 }
 
 /// Parses a snapshot document; the error names where it is wrong
 /// (`grafana.tokens[3].secret`).
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, ScenarioError> {
+    let document = || "(document)".to_string();
     if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ScenarioError::at(document(), "the state document is empty"));
+    }
+    let mut fields: BTreeMap<String, Box<RawValue>> =
+        serde_json::from_slice(bytes).map_err(|e| ScenarioError::at(document(), e))?;
+    let mut take = |name: &str| {
+        fields
+            .remove(name)
+            .ok_or_else(|| ScenarioError::at(document(), format!("missing field `{name}`")))
+    };
+    let version = read_json_at("version", &take("version")?)?;
+    let seed = read_json_at("seed", &take("seed")?)?;
+    let ids = read_json_at("ids", &take("ids")?)?;
+    let mut sections = Vec::new();
+    for vendor in vendors::ALL {
+        sections.push((vendor.name(), take(vendor.name())?));
+    }
+    if let Some(unknown) = fields.keys().next() {
+        let expected: Vec<String> = ["version", "seed", "ids"]
+            .into_iter()
+            .chain(vendors::ALL.iter().map(|vendor| vendor.name()))
+            .map(|name| format!("`{name}`"))
+            .collect();
         return Err(ScenarioError::at(
-            "(document)",
-            "the state document is empty",
+            document(),
+            format!(
+                "unknown field `{unknown}`, expected one of {}",
+                expected.join(", ")
+            ),
         ));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let snapshot = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        // `.` (the root) or `?` (not parsed far enough to know where).
-        let location = if path == "." || path == "?" {
-            "(document)".to_string()
-        } else {
-            path
-        };
-        ScenarioError::at(location, e.inner())
-    })?;
-    de.end()
-        .map_err(|e| ScenarioError::at("(document)", format!("trailing data: {e}")))?;
-    Ok(snapshot)
+    Ok(Snapshot {
+        version,
+        seed,
+        ids,
+        sections,
+    })
 }
 
 impl Engine {
@@ -77,29 +109,27 @@ impl Engine {
 
 impl Snapshot {
     pub fn of(world: &World) -> Snapshot {
-        // Spelled out so that a new part of the world fails to compile here
-        // until the snapshot carries it.
-        let World {
-            ids,
-            clock: _,
-            seed,
-            sections,
-        } = world;
         Snapshot {
             version: VERSION,
-            seed: *seed,
-            ids: ids.state(),
-            grafana: grafana::of(sections.grafana()),
-            datadog: datadog::of(sections.datadog()),
-            gcore: gcore::of(sections.gcore()),
+            seed: world.seed,
+            ids: world.ids.state(),
+            sections: vendors::ALL
+                .iter()
+                .map(|vendor| (vendor.name(), vendor.snapshot(world)))
+                .collect(),
         }
     }
 }
 
 impl World {
     /// Rebuilds a world, every index included, from a snapshot; the first
-    /// problem found is reported with its location.
+    /// problem found is reported with its location: every section is read
+    /// before any is rebuilt, so a malformed section is reported first.
     pub fn from_snapshot(snapshot: Snapshot, clock: Clock) -> Result<World, ScenarioError> {
+        let mut read = Vec::new();
+        for (vendor, (_, section)) in vendors::ALL.iter().zip(&snapshot.sections) {
+            read.push((*vendor, vendor.read_snapshot(section)?));
+        }
         if snapshot.version != VERSION {
             return Err(ScenarioError::at(
                 "version",
@@ -110,18 +140,14 @@ impl World {
             ));
         }
         let mut world = World {
-            ids: Ids::from_state(snapshot.ids),
+            ids: Ids::from_state(snapshot.ids.clone()),
             clock,
             seed: snapshot.seed,
             sections: Default::default(),
         };
-        // Grafana's section also checks the id generators against its ids.
-        let grafana = grafana::restore(snapshot.grafana, &snapshot.ids)?;
-        world.sections.insert(grafana);
-        world.sections.insert(datadog::restore(snapshot.datadog)?);
-        world
-            .sections
-            .insert(gcore::restore(snapshot.gcore, snapshot.seed)?);
+        for (vendor, section) in read {
+            vendor.restore(section, &snapshot.ids, &mut world)?;
+        }
         Ok(world)
     }
 }

@@ -67,3 +67,22 @@ impl fmt::Display for ScenarioError {
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// Reads `raw` as a `T`; a problem is located under `at` (`grafana` gives
+/// `grafana.tokens[3].secret`).
+pub fn read_json_at<T: serde::de::DeserializeOwned>(
+    at: &str,
+    raw: &serde_json::value::RawValue,
+) -> Result<T, ScenarioError> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        // `.` (the root) or `?` (not parsed far enough to know where).
+        let location = if path == "." || path == "?" {
+            at.to_string()
+        } else {
+            format!("{at}.{path}")
+        };
+        ScenarioError::at(location, e.inner())
+    })
+}

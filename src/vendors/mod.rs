@@ -9,14 +9,17 @@ pub mod datadog;
 pub mod gcore;
 pub mod grafana;
 
+use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
+use serde_json::value::RawValue;
 
 use crate::core::error::ScenarioError;
 use crate::core::faults::rules::FaultRule;
+use crate::core::ids::IdsState;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
 use crate::core::world::World;
@@ -63,6 +66,22 @@ pub trait VendorApi: Sync {
     fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec];
 
     fn rate_limits_mut<'w>(&self, world: &'w mut World) -> &'w mut Vec<RateLimitSpec>;
+
+    /// The vendor's section of the state document (`crate::snapshot`).
+    fn snapshot(&self, world: &World) -> Box<RawValue>;
+
+    /// Reads the vendor's section of a state document; problems are located
+    /// under the vendor's name.
+    fn read_snapshot(&self, section: &RawValue) -> Result<Box<dyn Any + Send>, ScenarioError>;
+
+    /// Rebuilds the vendor's section of `world` from what `read_snapshot`
+    /// read; `ids` are where the id generators stand.
+    fn restore(
+        &self,
+        section: Box<dyn Any + Send>,
+        ids: &IdsState,
+        world: &mut World,
+    ) -> Result<(), ScenarioError>;
 
     /// Fields the vendor adds to `/__admin/health`.
     fn health(&self) -> Vec<(&'static str, &'static str)> {

@@ -1,14 +1,18 @@
 //! Datadog in the vendor list: what the server, faults, rate limits, journal
 //! and admin API need of it.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
+use serde_json::value::{RawValue, to_raw_value};
 
 use super::errors::DatadogError;
+use crate::core::error::{ScenarioError, read_json_at};
+use crate::core::ids::IdsState;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
 use crate::core::world::World;
@@ -80,6 +84,32 @@ impl VendorApi for Datadog {
 
     fn health(&self) -> Vec<(&'static str, &'static str)> {
         vec![("datadogCatalog", super::catalog::CLIENT_VERSION)]
+    }
+
+    fn snapshot(&self, world: &World) -> Box<RawValue> {
+        to_raw_value(&super::snapshot::of(world.sections.datadog()))
+            .expect("a state section is plain data")
+    }
+
+    fn read_snapshot(&self, section: &RawValue) -> Result<Box<dyn Any + Send>, ScenarioError> {
+        Ok(Box::new(read_json_at::<super::scenario::DatadogScenario>(
+            self.name(),
+            section,
+        )?))
+    }
+
+    fn restore(
+        &self,
+        section: Box<dyn Any + Send>,
+        _ids: &IdsState,
+        world: &mut World,
+    ) -> Result<(), ScenarioError> {
+        let section = section
+            .downcast::<super::scenario::DatadogScenario>()
+            .expect("read by read_snapshot");
+        let state = super::snapshot::restore(*section)?;
+        world.sections.insert(state);
+        Ok(())
     }
 
     fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec] {

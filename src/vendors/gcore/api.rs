@@ -1,13 +1,17 @@
 //! Gcore in the vendor list: what the server, faults, rate limits, journal
 //! and admin API need of it.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde_json::value::{RawValue, to_raw_value};
 
 use super::errors::GcoreError;
+use crate::core::error::{ScenarioError, read_json_at};
+use crate::core::ids::IdsState;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
 use crate::core::world::World;
@@ -59,6 +63,32 @@ impl VendorApi for Gcore {
 
     fn openapi(&self) -> &'static str {
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/gcore.json"))
+    }
+
+    fn snapshot(&self, world: &World) -> Box<RawValue> {
+        to_raw_value(&super::snapshot::of(world.sections.gcore()))
+            .expect("a state section is plain data")
+    }
+
+    fn read_snapshot(&self, section: &RawValue) -> Result<Box<dyn Any + Send>, ScenarioError> {
+        Ok(Box::new(read_json_at::<super::scenario::GcoreScenario>(
+            self.name(),
+            section,
+        )?))
+    }
+
+    fn restore(
+        &self,
+        section: Box<dyn Any + Send>,
+        _ids: &IdsState,
+        world: &mut World,
+    ) -> Result<(), ScenarioError> {
+        let section = section
+            .downcast::<super::scenario::GcoreScenario>()
+            .expect("read by read_snapshot");
+        let state = super::snapshot::restore(*section, world.seed)?;
+        world.sections.insert(state);
+        Ok(())
     }
 
     fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec] {

@@ -1,13 +1,17 @@
 //! Grafana in the vendor list: what the server, faults, rate limits, journal
 //! and admin API need of it.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde_json::value::{RawValue, to_raw_value};
 
 use super::errors::GrafanaError;
+use crate::core::error::{ScenarioError, read_json_at};
+use crate::core::ids::IdsState;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
 use crate::core::world::World;
@@ -60,6 +64,32 @@ impl VendorApi for Grafana {
 
     fn openapi(&self) -> &'static str {
         include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/grafana.json"))
+    }
+
+    fn snapshot(&self, world: &World) -> Box<RawValue> {
+        to_raw_value(&super::snapshot::of(world.sections.grafana()))
+            .expect("a state section is plain data")
+    }
+
+    fn read_snapshot(&self, section: &RawValue) -> Result<Box<dyn Any + Send>, ScenarioError> {
+        Ok(Box::new(read_json_at::<super::snapshot::GrafanaSnapshot>(
+            self.name(),
+            section,
+        )?))
+    }
+
+    fn restore(
+        &self,
+        section: Box<dyn Any + Send>,
+        ids: &IdsState,
+        world: &mut World,
+    ) -> Result<(), ScenarioError> {
+        let section = section
+            .downcast::<super::snapshot::GrafanaSnapshot>()
+            .expect("read by read_snapshot");
+        let state = super::snapshot::restore(*section, ids)?;
+        world.sections.insert(state);
+        Ok(())
     }
 
     fn rate_limits<'w>(&self, world: &'w World) -> &'w [RateLimitSpec] {
