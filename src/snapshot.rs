@@ -140,7 +140,7 @@ impl World {
             ));
         }
         let mut world = World {
-            ids: Ids::from_state(snapshot.ids.clone()),
+            ids: Ids::from_state(snapshot.ids),
             clock,
             seed: snapshot.seed,
             sections: Default::default(),
