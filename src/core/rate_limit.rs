@@ -218,6 +218,17 @@ pub struct RateLimitSpec {
     pub period_seconds: u32,
 }
 
+impl RateLimitSpec {
+    /// At most `limit` requests per `period_seconds` per credential.
+    pub fn new(name: impl Into<String>, limit: u32, period_seconds: u32) -> Self {
+        RateLimitSpec {
+            name: name.into(),
+            limit,
+            period_seconds,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,7 +168,7 @@ pub enum Latency {
 
 impl Latency {
     /// The delay for two independent uniform draws in [0, 1).
-    pub fn sample(&self, u1: f64, u2: f64) -> Duration {
+    pub(crate) fn sample(&self, u1: f64, u2: f64) -> Duration {
         let capped = |ms: f64, max: Option<u64>| {
             let max = max.unwrap_or(DEFAULT_MAX_LATENCY_MS) as f64;
             Duration::from_secs_f64(ms.clamp(0.0, max) / 1000.0)
@@ -260,6 +260,92 @@ pub struct Dribble {
     pub delay_ms: u64,
 }
 
+/// Building rules in code: `FaultRule::new(effect)` matches every vendor
+/// request, always; narrow it with the `for_`/`with_` methods.
+///
+/// ```
+/// use mockcloud::{Effect, FaultRule, Latency, Vendor};
+///
+/// // Half of Grafana's POSTs under /api/v1 wait 200 ms, then later rules run.
+/// let slow = FaultRule::new(Effect::Latency(Latency::FixedMs(200)))
+///     .with_id("slow")
+///     .for_vendor(Vendor::Grafana)
+///     .with_method("POST")
+///     .with_path("/api/v1/*")
+///     .with_probability(0.5)
+///     .and_continue();
+/// assert_eq!(slow.id(), "slow");
+/// ```
+impl FaultRule {
+    /// A rule applying `effect` to every vendor request.
+    pub fn new(effect: Effect) -> Self {
+        FaultRule {
+            id: None,
+            vendor: None,
+            method: None,
+            path: None,
+            operation: None,
+            probability: 1.0,
+            continue_evaluating: false,
+            effect,
+        }
+    }
+
+    /// Names the rule (in the journal, and to change or remove it).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Only requests on `vendor`'s paths.
+    pub fn for_vendor(mut self, vendor: Vendor) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    /// Only requests with this method (any case).
+    pub fn with_method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Only requests whose path matches this glob (`*` matches anything).
+    pub fn with_path(mut self, glob: impl Into<String>) -> Self {
+        self.path = Some(glob.into());
+        self
+    }
+
+    /// Only requests whose operation (`GET /api/instances/{slug_or_id}`)
+    /// matches this glob.
+    pub fn with_operation(mut self, glob: impl Into<String>) -> Self {
+        self.operation = Some(glob.into());
+        self
+    }
+
+    /// Applies with this probability (0 to 1), drawn from the fault seed.
+    pub fn with_probability(mut self, probability: f64) -> Self {
+        self.probability = probability;
+        self
+    }
+
+    /// Keeps evaluating later rules after this one applies.
+    pub fn and_continue(mut self) -> Self {
+        self.continue_evaluating = true;
+        self
+    }
+}
+
+impl Effect {
+    /// An error answer with `status`, in the vendor's own error body.
+    pub fn error(status: u16) -> Self {
+        Effect::Error(ErrorFault {
+            status,
+            message: None,
+            retry_after_seconds: None,
+        })
+    }
+}
+
 impl FaultRule {
     /// Parses one rule (`--fault '<json>'`, an admin request body).
     pub fn from_json_str(text: &str, location: &str) -> Result<Self, ScenarioError> {
@@ -316,7 +402,7 @@ impl FaultRule {
         self.id.as_deref().unwrap_or("")
     }
 
-    pub fn matches(&self, request: &RequestFacts<'_>) -> bool {
+    pub(crate) fn matches(&self, request: &RequestFacts<'_>) -> bool {
         self.vendor.is_none_or(|v| Some(v) == request.vendor)
             && self
                 .method
