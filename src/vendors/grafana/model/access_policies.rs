@@ -19,14 +19,7 @@ pub enum RealmType {
 }
 
 impl RealmType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RealmType::Org => "org",
-            RealmType::Stack => "stack",
-        }
-    }
-
-    pub fn parse(raw: &str, param: &str) -> EngineResult<Self> {
+    pub(crate) fn parse(raw: &str, param: &str) -> EngineResult<Self> {
         match raw {
             "org" => Ok(RealmType::Org),
             "stack" => Ok(RealmType::Stack),
@@ -46,7 +39,7 @@ pub enum PolicyStatus {
 }
 
 impl PolicyStatus {
-    pub fn parse(raw: &str, param: &str) -> EngineResult<Self> {
+    pub(crate) fn parse(raw: &str, param: &str) -> EngineResult<Self> {
         match raw {
             "active" => Ok(PolicyStatus::Active),
             "inactive" => Ok(PolicyStatus::Inactive),
@@ -158,7 +151,7 @@ pub struct PdcConfiguration {
 impl Attributes {
     /// Checks every member's value and drops empty objects: `None` when
     /// nothing is left (`{}`, `{"lokiQueryPolicy": {}}`).
-    pub fn validated(self) -> EngineResult<Option<Attributes>> {
+    pub(crate) fn validated(self) -> EngineResult<Option<Attributes>> {
         let at = |field: &str| format!("attributes.{field}");
         let loki = match self.loki_query_policy {
             Some(loki) => loki.validated()?,
