@@ -291,7 +291,9 @@ pub struct JournalEntry {
     pub request_id: String,
     /// When the request arrived, on the server clock.
     pub at: DateTime<Utc>,
+    /// `GET`, `POST`, ...
     pub method: String,
+    /// The path, without the query.
     pub path: String,
     /// The query string as sent, credential values replaced by `REDACTED`.
     pub query: Option<String>,
@@ -314,7 +316,9 @@ pub struct JournalEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct JournalFault {
+    /// The ids of the rules applied (or the rate limit's name), `+`-joined.
     pub rule: String,
+    /// What each did, `+`-joined.
     pub effect: String,
 }
 

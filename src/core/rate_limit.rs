@@ -213,8 +213,11 @@ pub fn from_scenario(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSpec {
+    /// Unique among the vendor's rules.
     pub name: String,
+    /// Requests allowed per window and credential.
     pub limit: u32,
+    /// The window's length.
     pub period_seconds: u32,
 }
 

@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Vendor {
+    /// Grafana Cloud (`/api/...`).
     Grafana,
+    /// Datadog Usage Metering (`/api/v1/usage...`, `/api/v2/usage...`).
     Datadog,
+    /// Gcore Cloud's usage report (`/cloud/...`).
     Gcore,
 }
 

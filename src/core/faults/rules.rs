@@ -37,6 +37,7 @@ pub struct FaultsSpec {
 }
 
 impl FaultsSpec {
+    /// No seed and no rules.
     pub fn is_empty(&self) -> bool {
         self.seed.is_none() && self.rules.is_empty()
     }
@@ -82,6 +83,7 @@ pub struct FaultRule {
     /// Names the rule in the admin API and the journal; `fault-N` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Only requests on this vendor's paths.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<Vendor>,
     /// `GET`, `POST`, … (any case).
@@ -101,6 +103,7 @@ pub struct FaultRule {
     /// error); by default the first rule that applies is the last.
     #[serde(default, rename = "continue", skip_serializing_if = "is_false")]
     pub continue_evaluating: bool,
+    /// What it does to a request it applies to.
     pub effect: Effect,
 }
 
@@ -146,21 +149,27 @@ impl Effect {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
+    /// Always this many milliseconds.
     FixedMs(u64),
     /// Inclusive bounds.
     UniformMs(u64, u64),
+    /// Log-normal around a median: most short, a long tail.
     LogNormal {
+        /// The median delay.
         median_ms: f64,
+        /// The spread of the delay's logarithm (0: always the median).
         sigma: f64,
         /// Cap (default 60 000).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_ms: Option<u64>,
     },
+    /// Pareto: at least `scale_ms`, a heavy tail.
     Pareto {
         /// The minimum delay.
         scale_ms: f64,
         /// Smaller is longer-tailed.
         shape: f64,
+        /// Cap (default 60 000).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_ms: Option<u64>,
     },
@@ -256,7 +265,9 @@ pub struct ErrorFault {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dribble {
+    /// Bytes per chunk (at least 1).
     pub chunk_bytes: usize,
+    /// Pause between chunks.
     pub delay_ms: u64,
 }
 
@@ -354,6 +365,7 @@ impl FaultRule {
         Ok(rule)
     }
 
+    /// Checks the rule; errors are located under `at` (`rules[0].probability`).
     pub fn validate(&self, at: &str) -> Result<(), ScenarioError> {
         if let Some(id) = &self.id
             && id.trim().is_empty()

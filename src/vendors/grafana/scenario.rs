@@ -88,8 +88,10 @@ pub struct RegionSpec {
     /// Defaults to the region id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<u64>,
+    /// `createdAt`; load time when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
+    /// `updatedAt`; `created_at` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -119,11 +121,13 @@ pub struct OrgSpec {
     /// Stack cap of a `contracted` plan (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_limit: Option<u32>,
+    /// When the org was created; load time when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     /// Loaded before the access policies, so stack realms can name them.
     #[serde(default)]
     pub stacks: Vec<StackSpec>,
+    /// Access policies (with their tokens), after the stacks.
     #[serde(default)]
     pub access_policies: Vec<AccessPolicySpec>,
     /// Stacks, policies and tokens made up at load time, after the listed ones.
@@ -162,6 +166,7 @@ pub struct StackSpec {
     /// A custom domain; `https://<slug>.grafana.net` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Labels, as the API takes them.
@@ -181,6 +186,7 @@ pub struct StackSpec {
 pub struct AccessPolicySpec {
     /// Unique per org and region.
     pub name: String,
+    /// The name shown; `name` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The region slug the policy (and its tokens) live in.
@@ -190,6 +196,7 @@ pub struct AccessPolicySpec {
     /// Defaults to one realm: the org itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realms: Option<Vec<Realm>>,
+    /// Where its tokens may be used from (`allowedSubnets`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Conditions>,
     /// As the API takes them (`lokiQueryPolicy`, `pdcConfiguration`, ...).
@@ -209,6 +216,7 @@ pub struct AccessPolicySpec {
 pub struct TokenSpec {
     /// Unique per org and region.
     pub name: String,
+    /// The name shown; `name` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The secret a client sends as `Authorization: Bearer <token>`.
