@@ -149,14 +149,14 @@ impl Faults {
 /// use mockcloud::{Config, JournalFilter, MockCloud, Vendor};
 ///
 /// let server = MockCloud::start(Config::default()).await?;
-/// let url = format!("{}/api/v1/usage/summary?start_month=2026-01", server.base_url());
+/// let url = format!("{}/api/v1/usage/billable-summary", server.base_url());
 /// reqwest::get(url).await?; // no keys: Datadog answers 403
 ///
 /// let refused = server
 ///     .journal()
 ///     .entries(&JournalFilter::new().vendor(Vendor::Datadog).status(403));
 /// assert_eq!(refused.len(), 1);
-/// assert_eq!(refused[0].path, "/api/v1/usage/summary");
+/// assert_eq!(refused[0].path, "/api/v1/usage/billable-summary");
 /// assert_eq!(server.journal().clear(), 1);
 /// # Ok(()) }
 /// ```

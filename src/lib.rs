@@ -3,17 +3,57 @@
 //!
 //! # Start it in a test
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), mockcloud::StartError> {
-//! use mockcloud::{Config, MockCloud};
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use mockcloud::{Config, MockCloud, credentials};
 //!
 //! // Port 0: the OS picks a free port, so tests run in parallel.
 //! let server = MockCloud::start(Config::default()).await?;
-//! let url = format!("{}/api/v1/accesspolicies?region=us", server.base_url());
 //! // Point your Grafana client at `server.base_url()` instead of
-//! // https://grafana.com, with `Authorization: Bearer mock-grafana-token`.
-//! # let _ = url;
+//! // https://grafana.com, with the default scenario's token.
+//! let reply = reqwest::Client::new()
+//!     .get(format!("{}/api/v1/accesspolicies?region=us", server.base_url()))
+//!     .bearer_auth(credentials::GRAFANA_TOKEN)
+//!     .send()
+//!     .await?;
+//! assert_eq!(reply.status(), 200);
 //! server.stop().await; // or just drop it
+//! # Ok(()) }
+//! ```
+//!
+//! # What a test can reach without HTTP
+//!
+//! - [`scenario`]: every type of a scenario, to build one in code or edit
+//!   [`Scenario::default_scenario`] before [`MockCloud::start`];
+//! - [`credentials`]: the default scenario's keys and tokens;
+//! - on a running [`MockCloud`]: [`faults`](MockCloud::faults),
+//!   [`journal`](MockCloud::journal), [`rate_limits`](MockCloud::rate_limits),
+//!   [`clock`](MockCloud::clock), [`reset`](MockCloud::reset),
+//!   [`load_scenario`](MockCloud::load_scenario),
+//!   [`export_state`](MockCloud::export_state) and
+//!   [`import_state`](MockCloud::import_state): what `/__admin` offers.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use mockcloud::{Config, Effect, FaultRule, JournalFilter, MockCloud, Vendor, credentials};
+//!
+//! let server = MockCloud::start(Config::default()).await?;
+//! server
+//!     .faults()
+//!     .add(FaultRule::new(Effect::error(503)).with_id("down").for_vendor(Vendor::Gcore))?;
+//! let reply = reqwest::Client::new()
+//!     .post(format!("{}/cloud/v1/usage_report", server.base_url()))
+//!     .header("Authorization", format!("APIKey {}", credentials::GCORE_API_KEY))
+//!     .json(&serde_json::json!({"time_from": "2026-01-01T00:00:00Z", "time_to": "2026-02-01T00:00:00Z"}))
+//!     .send()
+//!     .await?;
+//! assert_eq!(reply.status(), 503);
+//! let seen = server.journal().entries(&JournalFilter::new().vendor(Vendor::Gcore));
+//! assert_eq!(seen[0].fault.as_ref().map(|f| f.rule.as_str()), Some("down"));
+//! server.reset(); // back to the scenario: the fault rule is gone
+//! assert!(server.faults().list().is_empty());
 //! # Ok(()) }
 //! ```
 //!
@@ -23,6 +63,13 @@
 //! never share state. Within one server, [`MockCloud::reset`] (or
 //! `POST /__admin/reset`) returns to the scenario, ids included, and
 //! [`MockCloud::clock`] moves time without waiting.
+//!
+//! # Features
+//!
+//! `cli` (default) builds the `mockcloud` command line and brings its
+//! dependencies (`clap`, Tokio's multi-threaded runtime and signals). A
+//! library user can leave it out:
+//! `mockcloud = { version = "0.1", default-features = false }`.
 //!
 //! # Compared with
 //!
