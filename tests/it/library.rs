@@ -164,7 +164,7 @@ async fn a_fault_added_by_handle_shows_in_the_answer_and_the_journal() {
         )
         .expect("valid rule");
     assert_eq!(added.id(), "outage");
-    assert_eq!(faults.list(), [added.clone()]);
+    assert_eq!(faults.list(), std::slice::from_ref(&added));
     assert_eq!(faults.get("outage"), Some(added));
 
     let reply = gcore_report(&server, credentials::GCORE_API_KEY).await;
