@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A vendor mockcloud emulates.
+/// A vendor mockcloud emulates. More may come, so a `match` on it outside
+/// this crate needs a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "lowercase")]
 pub enum Vendor {
     /// Grafana Cloud (`/api/...`).
