@@ -3,17 +3,57 @@
 //!
 //! # Start it in a test
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), mockcloud::StartError> {
-//! use mockcloud::{Config, MockCloud};
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use mockcloud::{Config, MockCloud, credentials};
 //!
 //! // Port 0: the OS picks a free port, so tests run in parallel.
 //! let server = MockCloud::start(Config::default()).await?;
-//! let url = format!("{}/api/v1/accesspolicies?region=us", server.base_url());
 //! // Point your Grafana client at `server.base_url()` instead of
-//! // https://grafana.com, with `Authorization: Bearer mock-grafana-token`.
-//! # let _ = url;
+//! // https://grafana.com, with the default scenario's token.
+//! let reply = reqwest::Client::new()
+//!     .get(format!("{}/api/v1/accesspolicies?region=us", server.base_url()))
+//!     .bearer_auth(credentials::GRAFANA_TOKEN)
+//!     .send()
+//!     .await?;
+//! assert_eq!(reply.status(), 200);
 //! server.stop().await; // or just drop it
+//! # Ok(()) }
+//! ```
+//!
+//! # What a test can reach without HTTP
+//!
+//! - [`scenario`]: every type of a scenario, to build one in code or edit
+//!   [`Scenario::default_scenario`] before [`MockCloud::start`];
+//! - [`credentials`]: the default scenario's keys and tokens;
+//! - on a running [`MockCloud`]: [`faults`](MockCloud::faults),
+//!   [`journal`](MockCloud::journal), [`rate_limits`](MockCloud::rate_limits),
+//!   [`clock`](MockCloud::clock), [`reset`](MockCloud::reset),
+//!   [`load_scenario`](MockCloud::load_scenario),
+//!   [`export_state`](MockCloud::export_state) and
+//!   [`import_state`](MockCloud::import_state): what `/__admin` offers.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use mockcloud::{Config, Effect, FaultRule, JournalFilter, MockCloud, Vendor, credentials};
+//!
+//! let server = MockCloud::start(Config::default()).await?;
+//! server
+//!     .faults()
+//!     .add(FaultRule::new(Effect::error(503)).with_id("down").for_vendor(Vendor::GCORE))?;
+//! let reply = reqwest::Client::new()
+//!     .post(format!("{}/cloud/v1/usage_report", server.base_url()))
+//!     .header("Authorization", format!("APIKey {}", credentials::GCORE_API_KEY))
+//!     .json(&serde_json::json!({"time_from": "2026-01-01T00:00:00Z", "time_to": "2026-02-01T00:00:00Z"}))
+//!     .send()
+//!     .await?;
+//! assert_eq!(reply.status(), 503);
+//! let seen = server.journal().entries(&JournalFilter::new().vendor(Vendor::GCORE));
+//! assert_eq!(seen[0].fault.as_ref().map(|f| f.rule.as_str()), Some("down"));
+//! server.reset(); // back to the scenario: the fault rule is gone
+//! assert!(server.faults().list().is_empty());
 //! # Ok(()) }
 //! ```
 //!
@@ -23,6 +63,13 @@
 //! never share state. Within one server, [`MockCloud::reset`] (or
 //! `POST /__admin/reset`) returns to the scenario, ids included, and
 //! [`MockCloud::clock`] moves time without waiting.
+//!
+//! # Features
+//!
+//! `cli` (default) builds the `mockcloud` command line and brings its
+//! dependencies (`clap`, Tokio's multi-threaded runtime and signals). A
+//! library user can leave it out:
+//! `mockcloud = { version = "0.1", default-features = false }`.
 //!
 //! # Compared with
 //!
@@ -35,9 +82,10 @@
 
 mod admin;
 mod core;
+pub mod credentials;
 mod engine;
-mod probe;
-mod scenario;
+mod handles;
+pub mod scenario;
 mod server;
 mod snapshot;
 mod state_file;
@@ -52,11 +100,15 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use crate::core::clock::Clock;
-pub use crate::core::faults::rules::{
-    Dribble, Effect, ErrorFault, FaultRule, FaultsSpec, Latency, Vendor as FaultVendor,
+pub use crate::core::faults::rules::{Dribble, Effect, ErrorFault, FaultRule, FaultsSpec, Latency};
+pub use crate::core::vendor::Vendor;
+pub use handles::{
+    ChangeError, Faults, Journal, JournalEntry, JournalFault, JournalFilter, RateLimits,
 };
-pub use probe::probe_health;
 pub use scenario::{Scenario, ScenarioError};
+
+/// The date and time types [`Clock`] and [`JournalEntry`] use.
+pub use chrono;
 
 /// Engine entry points timed by `benches/`; not part of the public API.
 #[doc(hidden)]
@@ -64,21 +116,38 @@ pub mod bench {
     pub use crate::vendors::datadog::usage::hourly::one_org_page as datadog_hourly_one_org_page;
 }
 
-/// How to run a server. The default listens on `127.0.0.1:0` with the
-/// default scenario.
+/// How to run a server. The default listens on `127.0.0.1:0` (a free port)
+/// with the default scenario, whose credentials are in [`credentials`].
+///
+/// ```
+/// use mockcloud::scenario::OrgSpec;
+/// use mockcloud::{Config, Scenario};
+///
+/// let mut scenario = Scenario::default_scenario();
+/// scenario.grafana.orgs.push(OrgSpec::new(2, "other", "Other Org"));
+/// let config = Config::default()
+///     .with_scenario(scenario)
+///     .with_seed(7)
+///     .with_journal_capacity(100);
+/// assert_eq!(config.port, 0);
+/// assert_eq!(config.scenario.grafana.orgs.len(), 2);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The address to listen on (`127.0.0.1`).
     pub host: String,
-    /// 0 picks a free port.
+    /// 0 picks a free port (read it from [`MockCloud::base_url`]).
     pub port: u16,
+    /// The world the server starts from and [`MockCloud::reset`] returns to.
     pub scenario: Scenario,
-    /// Overrides the scenario's seed.
+    /// Overrides the scenario's seed (ids, secrets, usage).
     pub seed: Option<u64>,
     /// Fault rules run after the scenario's (`--fault`, `--faults FILE`);
     /// their seed, if any, overrides the scenario's fault seed. Reset keeps them.
     pub faults: FaultsSpec,
     /// When set, every `/__admin` endpoint but health wants it
-    /// (`Authorization: Bearer TOKEN` or `X-Admin-Token: TOKEN`).
+    /// (`Authorization: Bearer TOKEN` or `X-Admin-Token: TOKEN`). The typed
+    /// handles on [`MockCloud`] do not.
     pub admin_token: Option<String>,
     /// How many requests the journal keeps (the newest); 0 keeps none.
     pub journal_capacity: usize,
@@ -103,11 +172,13 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Starts from `scenario` instead of the default one.
     pub fn with_scenario(mut self, scenario: Scenario) -> Self {
         self.scenario = scenario;
         self
     }
 
+    /// Fixes ids, secrets and usage (see [`Config::seed`]).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
@@ -126,6 +197,16 @@ impl Config {
     }
 
     /// Adds fault rules (and their seed) to the scenario's.
+    ///
+    /// ```
+    /// use mockcloud::{Config, Effect, FaultRule, FaultsSpec, Vendor};
+    ///
+    /// let config = Config::default().with_faults(FaultsSpec {
+    ///     seed: Some(7),
+    ///     rules: vec![FaultRule::new(Effect::error(503)).for_vendor(Vendor::GCORE)],
+    /// });
+    /// assert_eq!(config.faults.rules.len(), 1);
+    /// ```
     pub fn with_faults(mut self, faults: FaultsSpec) -> Self {
         self.faults.seed = faults.seed.or(self.faults.seed);
         self.faults.rules.extend(faults.rules);
@@ -138,6 +219,7 @@ impl Config {
         self
     }
 
+    /// Listens on `host:port` (port 0 picks a free one).
     pub fn with_address(mut self, host: impl Into<String>, port: u16) -> Self {
         self.host = host.into();
         self.port = port;
@@ -148,7 +230,9 @@ impl Config {
 /// Why a server did not start.
 #[derive(Debug)]
 pub enum StartError {
+    /// The scenario (or the configured fault rules) does not load.
     Scenario(ScenarioError),
+    /// The address cannot be listened on.
     Bind(std::io::Error),
     /// The state file exists but cannot be read or loaded.
     StateFile(String),
@@ -166,11 +250,37 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-/// A running server. Dropping it stops it.
+/// A running server, serving in a background task of the current Tokio
+/// runtime. Dropping it stops it.
+///
+/// Besides the vendor APIs and `/__admin` over HTTP, it offers typed
+/// handles on the same controls: [`faults`](MockCloud::faults),
+/// [`journal`](MockCloud::journal), [`rate_limits`](MockCloud::rate_limits),
+/// [`clock`](MockCloud::clock), [`reset`](MockCloud::reset),
+/// [`load_scenario`](MockCloud::load_scenario) and
+/// [`export_state`](MockCloud::export_state) /
+/// [`import_state`](MockCloud::import_state).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use mockcloud::{Config, MockCloud, credentials};
+///
+/// let server = MockCloud::start(Config::default()).await?;
+/// let reply = reqwest::Client::new()
+///     .get(format!("{}/api/v1/accesspolicies?region=us", server.base_url()))
+///     .bearer_auth(credentials::GRAFANA_TOKEN)
+///     .send()
+///     .await?;
+/// assert_eq!(reply.status(), 200);
+/// server.stop().await;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct MockCloud {
     addr: SocketAddr,
     engine: Arc<engine::Engine>,
+    journal: Arc<admin::journal::Journal>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     saver: Option<state_file::Saver>,
@@ -181,6 +291,10 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(800
 
 impl MockCloud {
     /// Loads the scenario, binds, and serves in a background task.
+    ///
+    /// # Errors
+    /// When the scenario does not load, the address cannot be listened on,
+    /// or the state file cannot be loaded.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let mut scenario = config.scenario;
         // Folded into the scenario, so reset restores them with its own.
@@ -197,9 +311,10 @@ impl MockCloud {
             .await
             .map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let journal = Arc::new(admin::journal::Journal::new(config.journal_capacity));
         let admin = admin::Options {
             token: config.admin_token,
-            journal_capacity: config.journal_capacity,
+            journal: journal.clone(),
         };
         let app = server::router(engine.clone(), admin)
             .into_make_service_with_connect_info::<SocketAddr>();
@@ -218,6 +333,7 @@ impl MockCloud {
         Ok(MockCloud {
             addr,
             engine,
+            journal,
             shutdown: Some(shutdown),
             task: Some(task),
             saver,
@@ -229,20 +345,110 @@ impl MockCloud {
         format!("http://{}", self.addr)
     }
 
+    /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The server clock: freeze, advance or resume it to test expiry.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mockcloud::chrono::Duration;
+    /// use mockcloud::{Config, MockCloud};
+    ///
+    /// let server = MockCloud::start(Config::default()).await?;
+    /// let at = "2026-01-31T23:00:00Z".parse()?;
+    /// server.clock().freeze(Some(at));
+    /// server.clock().advance(Duration::hours(2));
+    /// assert_eq!(server.clock().now().to_rfc3339(), "2026-02-01T01:00:00+00:00");
+    /// server.clock().resume();
+    /// # Ok(()) }
+    /// ```
     pub fn clock(&self) -> &Clock {
         self.engine.clock()
     }
 
-    /// Back to the loaded scenario.
+    /// The fault rules in force.
+    pub fn faults(&self) -> Faults {
+        Faults::new(self.engine.clone())
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> Journal {
+        Journal::new(self.journal.clone())
+    }
+
+    /// Every vendor's rate limits.
+    pub fn rate_limits(&self) -> RateLimits {
+        RateLimits::new(self.engine.clone())
+    }
+
+    /// Back to the loaded scenario: the world (ids included), the fault
+    /// rules and the rate limits. The journal and the clock are kept.
     pub fn reset(&self) {
         self.engine
             .reset()
             .expect("the scenario loaded at start-up loads again");
+    }
+
+    /// The scenario the world was built from (what [`reset`](MockCloud::reset)
+    /// returns to).
+    pub fn scenario(&self) -> Scenario {
+        Scenario::clone(&self.engine.scenario())
+    }
+
+    /// The seed the world was built with.
+    pub fn seed(&self) -> u64 {
+        self.engine.seed()
+    }
+
+    /// Replaces the world with `scenario`'s; [`reset`](MockCloud::reset)
+    /// returns to it from then on. The configured seed, if any, still wins.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mockcloud::{Config, MockCloud, Scenario};
+    ///
+    /// let server = MockCloud::start(Config::default()).await?;
+    /// server.load_scenario(Scenario::built_in("empty")?)?;
+    /// assert_eq!(server.scenario().name, "empty");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// When the world cannot be built from it; nothing changes then.
+    pub fn load_scenario(&self, scenario: Scenario) -> Result<(), ScenarioError> {
+        self.engine.load(scenario)
+    }
+
+    /// The whole world as the JSON document `GET /__admin/state` answers.
+    pub fn export_state(&self) -> serde_json::Value {
+        serde_json::to_value(self.engine.export()).expect("the state serializes to JSON")
+    }
+
+    /// Replaces the world with an exported one (`PUT /__admin/state`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mockcloud::{Config, MockCloud};
+    ///
+    /// let first = MockCloud::start(Config::default()).await?;
+    /// let second = MockCloud::start(Config::default()).await?;
+    /// second.import_state(&first.export_state())?;
+    /// assert_eq!(second.export_state(), first.export_state());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A document that is not a valid state, with where it is wrong; the
+    /// world is left as it was.
+    pub fn import_state(&self, state: &serde_json::Value) -> Result<(), ScenarioError> {
+        let bytes = serde_json::to_vec(state).expect("a JSON value serializes");
+        self.engine.import(snapshot::parse(&bytes)?)
     }
 
     /// Stops accepting connections, waits for in-flight requests (for

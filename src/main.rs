@@ -1,5 +1,7 @@
 //! The `mockcloud` command line: parse, then call the library.
 
+mod probe;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -113,7 +115,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Healthcheck(args) => {
-            match mockcloud::probe_health(&args.host, args.port, Duration::from_secs(2)) {
+            match probe::probe_health(&args.host, args.port, Duration::from_secs(2)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("mockcloud: {e}");

@@ -103,6 +103,16 @@ impl Journal {
         kept.entries.push_back(entry);
     }
 
+    /// How many entries it keeps (the newest).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Every entry kept, oldest first.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.kept().entries.iter().cloned().collect()
+    }
+
     /// Entries passing `filter`, oldest first, at most its `limit` newest.
     fn matching(&self, filter: &Filter) -> Vec<Entry> {
         let kept = self.kept();

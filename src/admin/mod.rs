@@ -39,8 +39,8 @@ pub struct AppState {
 pub struct Options {
     /// Required on every endpoint but health, when set.
     pub token: Option<String>,
-    /// Journal entries kept.
-    pub journal_capacity: usize,
+    /// The journal, made by `MockCloud::start`, which keeps a handle on it.
+    pub journal: Arc<journal::Journal>,
 }
 
 pub fn routes(state: AppState) -> Router<AppState> {

@@ -55,6 +55,7 @@ impl Clock {
         }
     }
 
+    /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
         self.lock().frozen_at.is_some()
     }

@@ -48,10 +48,12 @@ pub fn bad_request(message: impl Into<String>) -> EngineError {
 pub struct ScenarioError {
     /// Where the problem is: a file, a JSON path (`grafana.orgs[0].slug`).
     pub location: String,
+    /// What is wrong there.
     pub message: String,
 }
 
 impl ScenarioError {
+    /// A problem at `location`.
     pub fn at(location: impl Into<String>, message: impl fmt::Display) -> Self {
         ScenarioError {
             location: location.into(),

@@ -213,9 +213,23 @@ pub fn from_scenario(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSpec {
+    /// Unique among the vendor's rules.
     pub name: String,
+    /// Requests allowed per window and credential.
     pub limit: u32,
+    /// The window's length.
     pub period_seconds: u32,
+}
+
+impl RateLimitSpec {
+    /// At most `limit` requests per `period_seconds` per credential.
+    pub fn new(name: impl Into<String>, limit: u32, period_seconds: u32) -> Self {
+        RateLimitSpec {
+            name: name.into(),
+            limit,
+            period_seconds,
+        }
+    }
 }
 
 #[cfg(test)]

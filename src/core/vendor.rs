@@ -9,7 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A vendor, by name.
+/// A vendor, by name. Each vendor names itself with a constant in its own
+/// folder (`Vendor::GRAFANA`, `Vendor::DATADOG`, `Vendor::GCORE`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Vendor(Cow<'static, str>);

@@ -22,7 +22,7 @@ pub use crate::core::http::MAX_BODY_BYTES;
 pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
     let state = AppState {
         engine,
-        journal: Arc::new(admin::journal::Journal::new(options.journal_capacity)),
+        journal: options.journal,
         metrics: Arc::default(),
         admin_token: options.token.map(Arc::from),
     };

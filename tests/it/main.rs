@@ -15,6 +15,7 @@ mod datadog_rate_limits;
 mod faults;
 mod gcore_usage_report;
 mod journal_and_metrics;
+mod library;
 mod openapi;
 mod orgs_and_api_keys;
 mod plugins;

@@ -37,6 +37,7 @@ pub struct FaultsSpec {
 }
 
 impl FaultsSpec {
+    /// No seed and no rules.
     pub fn is_empty(&self) -> bool {
         self.seed.is_none() && self.rules.is_empty()
     }
@@ -82,6 +83,7 @@ pub struct FaultRule {
     /// Names the rule in the admin API and the journal; `fault-N` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Only requests on this vendor's paths.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<Vendor>,
     /// `GET`, `POST`, … (any case).
@@ -101,6 +103,7 @@ pub struct FaultRule {
     /// error); by default the first rule that applies is the last.
     #[serde(default, rename = "continue", skip_serializing_if = "is_false")]
     pub continue_evaluating: bool,
+    /// What it does to a request it applies to.
     pub effect: Effect,
 }
 
@@ -146,21 +149,27 @@ impl Effect {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Latency {
+    /// Always this many milliseconds.
     FixedMs(u64),
     /// Inclusive bounds.
     UniformMs(u64, u64),
+    /// Log-normal around a median: most short, a long tail.
     LogNormal {
+        /// The median delay.
         median_ms: f64,
+        /// The spread of the delay's logarithm (0: always the median).
         sigma: f64,
         /// Cap (default 60 000).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_ms: Option<u64>,
     },
+    /// Pareto: at least `scale_ms`, a heavy tail.
     Pareto {
         /// The minimum delay.
         scale_ms: f64,
         /// Smaller is longer-tailed.
         shape: f64,
+        /// Cap (default 60 000).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_ms: Option<u64>,
     },
@@ -168,7 +177,7 @@ pub enum Latency {
 
 impl Latency {
     /// The delay for two independent uniform draws in [0, 1).
-    pub fn sample(&self, u1: f64, u2: f64) -> Duration {
+    pub(crate) fn sample(&self, u1: f64, u2: f64) -> Duration {
         let capped = |ms: f64, max: Option<u64>| {
             let max = max.unwrap_or(DEFAULT_MAX_LATENCY_MS) as f64;
             Duration::from_secs_f64(ms.clamp(0.0, max) / 1000.0)
@@ -256,8 +265,96 @@ pub struct ErrorFault {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dribble {
+    /// Bytes per chunk (at least 1).
     pub chunk_bytes: usize,
+    /// Pause between chunks.
     pub delay_ms: u64,
+}
+
+/// Building rules in code: `FaultRule::new(effect)` matches every vendor
+/// request, always; narrow it with the `for_`/`with_` methods.
+///
+/// ```
+/// use mockcloud::{Effect, FaultRule, Latency, Vendor};
+///
+/// // Half of Grafana's POSTs under /api/v1 wait 200 ms, then later rules run.
+/// let slow = FaultRule::new(Effect::Latency(Latency::FixedMs(200)))
+///     .with_id("slow")
+///     .for_vendor(Vendor::GRAFANA)
+///     .with_method("POST")
+///     .with_path("/api/v1/*")
+///     .with_probability(0.5)
+///     .and_continue();
+/// assert_eq!(slow.id(), "slow");
+/// ```
+impl FaultRule {
+    /// A rule applying `effect` to every vendor request.
+    pub fn new(effect: Effect) -> Self {
+        FaultRule {
+            id: None,
+            vendor: None,
+            method: None,
+            path: None,
+            operation: None,
+            probability: 1.0,
+            continue_evaluating: false,
+            effect,
+        }
+    }
+
+    /// Names the rule (in the journal, and to change or remove it).
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Only requests on `vendor`'s paths.
+    pub fn for_vendor(mut self, vendor: Vendor) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    /// Only requests with this method (any case).
+    pub fn with_method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Only requests whose path matches this glob (`*` matches anything).
+    pub fn with_path(mut self, glob: impl Into<String>) -> Self {
+        self.path = Some(glob.into());
+        self
+    }
+
+    /// Only requests whose operation (`GET /api/instances/{slug_or_id}`)
+    /// matches this glob.
+    pub fn with_operation(mut self, glob: impl Into<String>) -> Self {
+        self.operation = Some(glob.into());
+        self
+    }
+
+    /// Applies with this probability (0 to 1), drawn from the fault seed.
+    pub fn with_probability(mut self, probability: f64) -> Self {
+        self.probability = probability;
+        self
+    }
+
+    /// Keeps evaluating later rules after this one applies.
+    pub fn and_continue(mut self) -> Self {
+        self.continue_evaluating = true;
+        self
+    }
+}
+
+impl Effect {
+    /// An error answer with `status`, in the vendor's own error body.
+    pub fn error(status: u16) -> Self {
+        Effect::Error(ErrorFault {
+            status,
+            message: None,
+            retry_after_seconds: None,
+        })
+    }
 }
 
 impl FaultRule {
@@ -268,6 +365,7 @@ impl FaultRule {
         Ok(rule)
     }
 
+    /// Checks the rule; errors are located under `at` (`rules[0].probability`).
     pub fn validate(&self, at: &str) -> Result<(), ScenarioError> {
         if let Some(id) = &self.id
             && id.trim().is_empty()
@@ -316,7 +414,7 @@ impl FaultRule {
         self.id.as_deref().unwrap_or("")
     }
 
-    pub fn matches(&self, request: &RequestFacts<'_>) -> bool {
+    pub(crate) fn matches(&self, request: &RequestFacts<'_>) -> bool {
         self.vendor
             .as_ref()
             .is_none_or(|v| Some(v.name()) == request.vendor)

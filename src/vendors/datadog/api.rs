@@ -120,3 +120,8 @@ impl VendorApi for Datadog {
         &mut world.sections.datadog_mut().rate_limits
     }
 }
+
+impl crate::core::vendor::Vendor {
+    /// Datadog, by name (fault rules, rate limits, the journal).
+    pub const DATADOG: crate::core::vendor::Vendor = crate::core::vendor::Vendor::named("datadog");
+}

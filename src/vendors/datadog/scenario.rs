@@ -11,6 +11,7 @@ use crate::core::rate_limit::RateLimitSpec;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatadogScenario {
+    /// The parent org first, then its children.
     #[serde(default)]
     pub orgs: Vec<DatadogOrgSpec>,
     /// Usage-attribution tag keys and the values usage is spread over
@@ -26,10 +27,13 @@ pub struct DatadogScenario {
     pub rate_limits: Vec<RateLimitSpec>,
 }
 
+/// A Datadog org (the parent, or one of its children) and its keys.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatadogOrgSpec {
+    /// The org's name, as usage reports show it.
     pub name: String,
+    /// Unique among the orgs (`abc123`).
     pub public_id: String,
     /// The parent org's `public_id`; the parent itself has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -37,12 +41,31 @@ pub struct DatadogOrgSpec {
     /// Datadog site region (`us`, `eu`, `us3`, …).
     #[serde(default = "default_datadog_region")]
     pub region: String,
+    /// `Pro` when omitted.
     #[serde(default = "default_billing_plan")]
     pub billing_plan: String,
+    /// What clients send as `DD-API-KEY`.
     #[serde(default)]
     pub api_keys: Vec<String>,
+    /// What clients send as `DD-APPLICATION-KEY`.
     #[serde(default)]
     pub application_keys: Vec<String>,
+}
+
+impl DatadogOrgSpec {
+    /// A parent org (set [`parent`](DatadogOrgSpec::parent) for a child) in
+    /// region `us` on the `Pro` plan, with no keys yet.
+    pub fn new(name: impl Into<String>, public_id: impl Into<String>) -> Self {
+        DatadogOrgSpec {
+            name: name.into(),
+            public_id: public_id.into(),
+            parent: None,
+            region: default_datadog_region(),
+            billing_plan: default_billing_plan(),
+            api_keys: Vec::new(),
+            application_keys: Vec::new(),
+        }
+    }
 }
 
 fn default_datadog_region() -> String {

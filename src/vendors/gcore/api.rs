@@ -99,3 +99,8 @@ impl VendorApi for Gcore {
         &mut world.sections.gcore_mut().rate_limits
     }
 }
+
+impl crate::core::vendor::Vendor {
+    /// Gcore, by name (fault rules, rate limits, the journal).
+    pub const GCORE: crate::core::vendor::Vendor = crate::core::vendor::Vendor::named("gcore");
+}

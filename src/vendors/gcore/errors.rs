@@ -5,7 +5,7 @@
 //! `{"exception_class": ..., "message": ..., "request_id": ...}`; request
 //! body problems are `ValidationError` (400), and every authentication
 //! failure is 401 ("Authentication credentials were not provided." without a
-//! header, "Bad permanent token: <start of the key>" for an unknown key). The
+//! header, `"Bad permanent token: <start of the key>"` for an unknown key). The
 //! official SDK only maps status codes to exception types, so it accepts any
 //! body.
 

@@ -96,7 +96,7 @@ pub enum InstanceType {
 }
 
 impl InstanceType {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             InstanceType::Baremetal => "baremetal",
             InstanceType::Router => "router",
@@ -111,36 +111,7 @@ const SERVER: &[Attribute] = &[A::Uuid, A::LastName, A::Flavor, A::Tags];
 const NAMED: &[Attribute] = &[A::Uuid, A::LastName];
 
 impl ResourceType {
-    /// Every type an inventory may hold (all but `inference_public_models`).
-    pub const INVENTORIED: [ResourceType; 25] = [
-        ResourceType::AiCluster,
-        ResourceType::AiVirtualCluster,
-        ResourceType::Backup,
-        ResourceType::Baremetal,
-        ResourceType::BasicVm,
-        ResourceType::Containers,
-        ResourceType::DbaasPostgresqlConnectionPooler,
-        ResourceType::DbaasPostgresqlCpu,
-        ResourceType::DbaasPostgresqlMemory,
-        ResourceType::DbaasPostgresqlPublicNetwork,
-        ResourceType::DbaasPostgresqlVolume,
-        ResourceType::EgressTraffic,
-        ResourceType::ExternalIp,
-        ResourceType::FileShare,
-        ResourceType::FloatingIp,
-        ResourceType::Functions,
-        ResourceType::FunctionsCalls,
-        ResourceType::FunctionsTraffic,
-        ResourceType::Image,
-        ResourceType::Inference,
-        ResourceType::Instance,
-        ResourceType::LoadBalancer,
-        ResourceType::LogIndex,
-        ResourceType::Snapshot,
-        ResourceType::Volume,
-    ];
-
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ResourceType::AiCluster => "ai_cluster",
             ResourceType::AiVirtualCluster => "ai_virtual_cluster",
@@ -173,7 +144,7 @@ impl ResourceType {
 
     /// The attributes a report line of this type carries (the SDK's
     /// `ResourceResource*Serializer` models).
-    pub fn attributes(self) -> &'static [Attribute] {
+    pub(crate) fn attributes(self) -> &'static [Attribute] {
         use ResourceType as T;
         match self {
             T::AiCluster | T::AiVirtualCluster | T::Baremetal | T::BasicVm | T::Instance => SERVER,
@@ -243,14 +214,14 @@ impl ResourceType {
         }
     }
 
-    pub fn has(self, attribute: Attribute) -> bool {
+    pub(crate) fn has(self, attribute: Attribute) -> bool {
         self.attributes().contains(&attribute)
     }
 
     /// The fields `schema_filter` accepts for this type (the SDK's
     /// `SchemaFilter*Serializer` models): the type's own filterable
     /// attributes plus `type`.
-    pub fn schema_filter_fields(self) -> Vec<Attribute> {
+    pub(crate) fn schema_filter_fields(self) -> Vec<Attribute> {
         let mut fields: Vec<Attribute> = self
             .attributes()
             .iter()
@@ -266,7 +237,7 @@ impl ResourceType {
 
     /// The attribute a total of this type is broken down by, besides region
     /// and billing metric (the SDK's `TotalTotal*Serializer` models).
-    pub fn total_grouping(self) -> Option<Attribute> {
+    pub(crate) fn total_grouping(self) -> Option<Attribute> {
         use ResourceType as T;
         match self {
             T::AiCluster
@@ -284,11 +255,11 @@ impl ResourceType {
 
     /// Whether `totals` has rows for this type: the SDK's `Total` union has
     /// no model for backups, so the report leaves them out of the totals.
-    pub fn has_totals(self) -> bool {
+    pub(crate) fn has_totals(self) -> bool {
         self != ResourceType::Backup
     }
 
-    pub fn metering(self) -> Metering {
+    pub(crate) fn metering(self) -> Metering {
         use ResourceType as T;
         match self {
             T::Backup
@@ -308,7 +279,7 @@ impl ResourceType {
     }
 
     /// `billing_value_unit`.
-    pub fn billing_unit(self) -> &'static str {
+    pub(crate) fn billing_unit(self) -> &'static str {
         match self.metering() {
             Metering::Uptime => "minutes",
             Metering::SizeTime => "gbminutes",

@@ -9,12 +9,16 @@ use crate::core::rate_limit::RateLimitSpec;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GcoreScenario {
+    /// What clients send as `Authorization: APIKey <key>`.
     #[serde(default)]
     pub api_keys: Vec<String>,
+    /// The client's projects, by id.
     #[serde(default)]
     pub projects: Vec<crate::vendors::gcore::model::GcoreProjectSpec>,
+    /// The regions resources live in, by id.
     #[serde(default)]
     pub regions: Vec<crate::vendors::gcore::model::GcoreRegionSpec>,
+    /// The inventory the usage report bills, in report order.
     #[serde(default)]
     pub resources: Vec<crate::vendors::gcore::model::GcoreResourceSpec>,
     /// Rate limits per API key; a generous default when empty.

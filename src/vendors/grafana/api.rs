@@ -100,3 +100,8 @@ impl VendorApi for Grafana {
         &mut world.sections.grafana_mut().rate_limits
     }
 }
+
+impl crate::core::vendor::Vendor {
+    /// Grafana, by name (fault rules, rate limits, the journal).
+    pub const GRAFANA: crate::core::vendor::Vendor = crate::core::vendor::Vendor::named("grafana");
+}

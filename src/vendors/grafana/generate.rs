@@ -36,7 +36,7 @@ impl GenerateSpec {
     }
 
     /// The stacks to add to `org`, in order.
-    pub fn stacks(&self, org: &OrgSpec) -> Vec<StackSpec> {
+    pub(crate) fn stacks(&self, org: &OrgSpec) -> Vec<StackSpec> {
         let prefix: String = org
             .slug
             .chars()
@@ -61,7 +61,7 @@ impl GenerateSpec {
     }
 
     /// The access policies (with their tokens) to add to `org`, in order.
-    pub fn access_policies(&self, org: &OrgSpec) -> Vec<AccessPolicySpec> {
+    pub(crate) fn access_policies(&self, org: &OrgSpec) -> Vec<AccessPolicySpec> {
         let scopes = self
             .scopes
             .clone()

@@ -17,11 +17,15 @@ use crate::core::error::ScenarioError;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::world::World;
 
+/// Grafana Cloud: the regions, the orgs (with their stacks, access policies
+/// and tokens), the plugin catalog and the rate limits.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GrafanaScenario {
+    /// The regions stacks and access policies live in (`us`, `eu`, ...).
     #[serde(default)]
     pub regions: Vec<RegionSpec>,
+    /// The orgs, each with the stacks, policies and tokens it starts with.
     #[serde(default)]
     pub orgs: Vec<OrgSpec>,
     /// The plugin catalog stacks can install from.
@@ -37,9 +41,11 @@ pub struct GrafanaScenario {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PluginSpec {
+    /// The catalog's numeric id.
     pub id: u64,
     /// `grafana-github-datasource`: what clients install it by.
     pub slug: String,
+    /// The name the catalog shows (`GitHub`).
     pub name: String,
     /// Every published version, oldest first.
     pub versions: Vec<String>,
@@ -48,15 +54,22 @@ pub struct PluginSpec {
     pub latest: Option<String>,
 }
 
+/// A Grafana Cloud region (`GET /api/stack-regions`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionSpec {
+    /// Numeric id, unique among the regions.
     pub id: u64,
+    /// `us`, `eu`, `prod-us-east-0`: what stacks and policies name it by.
     pub slug: String,
+    /// `GCP US Central`.
     pub name: String,
+    /// `United States`.
     #[serde(default)]
     pub description: String,
+    /// The cloud it runs on: `gcp`, `aws`, `azure`.
     pub provider: String,
+    /// `active` when omitted.
     #[serde(default = "active")]
     pub status: String,
     /// The name the Grafana Cloud UI shows (`publicName`); `name` when omitted.
@@ -75,8 +88,10 @@ pub struct RegionSpec {
     /// Defaults to the region id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<u64>,
+    /// `createdAt`; load time when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
+    /// `updatedAt`; `created_at` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<DateTime<Utc>>,
 }
@@ -85,11 +100,17 @@ fn active() -> String {
     "active".to_string()
 }
 
+/// A Grafana Cloud org and what it starts with. The scenario creates its
+/// stacks, access policies and tokens through the API's own rules, so what
+/// the API refuses the scenario does too.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgSpec {
+    /// Numeric id, unique among the orgs (realms name it).
     pub id: u64,
+    /// Unique among the orgs (`GET /api/orgs/{slug}`).
     pub slug: String,
+    /// The name the org is shown with.
     pub name: String,
     /// Region slugs the org may use; all of the scenario's regions when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,11 +121,13 @@ pub struct OrgSpec {
     /// Stack cap of a `contracted` plan (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_limit: Option<u32>,
+    /// When the org was created; load time when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     /// Loaded before the access policies, so stack realms can name them.
     #[serde(default)]
     pub stacks: Vec<StackSpec>,
+    /// Access policies (with their tokens), after the stacks.
     #[serde(default)]
     pub access_policies: Vec<AccessPolicySpec>,
     /// Stacks, policies and tokens made up at load time, after the listed ones.
@@ -117,28 +140,39 @@ pub struct OrgSpec {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
+    /// One stack.
     Free,
+    /// Three stacks.
     Pro,
+    /// [`OrgSpec::stack_limit`] stacks (100 when unset); the default.
     #[default]
     Contracted,
 }
 
+/// A stack (hosted Grafana instance) of an org.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StackSpec {
     /// Numeric id; the next free one when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<u64>,
+    /// `mystack.grafana.net`.
     pub name: String,
+    /// `mystack`: unique across orgs; instance URLs derive from it.
     pub slug: String,
+    /// A region slug; `us` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// A custom domain; `https://<slug>.grafana.net` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Labels, as the API takes them.
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Refuses deletion until turned off.
     #[serde(default)]
     pub delete_protection: bool,
     /// When the stack was created (and billing started); load time if omitted.
@@ -146,38 +180,173 @@ pub struct StackSpec {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// An access policy of an org, with its tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessPolicySpec {
+    /// Unique per org and region.
     pub name: String,
+    /// The name shown; `name` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The region slug the policy (and its tokens) live in.
     pub region: String,
+    /// What its tokens may do (`stacks:read`, `accesspolicies:write`, ...).
     pub scopes: Vec<String>,
     /// Defaults to one realm: the org itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realms: Option<Vec<Realm>>,
+    /// Where its tokens may be used from (`allowedSubnets`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Conditions>,
     /// As the API takes them (`lokiQueryPolicy`, `pdcConfiguration`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
+    /// `active` when omitted; the tokens of an inactive policy are refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<PolicyStatus>,
+    /// Its tokens, with fixed secrets.
     #[serde(default)]
     pub tokens: Vec<TokenSpec>,
 }
 
+/// A token of an access policy, with a secret fixed by the scenario.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSpec {
+    /// Unique per org and region.
     pub name: String,
+    /// The name shown; `name` when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// The secret a client sends as `Authorization: Bearer <token>`.
     pub token: String,
+    /// Refused from then on (on the server clock); never when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl PluginSpec {
+    /// A plugin whose latest version is the last of `versions`.
+    pub fn new(
+        id: u64,
+        slug: impl Into<String>,
+        name: impl Into<String>,
+        versions: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        PluginSpec {
+            id,
+            slug: slug.into(),
+            name: name.into(),
+            versions: versions.into_iter().map(Into::into).collect(),
+            latest: None,
+        }
+    }
+}
+
+impl RegionSpec {
+    /// An active public region; the optional fields take their defaults.
+    pub fn new(
+        id: u64,
+        slug: impl Into<String>,
+        name: impl Into<String>,
+        provider: impl Into<String>,
+    ) -> Self {
+        RegionSpec {
+            id,
+            slug: slug.into(),
+            name: name.into(),
+            description: String::new(),
+            provider: provider.into(),
+            status: active(),
+            public_name: None,
+            visibility: None,
+            sort_order: None,
+            cluster_slug: None,
+            cluster_id: None,
+            created_at: None,
+            updated_at: None,
+        }
+    }
+}
+
+impl OrgSpec {
+    /// An org on the contracted plan, in every region of the scenario,
+    /// with nothing in it yet.
+    ///
+    /// ```
+    /// use mockcloud::scenario::{OrgSpec, Plan};
+    ///
+    /// let org = OrgSpec::new(2, "acme", "Acme");
+    /// assert_eq!(org.plan, Plan::Contracted);
+    /// assert!(org.stacks.is_empty() && org.access_policies.is_empty());
+    /// ```
+    pub fn new(id: u64, slug: impl Into<String>, name: impl Into<String>) -> Self {
+        OrgSpec {
+            id,
+            slug: slug.into(),
+            name: name.into(),
+            regions: None,
+            plan: Plan::default(),
+            stack_limit: None,
+            created_at: None,
+            stacks: Vec::new(),
+            access_policies: Vec::new(),
+            generate: None,
+        }
+    }
+}
+
+impl StackSpec {
+    /// Stack `slug` (named `<slug>.grafana.net`) in `region`, with the next
+    /// free id.
+    pub fn new(slug: impl Into<String>, region: impl Into<String>) -> Self {
+        let slug = slug.into();
+        StackSpec {
+            id: None,
+            name: format!("{slug}.grafana.net"),
+            slug,
+            region: Some(region.into()),
+            url: None,
+            description: None,
+            labels: Default::default(),
+            delete_protection: false,
+            created_at: None,
+        }
+    }
+}
+
+impl AccessPolicySpec {
+    /// An active policy on the org itself, with no tokens yet.
+    pub fn new(
+        name: impl Into<String>,
+        region: impl Into<String>,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        AccessPolicySpec {
+            name: name.into(),
+            display_name: None,
+            region: region.into(),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+            realms: None,
+            conditions: None,
+            attributes: None,
+            status: None,
+            tokens: Vec::new(),
+        }
+    }
+}
+
+impl TokenSpec {
+    /// A token that never expires, whose secret is `token`.
+    pub fn new(name: impl Into<String>, token: impl Into<String>) -> Self {
+        TokenSpec {
+            name: name.into(),
+            display_name: None,
+            token: token.into(),
+            expires_at: None,
+        }
+    }
 }
 
 /// Stacks a `contracted` org may have when its scenario sets no limit.

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 /// The default scenario's bootstrap token (every scope, org `mockorg`, id 1).
-pub const BOOTSTRAP_TOKEN: &str = "mock-grafana-token";
+pub const BOOTSTRAP_TOKEN: &str = mockcloud::credentials::GRAFANA_TOKEN;
 
 pub async fn start_default() -> MockCloud {
     MockCloud::start(Config::default())
@@ -197,8 +197,8 @@ pub fn assert_grafana_error(reply: &Reply, status: u16, code: &str, needle: &str
 }
 
 /// The default scenario's Datadog keys (parent org `mockddorg0001`).
-pub const DD_API_KEY: &str = "mock-dd-api-key";
-pub const DD_APP_KEY: &str = "mock-dd-app-key";
+pub const DD_API_KEY: &str = mockcloud::credentials::DATADOG_API_KEY;
+pub const DD_APP_KEY: &str = mockcloud::credentials::DATADOG_APP_KEY;
 
 /// A Datadog client bound to one key pair.
 #[derive(Clone)]

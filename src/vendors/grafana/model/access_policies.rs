@@ -11,22 +11,18 @@ use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
 
+/// What a realm names: the org, or one of its stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RealmType {
+    /// `org`: `identifier` is the org id.
     Org,
+    /// `stack`: `identifier` is a stack id.
     Stack,
 }
 
 impl RealmType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RealmType::Org => "org",
-            RealmType::Stack => "stack",
-        }
-    }
-
-    pub fn parse(raw: &str, param: &str) -> EngineResult<Self> {
+    pub(crate) fn parse(raw: &str, param: &str) -> EngineResult<Self> {
         match raw {
             "org" => Ok(RealmType::Org),
             "stack" => Ok(RealmType::Stack),
@@ -37,16 +33,19 @@ impl RealmType {
     }
 }
 
+/// Whether a policy's tokens are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PolicyStatus {
+    /// Its tokens work (the default).
     #[default]
     Active,
+    /// Its tokens are refused.
     Inactive,
 }
 
 impl PolicyStatus {
-    pub fn parse(raw: &str, param: &str) -> EngineResult<Self> {
+    pub(crate) fn parse(raw: &str, param: &str) -> EngineResult<Self> {
         match raw {
             "active" => Ok(PolicyStatus::Active),
             "inactive" => Ok(PolicyStatus::Inactive),
@@ -57,18 +56,24 @@ impl PolicyStatus {
     }
 }
 
+/// A label selector limiting what a realm grants (`{env="prod"}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LabelPolicy {
+    /// The selector, in Prometheus syntax.
     pub selector: String,
 }
 
+/// Where a policy applies: the org, or a stack, optionally narrowed by labels.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Realm {
+    /// `org` or `stack` (`type` in JSON).
     #[serde(rename = "type")]
     pub realm_type: RealmType,
+    /// The org's or the stack's id, as text.
     pub identifier: String,
+    /// Label selectors narrowing the realm.
     #[serde(default)]
     pub label_policies: Vec<LabelPolicy>,
 }
@@ -108,8 +113,10 @@ pub type AttributesChange = Change<Attributes>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Attributes {
+    /// Limits on the Loki queries of the policy's tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loki_query_policy: Option<LokiQueryPolicy>,
+    /// Which hosts private data source connect may reach.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdc_configuration: Option<PdcConfiguration>,
     /// Scopes the policy may sign (with `grafana-id-token:sign`).
@@ -125,21 +132,28 @@ pub struct Attributes {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LokiQueryPolicy {
+    /// `queryTimeout`: a duration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_timeout: Option<String>,
+    /// `maxEntriesLimitPerQuery`: a count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_entries_limit_per_query: Option<i64>,
+    /// `maxQueryLookback`: a duration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_query_lookback: Option<String>,
+    /// `maxQueryLength`: a duration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_query_length: Option<String>,
+    /// `maxQueryInterval`: a duration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_query_interval: Option<String>,
+    /// `maxQueryTime`: a duration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_query_time: Option<String>,
     /// A byte size (`500MB`, `1.5GiB`, `1024`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_query_bytes_read: Option<String>,
+    /// `minimumLabelsNumber`: a count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimum_labels_number: Option<i64>,
     /// Label names every query must select on.
@@ -147,6 +161,7 @@ pub struct LokiQueryPolicy {
     pub required_labels: Option<Vec<String>>,
 }
 
+/// Private data source connect (PDC) settings of a policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PdcConfiguration {
@@ -158,7 +173,7 @@ pub struct PdcConfiguration {
 impl Attributes {
     /// Checks every member's value and drops empty objects: `None` when
     /// nothing is left (`{}`, `{"lokiQueryPolicy": {}}`).
-    pub fn validated(self) -> EngineResult<Option<Attributes>> {
+    pub(crate) fn validated(self) -> EngineResult<Option<Attributes>> {
         let at = |field: &str| format!("attributes.{field}");
         let loki = match self.loki_query_policy {
             Some(loki) => loki.validated()?,
