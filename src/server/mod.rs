@@ -93,3 +93,55 @@ pub fn unowned_error(status: StatusCode, message: impl Into<String>) -> Response
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use crate::core::clock::Clock;
+    use crate::engine::Engine;
+    use crate::scenario::Scenario;
+
+    /// An authenticated Grafana read records the token's use without the
+    /// world's write lock: it completes while another reader holds the world.
+    #[test]
+    fn an_authenticated_read_runs_while_the_world_is_held_for_reading() {
+        let engine = Engine::new(Scenario::default_scenario(), None, Clock::default()).unwrap();
+        let store = engine.store().clone();
+        let changes = store.changes();
+        let held = store.read();
+        let (done, finished) = mpsc::channel();
+        let app = crate::vendors::grafana::routes(store.clone()).with_state(store.clone());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let request = Request::get("/api/v1/tokens?region=us")
+                .header("authorization", "Bearer mock-grafana-token")
+                .body(Body::empty())
+                .unwrap();
+            let response = runtime.block_on(app.oneshot(request)).unwrap();
+            let _ = done.send(response.status());
+        });
+        let status = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the read waited for the world's write lock");
+        assert_eq!(status, StatusCode::OK);
+        drop(held);
+        // The use is recorded (and counted, so the state file is saved).
+        assert!(store.changes() > changes);
+        let world = store.read();
+        let grafana = world.sections.grafana();
+        let used = grafana
+            .tokens
+            .values()
+            .filter(|t| grafana.token_use.applied(t).last_used_at.is_some())
+            .count();
+        assert_eq!(used, 1);
+    }
+}

@@ -143,7 +143,7 @@ impl From<BodyError> for GrafanaError {
         match error {
             BodyError::TooLarge => GrafanaError::payload_too_large(format!(
                 "request body larger than {} bytes",
-                crate::server::MAX_BODY_BYTES
+                crate::core::http::MAX_BODY_BYTES
             )),
             BodyError::Invalid(message) => GrafanaError::bad_request(message),
         }

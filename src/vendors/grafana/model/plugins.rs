@@ -380,8 +380,14 @@ mod tests {
 
     #[test]
     fn the_default_scenario_catalog_loads() {
-        let scenario = crate::scenario::Scenario::default_scenario();
-        let state = PluginState::from_catalog(&scenario.grafana.plugins).unwrap();
+        let scenario: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/default.json"
+        )))
+        .unwrap();
+        let catalog: Vec<PluginSpec> =
+            serde_json::from_value(scenario["grafana"]["plugins"].clone()).unwrap();
+        let state = PluginState::from_catalog(&catalog).unwrap();
         let github = state.plugin("grafana-github-datasource").unwrap();
         assert_eq!((github.id, github.latest_version.as_str()), (663, "1.3.1"));
     }
