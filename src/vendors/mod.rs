@@ -127,6 +127,20 @@ pub fn names() -> String {
         .join(", ")
 }
 
+/// `Retry-After` on a 429 or 503, as Grafana and Gcore send it.
+pub fn retry_hint(mut response: Response, retry_after_seconds: u64) -> Response {
+    if matches!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    ) {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(retry_after_seconds),
+        );
+    }
+    response
+}
+
 /// Refuses fault rules naming a vendor that is not in the list (the core
 /// knows vendors only by name); `location` as in the rules' other errors.
 pub fn check_fault_vendors(rules: &[FaultRule], location: &str) -> Result<(), ScenarioError> {

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::value::{RawValue, to_raw_value};
 
@@ -15,7 +15,7 @@ use crate::core::ids::IdsState;
 use crate::core::rate_limit::RateLimitSpec;
 use crate::core::store::Store;
 use crate::core::world::World;
-use crate::vendors::VendorApi;
+use crate::vendors::{VendorApi, retry_hint};
 
 /// Grafana Cloud in the vendor list.
 pub struct Grafana;
@@ -49,17 +49,10 @@ impl VendorApi for Grafana {
         retry_after_seconds: u64,
     ) -> Response {
         let message = message.unwrap_or(status.canonical_reason().unwrap_or("Injected fault"));
-        let mut response = GrafanaError::for_status(status, message).into_response();
-        if matches!(
-            status,
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-        ) {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                HeaderValue::from(retry_after_seconds),
-            );
-        }
-        response
+        retry_hint(
+            GrafanaError::for_status(status, message).into_response(),
+            retry_after_seconds,
+        )
     }
 
     fn openapi(&self) -> &'static str {
