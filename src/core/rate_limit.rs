@@ -5,9 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use axum::http::HeaderValue;
-use axum::http::header::RETRY_AFTER;
-use axum::response::Response;
 use chrono::{DateTime, Duration, Utc};
 
 use super::faults::AppliedFault;
@@ -73,18 +70,6 @@ impl Decision {
             rule: self.name.clone(),
             effect: "rate_limit".to_string(),
         }
-    }
-
-    /// A vendor's 429 response as the refusal of this decision: marked for
-    /// the journal and metrics, with `Retry-After` where the vendor sends it.
-    pub fn refusal(&self, mut response: Response, retry_after: bool) -> Response {
-        if retry_after {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from(self.reset_seconds));
-        }
-        response.extensions_mut().insert(self.as_fault());
-        response
     }
 }
 

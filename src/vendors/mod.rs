@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use crate::core::error::ScenarioError;
 use crate::core::faults::rules::FaultRule;
 use crate::core::ids::IdsState;
-use crate::core::rate_limit::RateLimitSpec;
+use crate::core::rate_limit::{Decision, RateLimitSpec};
 use crate::core::store::Store;
 use crate::core::world::World;
 
@@ -125,6 +125,19 @@ pub fn names() -> String {
         .map(|vendor| vendor.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A vendor's 429 as the refusal of a rate-limit `decision`: marked for the
+/// journal and the metrics, with `Retry-After` where the vendor sends it.
+pub fn refusal(decision: &Decision, mut response: Response, retry_after: bool) -> Response {
+    if retry_after {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(decision.reset_seconds),
+        );
+    }
+    response.extensions_mut().insert(decision.as_fault());
+    response
 }
 
 /// `Retry-After` on a 429 or 503, as Grafana and Gcore send it.

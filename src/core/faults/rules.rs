@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use axum::http::Method;
 use serde::{Deserialize, Serialize};
 
 use crate::core::error::ScenarioError;
@@ -379,7 +378,7 @@ impl FaultRule {
             ));
         }
         if let Some(method) = &self.method
-            && Method::from_bytes(method.to_ascii_uppercase().as_bytes()).is_err()
+            && !is_http_token(method)
         {
             return Err(ScenarioError::at(
                 format!("{at}.method"),
@@ -539,6 +538,14 @@ fn parse_json<T: for<'de> Deserialize<'de>>(
     de.end()
         .map_err(|e| ScenarioError::at(location, format!("trailing data: {e}")))?;
     Ok(value)
+}
+
+/// An HTTP method is a token (RFC 9110): letters, digits and a few marks.
+fn is_http_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]

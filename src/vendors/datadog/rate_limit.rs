@@ -47,7 +47,11 @@ pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Ne
         next.run(request).await
     } else {
         // Datadog's 429 carries the X-RateLimit-* headers, not Retry-After.
-        decision.refusal(DatadogError::too_many_requests().into_response(), false)
+        crate::vendors::refusal(
+            &decision,
+            DatadogError::too_many_requests().into_response(),
+            false,
+        )
     };
     add_headers(response.headers_mut(), &decision);
     response

@@ -21,7 +21,8 @@ pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Ne
         return next.run(request).await;
     };
     match store.count_request(VENDOR, |world| &world.sections.gcore().rate_limits, key) {
-        Some(decision) if !decision.allowed => decision.refusal(
+        Some(decision) if !decision.allowed => crate::vendors::refusal(
+            &decision,
             GcoreError::throttled(decision.reset_seconds).into_response(),
             true,
         ),

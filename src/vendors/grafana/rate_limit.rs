@@ -27,7 +27,7 @@ pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Ne
                 "Too many requests: the limit is {} requests per {} seconds ({}); retry in {} seconds",
                 decision.limit, decision.period_seconds, decision.name, decision.reset_seconds
             ));
-            decision.refusal(body.into_response(), true)
+            crate::vendors::refusal(&decision, body.into_response(), true)
         }
         _ => next.run(request).await,
     }
