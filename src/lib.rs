@@ -147,8 +147,14 @@ pub struct Config {
     pub faults: FaultsSpec,
     /// When set, every `/__admin` endpoint but health wants it
     /// (`Authorization: Bearer TOKEN` or `X-Admin-Token: TOKEN`). The typed
-    /// handles on [`MockCloud`] do not.
+    /// handles on [`MockCloud`] do not. An empty token does not start.
     pub admin_token: Option<String>,
+    /// Names `/__admin` answers to besides the server's own (`localhost`,
+    /// loopback, the address listened on, [`Config::host`]): `name`,
+    /// `.domain` (the domain and its subdomains) or `*` (any). A request
+    /// whose `Host` names none of them, or whose `Origin` is another
+    /// site, gets 403; health is exempt, the vendors' endpoints unaffected.
+    pub allowed_hosts: Vec<String>,
     /// How many requests the journal keeps (the newest); 0 keeps none.
     pub journal_capacity: usize,
     /// Where the world is kept across restarts: loaded at start when it
@@ -165,6 +171,7 @@ impl Default for Config {
             seed: None,
             faults: FaultsSpec::default(),
             admin_token: None,
+            allowed_hosts: Vec::new(),
             journal_capacity: admin::journal::DEFAULT_CAPACITY,
             state_file: None,
         }
@@ -187,6 +194,18 @@ impl Config {
     /// Protects `/__admin` (but health) with `token`.
     pub fn with_admin_token(mut self, token: impl Into<String>) -> Self {
         self.admin_token = Some(token.into());
+        self
+    }
+
+    /// Lets `/__admin` answer to `name` too (see [`Config::allowed_hosts`]),
+    /// e.g. the service name other containers reach it by.
+    ///
+    /// ```
+    /// let config = mockcloud::Config::default().with_allowed_host("mockcloud");
+    /// assert_eq!(config.allowed_hosts, ["mockcloud"]);
+    /// ```
+    pub fn with_allowed_host(mut self, name: impl Into<String>) -> Self {
+        self.allowed_hosts.push(name.into());
         self
     }
 
@@ -236,6 +255,9 @@ pub enum StartError {
     Bind(std::io::Error),
     /// The state file exists but cannot be read or loaded.
     StateFile(String),
+    /// A setting that cannot be honoured: an empty admin token, an allowed
+    /// host that is not a host name.
+    Config(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -244,6 +266,7 @@ impl std::fmt::Display for StartError {
             StartError::Scenario(e) => write!(f, "invalid scenario: {e}"),
             StartError::Bind(e) => write!(f, "cannot listen: {e}"),
             StartError::StateFile(e) => f.write_str(e),
+            StartError::Config(e) => f.write_str(e),
         }
     }
 }
@@ -296,6 +319,18 @@ impl MockCloud {
     /// When the scenario does not load, the address cannot be listened on,
     /// or the state file cannot be loaded.
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        if config
+            .admin_token
+            .as_deref()
+            .is_some_and(|token| token.trim().is_empty())
+        {
+            // Not "no token": the admin API would look protected and be open.
+            return Err(StartError::Config(
+                "the admin token is empty: give a non-empty --admin-token \
+                 (MOCKCLOUD_ADMIN_TOKEN), or none to leave /__admin open"
+                    .to_string(),
+            ));
+        }
         let mut scenario = config.scenario;
         // Folded into the scenario, so reset restores them with its own.
         scenario.faults.seed = config.faults.seed.or(scenario.faults.seed);
@@ -311,10 +346,13 @@ impl MockCloud {
             .await
             .map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let hosts = admin::guard::Hosts::new(addr, &config.host, &config.allowed_hosts)
+            .map_err(StartError::Config)?;
         let journal = Arc::new(admin::journal::Journal::new(config.journal_capacity));
         let admin = admin::Options {
             token: config.admin_token,
             journal: journal.clone(),
+            hosts,
         };
         let app = server::router(engine.clone(), admin)
             .into_make_service_with_connect_info::<SocketAddr>();

@@ -87,7 +87,7 @@ struct ServeArgs {
     #[arg(long = "faults", value_name = "FILE")]
     faults_file: Option<std::path::PathBuf>,
     /// Protect /__admin (all but health): clients send `Authorization: Bearer TOKEN`
-    /// or `X-Admin-Token: TOKEN`.
+    /// or `X-Admin-Token: TOKEN`. An empty token is refused.
     #[arg(
         long,
         env = "MOCKCLOUD_ADMIN_TOKEN",
@@ -95,6 +95,18 @@ struct ServeArgs {
         hide_env_values = true
     )]
     admin_token: Option<String>,
+    /// A name /__admin answers to besides localhost, loopback and the address
+    /// listened on (e.g. the service name other containers use); `.domain`
+    /// for a domain and its subdomains, `*` for any. Repeatable, or
+    /// comma-separated. Requests with another Host, or another site's
+    /// Origin, get 403.
+    #[arg(
+        long = "allowed-host",
+        env = "MOCKCLOUD_ALLOWED_HOSTS",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
     /// How many requests the journal (/__admin/journal) keeps; 0 keeps none.
     #[arg(
         long,
@@ -168,6 +180,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let has_token = args.admin_token.is_some();
     runtime.block_on(async {
         let config = Config {
             host: args.host,
@@ -176,7 +189,14 @@ fn serve(args: ServeArgs) -> ExitCode {
             seed: args.seed,
             state_file: args.state_file,
             faults,
-            admin_token: args.admin_token.filter(|token| !token.is_empty()),
+            // An empty token is refused by `start`, not taken for none.
+            admin_token: args.admin_token,
+            // MOCKCLOUD_ALLOWED_HOSTS="" (an unset compose variable) adds none.
+            allowed_hosts: args
+                .allowed_hosts
+                .into_iter()
+                .filter(|name| !name.trim().is_empty())
+                .collect(),
             journal_capacity: args.journal_size,
         };
         let server = match MockCloud::start(config).await {
@@ -188,6 +208,15 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         // Installed before the "listening" line: a harness may signal at once.
         let shutdown = shutdown_signal();
+        if !server.addr().ip().is_loopback() && !has_token {
+            eprintln!(
+                "mockcloud: warning: listening on {} (not loopback) without an admin token: \
+                 anyone who can reach this address can change the mock through /__admin \
+                 (faults, reset, state import) and read its secrets (GET /__admin/state). \
+                 Set --admin-token TOKEN (MOCKCLOUD_ADMIN_TOKEN), or listen on 127.0.0.1.",
+                server.addr()
+            );
+        }
         println!("mockcloud listening on {}", server.base_url());
         shutdown.await;
         server.stop().await;

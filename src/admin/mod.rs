@@ -2,6 +2,7 @@
 
 mod clock;
 mod faults;
+pub mod guard;
 pub mod journal;
 pub mod metrics;
 mod openapi;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Wanted on `/__admin` (but health) when set.
     pub admin_token: Option<Arc<str>>,
+    /// The names `/__admin` (but health) answers to (see `guard`).
+    pub hosts: Arc<guard::Hosts>,
 }
 
 /// How the admin side runs (from `Config`).
@@ -41,13 +44,25 @@ pub struct Options {
     pub token: Option<String>,
     /// The journal, made by `MockCloud::start`, which keeps a handle on it.
     pub journal: Arc<journal::Journal>,
+    /// The server's own names, for the Host and Origin checks.
+    pub hosts: guard::Hosts,
 }
 
 pub fn routes(state: AppState) -> Router<AppState> {
     protected_routes()
-        // Every route wants the admin token (when one is set) ...
-        .route_layer(middleware::from_fn_with_state(state, token::require))
-        // ... but health: container health checks have no token.
+        // Innermost: a change must come as JSON (no browser sends that
+        // cross-site without a preflight) ...
+        .route_layer(middleware::from_fn(guard::json_only))
+        // ... from a holder of the admin token (when one is set) ...
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            token::require,
+        ))
+        // ... and outermost, addressed to this server by its own name, not
+        // from another site's page (DNS rebinding, cross-site requests).
+        .route_layer(middleware::from_fn_with_state(state, guard::same_origin))
+        // Health is exempt from all three: container health checks send
+        // no token and whatever Host their probe uses.
         .route("/__admin/health", get(health))
 }
 

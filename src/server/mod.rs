@@ -25,6 +25,7 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         journal: options.journal,
         metrics: Arc::default(),
         admin_token: options.token.map(Arc::from),
+        hosts: Arc::new(options.hosts),
     };
     let store = state.engine.store().clone();
     let mut app = Router::new();
