@@ -9,11 +9,8 @@ async fn admin(
     path: &str,
     body: Option<serde_json::Value>,
 ) -> Reply {
-    // The admin API needs no credentials; the Grafana client sends none here.
-    Grafana::new(server, "")
-        .with_token(None)
-        .send(method, path, body.as_ref())
-        .await
+    // The admin API needs no credentials without --admin-token.
+    admin_send(server, method, path, body.as_ref(), None).await
 }
 
 #[tokio::test]

@@ -24,10 +24,7 @@ async fn with_rules(rules: Value) -> MockCloud {
 }
 
 async fn admin(server: &MockCloud, method: &str, path: &str, body: Option<Value>) -> Reply {
-    Grafana::new(server, "")
-        .with_token(None)
-        .send(method, path, body.as_ref())
-        .await
+    admin_send(server, method, path, body.as_ref(), None).await
 }
 
 async fn timed<F: std::future::Future>(f: F) -> (F::Output, Duration) {

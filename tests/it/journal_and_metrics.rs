@@ -10,13 +10,7 @@ const DD_PATH: &str = "/api/v1/usage/billable-summary";
 
 /// `method` on an admin endpoint, with an optional admin token.
 async fn admin(server: &MockCloud, method: &str, path: &str, token: Option<&str>) -> Reply {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request =
-        reqwest::Client::new().request(method, format!("{}{path}", server.base_url()));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    into_reply(request.send().await.expect("request sent")).await
+    admin_send(server, method, path, None, token).await
 }
 
 async fn journal(server: &MockCloud, query: &str) -> Vec<Value> {
@@ -274,12 +268,14 @@ async fn the_admin_token_guards_every_admin_endpoint_but_health() {
                 refused.raw
             );
         }
+        // With a JSON content type on the POST, as every change needs.
         let allowed = reqwest::Client::new()
             .request(
                 method.parse().unwrap(),
                 format!("{}{path}", server.base_url()),
             )
             .bearer_auth("admin-s3cret")
+            .header("content-type", "application/json")
             .send()
             .await
             .unwrap();

@@ -1847,10 +1847,7 @@ async fn reset_brings_back_the_scenario() {
     let grafana = bootstrap(&server);
     let (policy, token) = policy_and_token(&grafana, "temporary", &["accesspolicies:read"]).await;
 
-    let reply = grafana
-        .with_token(None)
-        .send("POST", "/__admin/reset", None)
-        .await;
+    let reply = admin_send(&server, "POST", "/__admin/reset", None, None).await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
     assert_eq!(reply.body["status"], "reset");
     assert_eq!(reply.body["scenario"], "default");
@@ -1890,10 +1887,7 @@ async fn reset_restores_a_scenario_token_that_was_deleted() {
         401,
         "the token deleted itself"
     );
-    let reply = alpha
-        .with_token(None)
-        .send("POST", "/__admin/reset", None)
-        .await;
+    let reply = admin_send(&server, "POST", "/__admin/reset", None, None).await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
     assert_eq!(reply.body["scenario"], "two-orgs");
     let again = alpha.get("/api/v1/tokens?region=us").await;
@@ -2012,10 +2006,7 @@ async fn reset_after_a_scenario_token_expired_still_works_and_the_token_stays_ex
     let expired = solo.get("/api/v1/tokens?region=us").await;
     assert_grafana_error(&expired, 401, "InvalidCredentials", "expired");
 
-    let reply = solo
-        .with_token(None)
-        .send("POST", "/__admin/reset", None)
-        .await;
+    let reply = admin_send(&server, "POST", "/__admin/reset", None, None).await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
     assert_eq!(reply.body["status"], "reset");
     let still = solo.get("/api/v1/tokens?region=us").await;

@@ -36,15 +36,7 @@ fn header(reply: &Reply, name: &str) -> String {
 }
 
 async fn admin(server: &MockCloud, method: &str, path: &str, body: Option<Value>) -> Reply {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request =
-        reqwest::Client::new().request(method, format!("{}{path}", server.base_url()));
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    into_reply(request.send().await.expect("request sent")).await
+    admin_send(server, method, path, body.as_ref(), None).await
 }
 
 async fn gcore_report(server: &MockCloud, key: &str) -> Reply {

@@ -158,6 +158,35 @@ impl Grafana {
     }
 }
 
+/// `method` on an `/__admin` path as the admin API wants it: every change
+/// (`POST`, `PUT`, `PATCH`) says `Content-Type: application/json`, with or
+/// without a body; `token`, when given, as `Authorization: Bearer`.
+pub async fn admin_send(
+    server: &MockCloud,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    token: Option<&str>,
+) -> Reply {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let changes = !matches!(
+        method,
+        reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::DELETE
+    );
+    let mut request =
+        reqwest::Client::new().request(method, format!("{}{path}", server.base_url()));
+    if changes || body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    into_reply(request.send().await.expect("request sent")).await
+}
+
 pub async fn into_reply(response: reqwest::Response) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();
