@@ -128,7 +128,14 @@ fn help_explains_every_option() {
     let serve = mockcloud().args(["serve", "--help"]).output().unwrap();
     assert!(serve.status.success());
     let text = String::from_utf8_lossy(&serve.stdout);
-    for option in ["--host", "--port", "--scenario", "--seed"] {
+    for option in [
+        "--host",
+        "--port",
+        "--scenario",
+        "--seed",
+        "--admin-token",
+        "--allowed-host",
+    ] {
         assert!(text.contains(option), "{option} missing from:\n{text}");
     }
     for variable in [
@@ -136,6 +143,8 @@ fn help_explains_every_option() {
         "MOCKCLOUD_PORT",
         "MOCKCLOUD_SCENARIO",
         "MOCKCLOUD_SEED",
+        "MOCKCLOUD_ADMIN_TOKEN",
+        "MOCKCLOUD_ALLOWED_HOSTS",
     ] {
         assert!(text.contains(variable), "{variable} missing from:\n{text}");
     }
@@ -157,4 +166,117 @@ fn healthcheck_succeeds_against_a_running_server_and_fails_without_one() {
         .unwrap();
     assert!(!down.status.success());
     assert!(!down.stderr.is_empty());
+}
+
+#[test]
+fn an_empty_admin_token_is_refused_at_start() {
+    for (args, envs) in [
+        (vec!["serve", "--port", "0", "--admin-token", ""], vec![]),
+        (
+            vec!["serve", "--port", "0"],
+            vec![("MOCKCLOUD_ADMIN_TOKEN", "")],
+        ),
+    ] {
+        let output = mockcloud().args(&args).envs(envs).output().unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        assert!(output.stdout.is_empty(), "no listening line");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("admin token is empty"), "{stderr}");
+        assert!(stderr.contains("--admin-token"), "{stderr}");
+    }
+}
+
+/// Reads what the child wrote on stderr until it exited.
+fn stderr_of(child: &mut Child) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr piped")
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+#[tokio::test]
+async fn a_non_loopback_bind_without_an_admin_token_warns() {
+    let (mut child, url) = serve(&["--host", "0.0.0.0", "--port", "0"], &[]);
+    let port = url.rsplit(':').next().unwrap().to_string();
+    // Reachable over loopback, and the admin API answers there.
+    let clock = reqwest::get(format!("http://127.0.0.1:{port}/__admin/clock"))
+        .await
+        .unwrap();
+    assert_eq!(clock.status(), 200);
+    terminate(&mut child);
+    let stderr = stderr_of(&mut child);
+    assert!(stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("without an admin token"), "{stderr}");
+    assert!(stderr.contains("--admin-token"), "{stderr}");
+
+    // With a token, or on loopback, no warning.
+    for args in [
+        &[
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--admin-token",
+            "s3cret",
+        ][..],
+        &["--host", "127.0.0.1", "--port", "0"][..],
+    ] {
+        let (mut child, _) = serve(args, &[]);
+        terminate(&mut child);
+        let stderr = stderr_of(&mut child);
+        assert!(!stderr.contains("warning"), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn allowed_hosts_come_from_flags_or_the_environment() {
+    let state = |url: &str, host: &str| {
+        let request = reqwest::Client::new()
+            .get(format!("{url}/__admin/state"))
+            .header("host", host);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let (mut child, url) = serve(
+        &[
+            "--port",
+            "0",
+            "--allowed-host",
+            "mockcloud",
+            "--allowed-host",
+            ".corp.example",
+        ],
+        &[],
+    );
+    assert_eq!(state(&url, "mockcloud:8080").await, 200);
+    assert_eq!(state(&url, "ci.corp.example").await, 200);
+    assert_eq!(state(&url, "evil.example").await, 403);
+    terminate(&mut child);
+
+    let (mut child, url) = serve(
+        &["--port", "0"],
+        &[("MOCKCLOUD_ALLOWED_HOSTS", "mockcloud,app")],
+    );
+    assert_eq!(state(&url, "app").await, 200);
+    assert_eq!(state(&url, "mockcloud").await, 200);
+    assert_eq!(state(&url, "evil.example").await, 403);
+    terminate(&mut child);
+
+    let bad = mockcloud()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--allowed-host",
+            "http://mockcloud:8080",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("invalid allowed host"), "{stderr}");
 }

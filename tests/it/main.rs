@@ -5,6 +5,7 @@ mod common;
 
 mod access_policies;
 mod admin_clock;
+mod admin_guard;
 mod billed_usage;
 mod cli;
 mod contract;
