@@ -1,6 +1,10 @@
 # mockcloud as a sidecar:
 #   docker build -t mockcloud .
 #   docker run -p 8080:8080 mockcloud
+#   docker run -p 8080:8080 -e MOCKCLOUD_ADMIN_TOKEN=change-me mockcloud
+# It listens on 0.0.0.0 and so warns at start unless an admin token is set.
+# /__admin answers to localhost and IP addresses; give other names (a compose
+# service name) with MOCKCLOUD_ALLOWED_HOSTS=mockcloud.
 #
 # Build a fully static binary (musl), then ship it alone on distroless/static:
 # no shell, no libc, nothing to patch. The health check is the binary itself.
