@@ -46,6 +46,7 @@ pub struct Hosts {
 #[derive(Debug, Clone, PartialEq)]
 enum Allowed {
     Any,
+    Ip(IpAddr),
     Exact(String),
     /// `.example.com`: `example.com` and every name under it (stored
     /// without the leading dot).
@@ -82,15 +83,14 @@ impl Hosts {
                 || listening.is_unspecified()
                 || ip == listening
                 || self.allowed.contains(&Allowed::Any)
-                || self
-                    .allowed
-                    .contains(&Allowed::Exact(unbracket(hostname).to_string()));
+                || self.allowed.contains(&Allowed::Ip(ip));
         }
         hostname == "localhost"
             || hostname.ends_with(".localhost")
             || self.name.as_deref() == Some(hostname)
             || self.allowed.iter().any(|allowed| match allowed {
                 Allowed::Any => true,
+                Allowed::Ip(_) => false,
                 Allowed::Exact(name) => name == hostname,
                 Allowed::Domain(domain) => {
                     hostname == domain
@@ -103,7 +103,11 @@ impl Hosts {
 }
 
 /// Host and Origin: 403 unless both name this server.
-pub async fn same_origin(State(app): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn host_and_origin(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     match check_host_and_origin(&app.hosts, &request) {
         Ok(()) => next.run(request).await,
         Err(reason) => admin_error(StatusCode::FORBIDDEN, reason).into_response(),
@@ -233,10 +237,10 @@ fn parse_allowed(entry: &str) -> Result<Allowed, String> {
              an IP address, or *"
         ));
     }
-    Ok(if domain {
-        Allowed::Domain(name)
-    } else {
-        Allowed::Exact(bare.to_string())
+    Ok(match bare.parse::<IpAddr>() {
+        Ok(ip) => Allowed::Ip(ip),
+        Err(_) if domain => Allowed::Domain(name),
+        Err(_) => Allowed::Exact(name),
     })
 }
 
@@ -323,6 +327,10 @@ mod tests {
         assert!(!named.admits("evilcorp.example"));
         assert!(hosts("127.0.0.1:1", "127.0.0.1", &["*"]).admits("anything.example"));
         assert!(hosts("127.0.0.1:1", "box.lan", &[]).admits("box.lan"));
+        let ip = hosts("127.0.0.1:1", "127.0.0.1", &["[2001:db8::1]", "10.0.0.9"]);
+        assert!(ip.admits("[2001:db8:0::1]"));
+        assert!(ip.admits("10.0.0.9"));
+        assert!(!ip.admits("10.0.0.8"));
     }
 
     #[test]

@@ -60,7 +60,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         ))
         // ... and outermost, addressed to this server by its own name, not
         // from another site's page (DNS rebinding, cross-site requests).
-        .route_layer(middleware::from_fn_with_state(state, guard::same_origin))
+        .route_layer(middleware::from_fn_with_state(
+            state,
+            guard::host_and_origin,
+        ))
         // Health is exempt from all three: container health checks send
         // no token and whatever Host their probe uses.
         .route("/__admin/health", get(health))

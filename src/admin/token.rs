@@ -2,6 +2,9 @@
 //! `MOCKCLOUD_ADMIN_TOKEN`, `Config::with_admin_token`), every `/__admin`
 //! endpoint but `health` wants it as `Authorization: Bearer TOKEN` or
 //! `X-Admin-Token: TOKEN`, and answers 401 `{"error": ...}` without it.
+//! It runs after the Host and Origin checks and before the content-type
+//! check (`guard`). An empty token never gets here: `MockCloud::start`
+//! refuses it.
 
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
