@@ -317,7 +317,8 @@ impl MockCloud {
     ///
     /// # Errors
     /// When the scenario does not load, the address cannot be listened on,
-    /// or the state file cannot be loaded.
+    /// the state file cannot be loaded, the admin token is empty or an
+    /// allowed host is not a host name ([`StartError::Config`]).
     pub async fn start(config: Config) -> Result<Self, StartError> {
         if config
             .admin_token
