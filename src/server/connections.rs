@@ -796,6 +796,8 @@ fn fit_under_open_file_limit(max: usize) -> usize {
 }
 
 #[cfg(unix)]
+// rlim_t is u64 on the platforms at hand, not on every unix.
+#[allow(clippy::unnecessary_cast)]
 fn open_file_limit() -> Option<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -803,7 +805,7 @@ fn open_file_limit() -> Option<u64> {
     };
     // SAFETY: getrlimit only writes the struct it is given.
     let done = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    (done == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then(|| limit.rlim_cur as u64)
+    (done == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur as u64)
 }
 
 #[cfg(not(unix))]
