@@ -106,6 +106,7 @@ pub use handles::{
     ChangeError, Faults, Journal, JournalEntry, JournalFault, JournalFilter, RateLimits,
 };
 pub use scenario::{Scenario, ScenarioError};
+pub use server::connections::ConnectionLimits;
 
 /// The date and time types [`Clock`] and [`JournalEntry`] use.
 pub use chrono;
@@ -160,6 +161,9 @@ pub struct Config {
     /// Where the world is kept across restarts: loaded at start when it
     /// exists, saved atomically after changes and at stop.
     pub state_file: Option<PathBuf>,
+    /// Timeouts and the connection cap (header read 10 s, body read 30 s,
+    /// idle 60 s, 512 connections).
+    pub connection_limits: ConnectionLimits,
 }
 
 impl Default for Config {
@@ -174,6 +178,7 @@ impl Default for Config {
             allowed_hosts: Vec::new(),
             journal_capacity: admin::journal::DEFAULT_CAPACITY,
             state_file: None,
+            connection_limits: ConnectionLimits::default(),
         }
     }
 }
@@ -235,6 +240,12 @@ impl Config {
     /// Keeps the world in `path` (see [`Config::state_file`]).
     pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
+        self
+    }
+
+    /// Sets the timeouts and the connection cap (see [`ConnectionLimits`]).
+    pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.connection_limits = limits;
         self
     }
 
@@ -355,17 +366,14 @@ impl MockCloud {
             journal: journal.clone(),
             hosts,
         };
-        let app = server::router(engine.clone(), admin)
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let app = server::router(engine.clone(), admin);
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serving = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = serving.await {
-                eprintln!("mockcloud: server error: {e}");
-            }
-        });
+        let task = tokio::spawn(server::connections::serve(
+            listener,
+            app,
+            config.connection_limits,
+            stopped,
+        ));
         let saver = config
             .state_file
             .map(|path| state_file::Saver::spawn(path, engine.clone()));

@@ -115,6 +115,48 @@ struct ServeArgs {
         default_value_t = 1000
     )]
     journal_size: usize,
+    /// How long a request's line and headers may take from their first byte;
+    /// then the connection is closed. A number of seconds, or with a unit
+    /// (500ms, 10s, 2m).
+    #[arg(long, env = "MOCKCLOUD_HEADER_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    header_timeout: Duration,
+    /// How long a request's body may take from its headers; then the request
+    /// is answered 408 in the vendor's error shape.
+    #[arg(long, env = "MOCKCLOUD_BODY_TIMEOUT", value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    body_timeout: Duration,
+    /// How long a keep-alive connection may wait for its next request; then
+    /// it is closed.
+    #[arg(long, env = "MOCKCLOUD_IDLE_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = duration)]
+    idle_timeout: Duration,
+    /// How many connections are served at once (lowered to fit the open-file
+    /// limit); at the cap the connection idle longest is closed, and
+    /// /__admin/health still answers.
+    #[arg(long, env = "MOCKCLOUD_MAX_CONNECTIONS", value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+}
+
+/// A positive duration: seconds (`10`, `0.5`), or with a unit (`500ms`,
+/// `10s`, `2m`).
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 500ms, 10s, 2m)"))?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" => number * 60.0,
+        other => return Err(format!("unknown unit {other:?}: use ms, s or m")),
+    };
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero() && *d <= Duration::from_secs(24 * 3600))
+        .ok_or_else(|| format!("{text:?}: a duration above 0 and at most a day"))
 }
 
 fn main() -> ExitCode {
@@ -198,6 +240,12 @@ fn serve(args: ServeArgs) -> ExitCode {
                 .filter(|name| !name.trim().is_empty())
                 .collect(),
             journal_capacity: args.journal_size,
+            connection_limits: mockcloud::ConnectionLimits {
+                header_read_timeout: args.header_timeout,
+                body_read_timeout: args.body_timeout,
+                idle_timeout: args.idle_timeout,
+                max_connections: args.max_connections as usize,
+            },
         };
         let server = match MockCloud::start(config).await {
             Ok(server) => server,

@@ -10,6 +10,7 @@ use axum::{Router, middleware};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 
+pub mod connections;
 mod fault_layer;
 
 use crate::admin::{self, AppState};
@@ -48,6 +49,8 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
     app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A bug must still answer (500), never drop the connection.
         .layer(CatchPanicLayer::new())
+        // Every error in its owner's shape, 408 for a body too slow.
+        .layer(middleware::from_fn(shape_errors))
         // Outermost: the journal and the metrics see every answer as sent,
         // faults, rate limits and panics included.
         .layer(middleware::from_fn_with_state(
@@ -93,6 +96,80 @@ pub fn unowned_error(status: StatusCode, message: impl Into<String>) -> Response
         Json(json!({"code": code, "message": message.into(), "statusCode": status.as_u16()})),
     )
         .into_response()
+}
+
+/// An error of any status in the shape of `path`'s owner: the vendor's
+/// error body, the admin API's `{"error": ...}`, or [`unowned_error`].
+pub fn error_for(path: &str, status: StatusCode, message: impl Into<String>) -> Response {
+    let message = message.into();
+    if path == "/__admin" || path.starts_with("/__admin/") {
+        return admin::admin_error(status, message).into_response();
+    }
+    match vendors::owning(path) {
+        Some(vendor) => vendor.error(status, &message),
+        None => unowned_error(status, message),
+    }
+}
+
+/// Bodies of plain-text errors are longer than this only by mistake.
+const MAX_PLAIN_ERROR_BYTES: usize = 16 * 1024;
+
+/// Makes every error answer JSON in the shape of the path's owner: a request
+/// whose body missed its deadline is answered 408, and an error that is not
+/// JSON (axum's extractor rejections: a body over the limit, a path that is
+/// not UTF-8 once decoded, ...) is rendered again with its text as the
+/// message. Injected faults are left as they are.
+async fn shape_errors(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let path = request.uri().path().to_string();
+    let body_timeout = request
+        .extensions()
+        .get::<connections::BodyTimeout>()
+        .cloned();
+    let response = next.run(request).await;
+    if let Some(timeout) = body_timeout
+        && timeout.expired()
+        && !response.status().is_success()
+    {
+        return error_for(
+            &path,
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "request body not received within {} ms (--body-timeout)",
+                timeout.after.as_millis()
+            ),
+        );
+    }
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+    if !(status.is_client_error() || status.is_server_error())
+        || is_json
+        || response
+            .extensions()
+            .get::<crate::core::faults::AppliedFault>()
+            .is_some()
+    {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_PLAIN_ERROR_BYTES)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let message = match text.trim() {
+        "" => status.canonical_reason().unwrap_or("Error").to_string(),
+        text => text.to_string(),
+    };
+    let mut shaped = error_for(&path, status, message);
+    for name in [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER] {
+        if let Some(value) = parts.headers.get(&name) {
+            shaped.headers_mut().insert(name, value.clone());
+        }
+    }
+    shaped
 }
 
 #[cfg(test)]

@@ -50,6 +50,11 @@ pub trait VendorApi: Sync {
     /// A method a route of the vendor does not take, in its error body.
     fn method_not_allowed(&self, method: &Method, path: &str) -> Response;
 
+    /// An error of any status in the vendor's error body: what the server
+    /// refuses before any handler (a head too large, bytes that are not
+    /// UTF-8, a body too slow or too large) and plain-text rejections.
+    fn error(&self, status: StatusCode, message: &str) -> Response;
+
     /// An injected fault's error answer: the vendor's body and its retry
     /// hint (`Retry-After`, or Datadog's `X-RateLimit-*`).
     fn fault_error(

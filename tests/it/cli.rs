@@ -135,6 +135,10 @@ fn help_explains_every_option() {
         "--seed",
         "--admin-token",
         "--allowed-host",
+        "--header-timeout",
+        "--body-timeout",
+        "--idle-timeout",
+        "--max-connections",
     ] {
         assert!(text.contains(option), "{option} missing from:\n{text}");
     }
@@ -145,9 +149,52 @@ fn help_explains_every_option() {
         "MOCKCLOUD_SEED",
         "MOCKCLOUD_ADMIN_TOKEN",
         "MOCKCLOUD_ALLOWED_HOSTS",
+        "MOCKCLOUD_HEADER_TIMEOUT",
+        "MOCKCLOUD_BODY_TIMEOUT",
+        "MOCKCLOUD_IDLE_TIMEOUT",
+        "MOCKCLOUD_MAX_CONNECTIONS",
     ] {
         assert!(text.contains(variable), "{variable} missing from:\n{text}");
     }
+}
+
+#[test]
+fn timeouts_are_checked_when_given() {
+    for bad in ["0", "0ms", "10h", "soon", "2d"] {
+        let output = mockcloud()
+            .args(["serve", "--port", "0", &format!("--header-timeout={bad}")])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{bad} accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--header-timeout"), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn the_body_timeout_can_come_from_the_environment() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut child, url) = serve(&["--port", "0"], &[("MOCKCLOUD_BODY_TIMEOUT", "300ms")]);
+    let address = url.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /__admin/faults HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "no answer within 5 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    assert!(answer.contains("\"error\""), "{answer}");
+    terminate(&mut child);
 }
 
 #[test]

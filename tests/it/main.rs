@@ -8,6 +8,7 @@ mod admin_clock;
 mod admin_guard;
 mod billed_usage;
 mod cli;
+mod connections;
 mod contract;
 mod datadog_attribution;
 mod datadog_costs;

@@ -53,6 +53,10 @@ impl VendorApi for Datadog {
 
     /// Datadog's 429 carries `X-RateLimit-*` (the fault's: nothing left
     /// until `retry_after_seconds`), not `Retry-After`.
+    fn error(&self, status: StatusCode, message: &str) -> Response {
+        DatadogError::new(status, message).into_response()
+    }
+
     fn fault_error(
         &self,
         status: StatusCode,

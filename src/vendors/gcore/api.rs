@@ -41,6 +41,10 @@ impl VendorApi for Gcore {
         GcoreError::method_not_allowed(method).into_response()
     }
 
+    fn error(&self, status: StatusCode, message: &str) -> Response {
+        GcoreError::for_status(status, message).into_response()
+    }
+
     fn fault_error(
         &self,
         status: StatusCode,

@@ -42,6 +42,10 @@ impl VendorApi for Grafana {
             .into_response()
     }
 
+    fn error(&self, status: StatusCode, message: &str) -> Response {
+        GrafanaError::for_status(status, message).into_response()
+    }
+
     fn fault_error(
         &self,
         status: StatusCode,
