@@ -179,7 +179,7 @@ async fn the_body_timeout_can_come_from_the_environment() {
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     stream
         .write_all(
-            b"POST /__admin/faults HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+            b"POST /__admin/faults HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
               Content-Length: 100\r\n\r\n{",
         )
         .await

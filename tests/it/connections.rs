@@ -138,11 +138,11 @@ fn assert_admin(body: &Value) {
     assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
 }
 
-const PARTIAL_HEAD: &[u8] = b"GET /api/v1/accesspolicies?region=us HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+const PARTIAL_HEAD: &[u8] = b"GET /api/v1/accesspolicies?region=us HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
 
 fn partial_body(path: &str, auth: &str) -> Vec<u8> {
     format!(
-        "POST {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\n\
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\n\
          Content-Length: 52428800\r\n\r\n{{\"name\""
     )
     .into_bytes()
@@ -229,7 +229,7 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let server = start(64).await;
     let mut stream = send(
         &server,
-        b"GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\nGET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /__admin/health HTTP/1.1\r\nHost: localhost\r\n\r\nGET /__admin/health HTTP/1.1\r\nHost: localhost\r\n\r\n",
     )
     .await;
     let answered = Instant::now();
@@ -283,7 +283,7 @@ async fn with_every_connection_busy_health_still_answers_and_others_get_503() {
     assert_eq!(health(&server).await, 200);
     let (status, body) = exchange(
         &server,
-        b"GET /api/v1/usage/hourly_usage HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /api/v1/usage/hourly_usage HTTP/1.1\r\nHost: localhost\r\n\r\n",
     )
     .await;
     assert_eq!(status, 503);
@@ -302,13 +302,13 @@ async fn refusals_before_any_handler_are_json_in_the_owner_s_shape() {
     // A 1 MiB query.
     let mut request = b"GET /api/v1/accesspolicies?region=".to_vec();
     request.extend(std::iter::repeat_n(b'a', 1 << 20));
-    request.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+    request.extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\n\r\n");
     let (status, body) = exchange(&server, &request).await;
     assert_eq!(status, 431);
     assert_grafana(&body, 431, "RequestHeaderFieldsTooLarge");
 
     // 1,000 headers.
-    let mut request = b"GET /api/v1/usage/hourly_usage HTTP/1.1\r\nHost: x\r\n".to_vec();
+    let mut request = b"GET /api/v1/usage/hourly_usage HTTP/1.1\r\nHost: localhost\r\n".to_vec();
     for i in 0..1000 {
         request.extend_from_slice(format!("X-H{i}: 1\r\n").as_bytes());
     }
@@ -320,21 +320,21 @@ async fn refusals_before_any_handler_are_json_in_the_owner_s_shape() {
     // Raw 0xFF in a path, then in a query.
     let (status, body) = exchange(
         &server,
-        b"GET /cloud/v1/usage_report/\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /cloud/v1/usage_report/\xff HTTP/1.1\r\nHost: localhost\r\n\r\n",
     )
     .await;
     assert_eq!(status, 400);
     assert_gcore(&body, "ValidationError");
     let (status, body) = exchange(
         &server,
-        b"GET /api/v1/accesspolicies?region=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /api/v1/accesspolicies?region=\xff\xfe HTTP/1.1\r\nHost: localhost\r\n\r\n",
     )
     .await;
     assert_eq!(status, 400);
     assert_grafana(&body, 400, "BadRequest");
     let (status, body) = exchange(
         &server,
-        b"GET /__admin/faults/\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /__admin/faults/\xff HTTP/1.1\r\nHost: localhost\r\n\r\n",
     )
     .await;
     assert_eq!(status, 400);
