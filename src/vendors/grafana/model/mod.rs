@@ -233,6 +233,14 @@ impl GrafanaCaller {
     }
 }
 
+impl GrafanaState {
+    /// Whether `secret` is an access-policy token's or an org API key's
+    /// (expired or refused ones included): what the rate limiter counts by.
+    pub fn knows_secret(&self, secret: &str) -> bool {
+        self.token_secrets.contains_key(secret) || self.api_key_secrets.contains_key(secret)
+    }
+}
+
 impl World {
     /// Establishes the caller from a bearer secret (an access-policy token
     /// or a deprecated org API key) and the client's address, and records
