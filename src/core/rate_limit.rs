@@ -353,7 +353,10 @@ mod tests {
         assert!(limiter.check("datadog", &rule, &long, t0).allowed);
         assert!(!limiter.check("datadog", &rule, &long, t0).allowed);
         assert!(limiter.check("datadog", &rule, &long[1..], t0).allowed);
-        assert!(limiter.check("gcore", &rule, &long, t0).allowed, "per vendor");
+        assert!(
+            limiter.check("gcore", &rule, &long, t0).allowed,
+            "per vendor"
+        );
         assert_eq!(limiter.len(), 3);
         limiter.clear_vendor("datadog");
         assert_eq!(limiter.len(), 1);

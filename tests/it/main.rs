@@ -7,6 +7,7 @@ mod access_policies;
 mod admin_clock;
 mod billed_usage;
 mod cli;
+mod clock_extremes;
 mod contract;
 mod datadog_attribution;
 mod datadog_costs;
