@@ -191,6 +191,9 @@ async fn fixture(server: &MockCloud, pass: usize) -> Fixture {
     }
 }
 
+/// Method, path and query, headers, JSON body.
+type Request<'a> = (&'static str, String, &'a [(&'static str, String)], Option<Value>);
+
 /// Calls every operation of every vendor (several ways where the clock
 /// matters) at the clock's current instant; each must answer below 500.
 /// Returns the (method, route template) pairs the journal saw served.
@@ -225,7 +228,7 @@ async fn every_endpoint(
     let rfc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let later = |d: Duration| now.checked_add_signed(d).map_or_else(|| rfc(now), rfc);
 
-    let mut requests: Vec<(&str, String, &[(&str, String)], Option<Value>)> = Vec::new();
+    let mut requests: Vec<Request> = Vec::new();
     let mut add = |method: &'static str, path: String, headers, body: Option<Value>| {
         requests.push((method, path, headers, body));
     };
