@@ -192,7 +192,12 @@ async fn fixture(server: &MockCloud, pass: usize) -> Fixture {
 }
 
 /// Method, path and query, headers, JSON body.
-type Request<'a> = (&'static str, String, &'a [(&'static str, String)], Option<Value>);
+type Request<'a> = (
+    &'static str,
+    String,
+    &'a [(&'static str, String)],
+    Option<Value>,
+);
 
 /// Calls every operation of every vendor (several ways where the clock
 /// matters) at the clock's current instant; each must answer below 500.

@@ -6,6 +6,7 @@ mod common;
 mod access_policies;
 mod admin_clock;
 mod billed_usage;
+mod bounds;
 mod cli;
 mod clock_extremes;
 mod contract;
