@@ -99,7 +99,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use crate::core::clock::Clock;
+pub use crate::core::clock::{Clock, OutOfRange};
 pub use crate::core::faults::rules::{Dribble, Effect, ErrorFault, FaultRule, FaultsSpec, Latency};
 pub use crate::core::vendor::Vendor;
 pub use handles::{

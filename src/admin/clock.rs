@@ -1,5 +1,8 @@
 //! `/__admin/clock`: read, freeze, advance and resume the one server clock,
-//! so a test can expire a token or cross a month without waiting.
+//! so a test can expire a token or cross a month without waiting. The clock
+//! shows 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z: a freeze or an
+//! advance that would leave that range is refused with 400 and changes
+//! nothing.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -52,7 +55,10 @@ pub struct Freeze {
 
 pub async fn freeze(State(app): State<AppState>, bytes: Bytes) -> AdminResult<ClockView> {
     let Freeze { at } = body(&bytes)?;
-    app.engine.clock().freeze(at);
+    app.engine
+        .clock()
+        .try_freeze(at)
+        .map_err(|e| admin_error(StatusCode::BAD_REQUEST, e.to_string()))?;
     Ok(view(&app))
 }
 
@@ -71,7 +77,10 @@ pub async fn advance(State(app): State<AppState>, bytes: Bytes) -> AdminResult<C
             format!("seconds out of range: {seconds}"),
         )
     })?;
-    app.engine.clock().advance(by);
+    app.engine
+        .clock()
+        .try_advance(by)
+        .map_err(|e| admin_error(StatusCode::BAD_REQUEST, e.to_string()))?;
     Ok(view(&app))
 }
 

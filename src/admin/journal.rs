@@ -2,8 +2,10 @@
 //! query, status, latency, the route it matched and the fault applied — in
 //! a bounded ring buffer tests can query (`GET /__admin/journal`) and clear.
 //!
-//! Credentials never enter it: headers are not recorded at all, and
-//! credential-like query parameters (`api_key`, `token`, ...) are stored as
+//! Credentials never enter it: no header is recorded at all (not
+//! `Authorization`, `DD-API-KEY`, `Cookie` nor any other), and
+//! credential-like query parameters (`api_key`, `token`, `password`,
+//! `session`, `sig`, `jwt`, ...: see [`is_credential`]) are stored as
 //! `REDACTED`. `/__admin` requests are not journaled (the metrics count
 //! them, under vendor `admin`).
 
@@ -147,23 +149,38 @@ pub fn vendor_of(path: &str) -> &'static str {
     }
 }
 
-/// Whether a query parameter carries a credential (`api_key`, `apiKey`,
-/// `dd-application-key`, `access_token`, `password`, ...). Plural
-/// `..._keys` (Datadog's `tag_breakdown_keys`) are names, not secrets.
+/// Whether a query parameter carries a credential. Its name, lowercased
+/// with `-` and `.` read as `_`, is credential-like when it
+/// - is `key`, `sig`, `pass`, `pwd`, `sid` or `otp`, or ends with `_key`,
+///   `apikey`, `appkey`, `_sig`, `_pass`, `_pwd` or `_sid` (`api_key`,
+///   `dd-application-key`, `x_sig`);
+/// - contains `token`, `secret`, `passw` (`password`, `passwd`), `passphrase`,
+///   `signature`, `auth`, `credential`, `session`, `sessid`, `cookie`, `jwt`,
+///   `bearer` or `private` (`access_token`, `X-Amz-Signature`,
+///   `sessionId`).
+///
+/// Plural `..._keys` (Datadog's `tag_breakdown_keys`) are names, not secrets.
 fn is_credential(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace('-', "_");
-    const WORDS: [&str; 6] = [
+    let name = name.to_ascii_lowercase().replace(['-', '.'], "_");
+    const EXACT: [&str; 6] = ["key", "sig", "pass", "pwd", "sid", "otp"];
+    const SUFFIXES: [&str; 7] = ["_key", "apikey", "appkey", "_sig", "_pass", "_pwd", "_sid"];
+    const WORDS: [&str; 13] = [
         "token",
         "secret",
-        "password",
+        "passw",
+        "passphrase",
         "signature",
         "auth",
         "credential",
+        "session",
+        "sessid",
+        "cookie",
+        "jwt",
+        "bearer",
+        "private",
     ];
-    name == "key"
-        || name.ends_with("_key")
-        || name.ends_with("apikey")
-        || name.ends_with("appkey")
+    EXACT.contains(&name.as_str())
+        || SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
         || WORDS.iter().any(|word| name.contains(word))
 }
 
@@ -350,6 +367,53 @@ mod tests {
             redact_query("apiKey=a&access_token=b"),
             "apiKey=REDACTED&access_token=REDACTED"
         );
+    }
+
+    #[test]
+    fn every_credential_like_parameter_is_redacted() {
+        for name in [
+            "password",
+            "passwd",
+            "pass",
+            "pwd",
+            "user_pwd",
+            "passphrase",
+            "session",
+            "sessionId",
+            "PHPSESSID",
+            "sid",
+            "sig",
+            "url_sig",
+            "jwt",
+            "id_token",
+            "bearer",
+            "Authorization",
+            "X-Amz-Signature",
+            "X-Amz-Credential",
+            "client_secret",
+            "private_key",
+            "cookie",
+            "otp",
+        ] {
+            assert_eq!(
+                redact_query(&format!("{name}=hunter2&month=2026-01")),
+                format!("{name}=REDACTED&month=2026-01"),
+                "{name}"
+            );
+        }
+        for kept in [
+            "start_hr",
+            "usage_type",
+            "fields",
+            "tag_breakdown_keys",
+            "pageCursor",
+            "accessPolicyName",
+            "design",
+            "include_descendants",
+        ] {
+            let query = format!("{kept}=v");
+            assert_eq!(redact_query(&query), query, "{kept}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `GET /__admin/metrics`: Prometheus text exposition (format 0.0.4) of
 //! requests by vendor, operation and status, faults applied, and request
-//! durations. Counters run for the server's life: reset does not zero them.
+//! durations, and the gauge `mockcloud_rate_limit_windows` (the windows the
+//! rate limiter keeps now). Counters run for the server's life: reset does
+//! not zero them.
 
 use std::time::Duration;
 
@@ -147,8 +149,21 @@ impl Metrics {
     }
 }
 
+/// The gauge of the rate limiter's windows, in the text format: it reads
+/// the limiter at scrape time, so it lives outside the registry.
+fn rate_limit_windows(windows: usize) -> String {
+    format!(
+        "# HELP mockcloud_rate_limit_windows Rate-limit windows kept now, every vendor \
+         together (at most one per known credential and rule).\n\
+         # TYPE mockcloud_rate_limit_windows gauge\n\
+         mockcloud_rate_limit_windows {windows}\n"
+    )
+}
+
 pub async fn get(State(app): State<AppState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, TEXT_FORMAT)], app.metrics.render())
+    let mut text = app.metrics.render();
+    text.push_str(&rate_limit_windows(app.engine.rate_limits.len()));
+    ([(CONTENT_TYPE, TEXT_FORMAT)], text)
 }
 
 #[cfg(test)]

@@ -1,10 +1,64 @@
 //! The one server clock. Everything time-dependent (createdAt, token expiry,
 //! later usage delays and rate-limit windows) reads it, so tests can move time
 //! instead of waiting for it.
+//!
+//! The clock shows instants from [`EARLIEST`] (1970-01-01T00:00:00.000Z) to
+//! [`LATEST`] (9999-12-31T23:59:59.999Z): Unix time that is never negative,
+//! and the four-digit years RFC 3339 timestamps have. Freezing or advancing
+//! outside that range is refused ([`Clock::try_freeze`],
+//! [`Clock::try_advance`]; `400` on `/__admin/clock`); a running clock that
+//! reaches an end stays there.
 
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
+
+/// The earliest instant the clock shows: 1970-01-01T00:00:00.000Z.
+pub const EARLIEST: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
+/// The latest instant the clock shows: 9999-12-31T23:59:59.999Z.
+pub const LATEST: DateTime<Utc> = match DateTime::from_timestamp_millis(253_402_300_799_999) {
+    Some(latest) => latest,
+    None => panic!("9999-12-31T23:59:59.999Z is a valid instant"),
+};
+
+/// An instant the clock was asked to show outside [`EARLIEST`]..=[`LATEST`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfRange {
+    /// The instant asked for, as RFC 3339; or how it was asked for when it
+    /// is not even an instant chrono can hold.
+    pub asked: String,
+}
+
+impl fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is outside the clock's range: {} to {}",
+            self.asked,
+            timestamp(EARLIEST),
+            timestamp(LATEST)
+        )
+    }
+}
+
+impl std::error::Error for OutOfRange {}
+
+/// `at` if the clock may show it.
+fn in_range(at: DateTime<Utc>) -> Result<DateTime<Utc>, OutOfRange> {
+    if (EARLIEST..=LATEST).contains(&at) {
+        Ok(at)
+    } else {
+        Err(OutOfRange {
+            asked: at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        })
+    }
+}
+
+fn clamp(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.clamp(EARLIEST, LATEST)
+}
 
 #[derive(Debug, Default)]
 struct ClockState {
@@ -23,27 +77,79 @@ pub struct Clock {
 impl Clock {
     /// The current instant, truncated to milliseconds: the precision every
     /// vendor timestamp is rendered with, so what we store is what we show.
+    /// Always within [`EARLIEST`]..=[`LATEST`].
     pub fn now(&self) -> DateTime<Utc> {
-        let state = self.lock();
+        Self::shown(&self.lock())
+    }
+
+    fn shown(state: &ClockState) -> DateTime<Utc> {
         let instant = match state.frozen_at {
             Some(frozen) => frozen,
-            None => Utc::now() + state.offset,
+            None => Utc::now()
+                .checked_add_signed(state.offset)
+                .unwrap_or(LATEST),
         };
-        truncate_to_millis(instant)
+        clamp(truncate_to_millis(instant))
     }
 
-    /// Stops time at `at` (or at the current instant).
+    /// Stops time at `at` (or at the current instant); an instant outside
+    /// [`EARLIEST`]..=[`LATEST`] stops it at the nearer end (see
+    /// [`try_freeze`](Clock::try_freeze) to refuse it instead).
     pub fn freeze(&self, at: Option<DateTime<Utc>>) {
-        let now = self.now();
-        self.lock().frozen_at = Some(truncate_to_millis(at.unwrap_or(now)));
+        let mut state = self.lock();
+        let at = at.unwrap_or_else(|| Self::shown(&state));
+        state.frozen_at = Some(clamp(truncate_to_millis(at)));
     }
 
-    /// Moves time forward (or backward, for a negative duration), frozen or not.
+    /// Stops time at `at` (or at the current instant), unless `at` is
+    /// outside [`EARLIEST`]..=[`LATEST`]. Returns the instant shown.
+    pub fn try_freeze(&self, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, OutOfRange> {
+        let mut state = self.lock();
+        let at = match at {
+            Some(at) => in_range(truncate_to_millis(at))?,
+            None => Self::shown(&state),
+        };
+        state.frozen_at = Some(at);
+        Ok(at)
+    }
+
+    /// Moves time forward (or backward, for a negative duration), frozen or
+    /// not; past an end of [`EARLIEST`]..=[`LATEST`] it stops at that end
+    /// (see [`try_advance`](Clock::try_advance) to refuse it instead).
     pub fn advance(&self, by: Duration) {
         let mut state = self.lock();
+        let now = Self::shown(&state);
+        let target = now.checked_add_signed(by).map_or_else(
+            || {
+                if by < Duration::zero() {
+                    EARLIEST
+                } else {
+                    LATEST
+                }
+            },
+            clamp,
+        );
+        Self::move_to(&mut state, now, target);
+    }
+
+    /// Moves time by `by`, frozen or not, unless that leaves
+    /// [`EARLIEST`]..=[`LATEST`]. Returns the instant shown.
+    pub fn try_advance(&self, by: Duration) -> Result<DateTime<Utc>, OutOfRange> {
+        let mut state = self.lock();
+        let now = Self::shown(&state);
+        let target = now.checked_add_signed(by).ok_or_else(|| OutOfRange {
+            asked: format!("{} {:+} seconds", timestamp(now), by.num_seconds()),
+        })?;
+        let target = in_range(target)?;
+        Self::move_to(&mut state, now, target);
+        Ok(Self::shown(&state))
+    }
+
+    /// Makes a clock showing `now` show `target` (both in range).
+    fn move_to(state: &mut ClockState, now: DateTime<Utc>, target: DateTime<Utc>) {
         match state.frozen_at.as_mut() {
-            Some(frozen) => *frozen += by,
-            None => state.offset += by,
+            Some(frozen) => *frozen = target,
+            None => state.offset += target - now,
         }
     }
 
@@ -51,7 +157,7 @@ impl Clock {
     pub fn resume(&self) {
         let mut state = self.lock();
         if let Some(frozen) = state.frozen_at.take() {
-            state.offset = frozen - Utc::now();
+            state.offset = frozen.signed_duration_since(Utc::now());
         }
     }
 
@@ -90,5 +196,43 @@ mod tests {
         clock.resume();
         assert!(!clock.is_frozen());
         assert!(clock.now() >= at + Duration::seconds(1));
+    }
+
+    #[test]
+    fn the_clock_refuses_or_clamps_instants_outside_its_range() {
+        let clock = Clock::default();
+        let far: DateTime<Utc> = "+262142-12-31T23:59:59Z".parse().unwrap();
+        let error = clock.try_freeze(Some(far)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "+262142-12-31T23:59:59Z is outside the clock's range: \
+             1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z"
+        );
+        assert!(!clock.is_frozen(), "nothing changed");
+        assert!(
+            clock
+                .try_freeze(Some(EARLIEST - Duration::milliseconds(1)))
+                .is_err()
+        );
+        assert_eq!(clock.try_freeze(Some(LATEST)), Ok(LATEST));
+        assert!(clock.try_advance(Duration::milliseconds(1)).is_err());
+        assert!(clock.try_advance(Duration::MAX).is_err());
+        assert_eq!(clock.now(), LATEST, "a refused move leaves the clock");
+        assert_eq!(
+            clock.try_advance(Duration::seconds(-1)),
+            Ok(LATEST - Duration::seconds(1))
+        );
+        // The infallible forms stop at the ends.
+        clock.freeze(Some(far));
+        assert_eq!(clock.now(), LATEST);
+        clock.advance(Duration::MIN);
+        assert_eq!(clock.now(), EARLIEST);
+        clock.advance(Duration::MAX);
+        assert_eq!(clock.now(), LATEST);
+        // Running from the latest instant, it stays there.
+        clock.resume();
+        assert_eq!(clock.now(), LATEST);
+        clock.advance(Duration::days(-1));
+        assert!(clock.now() < LATEST);
     }
 }

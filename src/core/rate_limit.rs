@@ -1,8 +1,20 @@
 //! Fixed-window rate limits per (rule, credential), on the server clock.
 //! One mechanism for every vendor: each renders the decision its own way
 //! (Datadog's `X-RateLimit-*` headers and 429 body, …).
+//!
+//! Memory is bounded by the world, not by traffic:
+//! - vendors count only credentials their world knows (an unknown or
+//!   missing one is refused before it could use a window), so the windows
+//!   are at most (known credentials × rules);
+//! - a window is keyed by its vendor and a 128-bit keyed digest of (rule
+//!   name, credential), never the credential itself: each costs the same
+//!   few dozen bytes whatever the credential's length;
+//! - expired windows are swept whenever the count doubles, and at most
+//!   [`MAX_WINDOWS`] are kept: past it, the window that ends first is
+//!   forgotten (its credential starts a fresh one).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
@@ -12,16 +24,74 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ScenarioError;
 
+/// The most windows kept at once, every vendor together.
+pub const MAX_WINDOWS: usize = 100_000;
+
+/// Below this many windows, expired ones are left until the next count.
+const SWEEP_FLOOR: usize = 1024;
+
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    /// (vendor, rule name, credential) → its current window.
-    windows: Mutex<HashMap<(&'static str, String, String), Window>>,
+    windows: Mutex<Windows>,
+    /// Two independently keyed hashers: together a 128-bit digest no
+    /// client can aim collisions at (the keys are random per process).
+    digests: (RandomState, RandomState),
+}
+
+/// (vendor, digest of rule name and credential) → its current window.
+type WindowKey = (&'static str, u128);
+
+#[derive(Debug, Default)]
+struct Windows {
+    map: HashMap<WindowKey, Window>,
+    /// The count at which expired windows are next swept.
+    sweep_at: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Window {
     started: DateTime<Utc>,
+    /// `started` + the rule's period; `None` past the latest instant chrono
+    /// has (the window then lasts as long as the clock stays there).
+    ends: Option<DateTime<Utc>>,
     used: u32,
+}
+
+impl Window {
+    fn starting(now: DateTime<Utc>, period: Duration) -> Self {
+        Window {
+            started: now,
+            ends: now.checked_add_signed(period),
+            used: 0,
+        }
+    }
+
+    /// Whether the window still counts at `now` (a clock moved backwards
+    /// past its start ends it too).
+    fn live_at(&self, now: DateTime<Utc>) -> bool {
+        self.started <= now && self.ends.is_none_or(|ends| now < ends)
+    }
+}
+
+impl Windows {
+    /// Makes room for one more window at `now`: sweeps the expired ones
+    /// when the count has doubled since the last sweep, then, at
+    /// [`MAX_WINDOWS`], forgets the window that ends first.
+    fn make_room(&mut self, now: DateTime<Utc>) {
+        if self.map.len() >= self.sweep_at.max(SWEEP_FLOOR) {
+            self.map.retain(|_, window| window.live_at(now));
+            self.sweep_at = (self.map.len() * 2).clamp(SWEEP_FLOOR, MAX_WINDOWS);
+        }
+        if self.map.len() >= MAX_WINDOWS
+            && let Some(first) = self
+                .map
+                .iter()
+                .min_by_key(|(_, window)| window.ends.unwrap_or(DateTime::<Utc>::MAX_UTC))
+                .map(|(key, _)| *key)
+        {
+            self.map.remove(&first);
+        }
+    }
 }
 
 /// What one request met under one rule.
@@ -75,6 +145,8 @@ impl Decision {
 
 impl RateLimiter {
     /// Counts one request by `credential` under `vendor`'s `rule` at `now`.
+    /// Call it only for a credential the vendor's world knows: every call
+    /// may keep a window until it expires.
     pub fn check(
         &self,
         vendor: &'static str,
@@ -83,25 +155,26 @@ impl RateLimiter {
         now: DateTime<Utc>,
     ) -> Decision {
         let period = Duration::seconds(i64::from(rule.period_seconds));
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (vendor, self.digest(&rule.name, credential));
+        let mut windows = self.lock();
+        if !windows.map.contains_key(&key) {
+            windows.make_room(now);
+        }
         let window = windows
-            .entry((vendor, rule.name.clone(), credential.to_string()))
-            .or_insert(Window {
-                started: now,
-                used: 0,
-            });
-        // A clock moved backwards starts a fresh window too.
-        if now >= window.started + period || now < window.started {
-            *window = Window {
-                started: now,
-                used: 0,
-            };
+            .map
+            .entry(key)
+            .or_insert_with(|| Window::starting(now, period));
+        if !window.live_at(now) {
+            *window = Window::starting(now, period);
         }
         let allowed = window.used < rule.limit;
         if allowed {
             window.used += 1;
         }
-        let reset = (window.started + period - now).num_milliseconds();
+        let reset = window
+            .ends
+            .map_or(period, |ends| ends.signed_duration_since(now))
+            .num_milliseconds();
         Decision {
             allowed,
             name: rule.name.clone(),
@@ -109,7 +182,7 @@ impl RateLimiter {
             period_seconds: rule.period_seconds,
             // A limit lowered at run time may sit below what was used.
             remaining: rule.limit.saturating_sub(window.used),
-            reset_seconds: u32::try_from((reset + 999) / 1000).unwrap_or(u32::MAX),
+            reset_seconds: u32::try_from(reset.saturating_add(999) / 1000).unwrap_or(u32::MAX),
         }
     }
 
@@ -136,18 +209,29 @@ impl RateLimiter {
 
     /// Forgets `vendor`'s windows (its rules were replaced).
     pub fn clear_vendor(&self, vendor: &str) {
-        self.windows
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|(v, _, _), _| *v != vendor);
+        self.lock().map.retain(|(v, _), _| *v != vendor);
     }
 
     /// Forgets every window (on reset).
     pub fn clear(&self) {
-        self.windows
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        *self.lock() = Windows::default();
+    }
+
+    /// How many windows are kept (`mockcloud_rate_limit_windows` in
+    /// `/__admin/metrics`), expired ones not yet swept included.
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// The fixed-size key of (rule name, credential).
+    fn digest(&self, rule: &str, credential: &str) -> u128 {
+        let half = |state: &RandomState| state.hash_one((rule, credential));
+        (u128::from(half(&self.digests.0)) << 64) | u128::from(half(&self.digests.1))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
+        // Windows are plain values: a poisoned lock still holds valid data.
+        self.windows.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -244,5 +328,55 @@ mod tests {
                 .check("datadog", &rule, "k", t0 + Duration::seconds(60))
                 .allowed
         );
+    }
+
+    #[test]
+    fn the_ends_of_time_do_not_panic() {
+        let limiter = RateLimiter::default();
+        let rule = RateLimitSpec::new("usage", 1, u32::MAX);
+        for at in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+            let first = limiter.check("gcore", &rule, "k", at);
+            assert!(first.allowed);
+            assert!(!limiter.check("gcore", &rule, "k", at).allowed);
+        }
+        // Back from the far future: a fresh window, not a panic.
+        let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        assert!(limiter.check("gcore", &rule, "k", t0).allowed);
+    }
+
+    #[test]
+    fn windows_are_keyed_by_a_digest_whatever_the_credential() {
+        let limiter = RateLimiter::default();
+        let rule = RateLimitSpec::new("usage", 1, 60);
+        let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let long = "k".repeat(100 * 1024);
+        assert!(limiter.check("datadog", &rule, &long, t0).allowed);
+        assert!(!limiter.check("datadog", &rule, &long, t0).allowed);
+        assert!(limiter.check("datadog", &rule, &long[1..], t0).allowed);
+        assert!(
+            limiter.check("gcore", &rule, &long, t0).allowed,
+            "per vendor"
+        );
+        assert_eq!(limiter.len(), 3);
+        limiter.clear_vendor("datadog");
+        assert_eq!(limiter.len(), 1);
+    }
+
+    #[test]
+    fn expired_windows_are_swept_and_the_count_is_capped() {
+        let limiter = RateLimiter::default();
+        let rule = RateLimitSpec::new("usage", 5, 60);
+        let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        for i in 0..SWEEP_FLOOR {
+            limiter.check("gcore", &rule, &i.to_string(), t0);
+        }
+        assert_eq!(limiter.len(), SWEEP_FLOOR);
+        // A minute later every window has expired: the next new one sweeps.
+        limiter.check("gcore", &rule, "late", t0 + Duration::seconds(60));
+        assert_eq!(limiter.len(), 1);
+        for i in 0..MAX_WINDOWS + 10 {
+            limiter.check("gcore", &rule, &i.to_string(), t0);
+        }
+        assert_eq!(limiter.len(), MAX_WINDOWS);
     }
 }

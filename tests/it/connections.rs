@@ -138,7 +138,8 @@ fn assert_admin(body: &Value) {
     assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
 }
 
-const PARTIAL_HEAD: &[u8] = b"GET /api/v1/accesspolicies?region=us HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+const PARTIAL_HEAD: &[u8] =
+    b"GET /api/v1/accesspolicies?region=us HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
 
 fn partial_body(path: &str, auth: &str) -> Vec<u8> {
     format!(

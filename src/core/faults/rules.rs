@@ -80,6 +80,7 @@ impl FaultsSpec {
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// Names the rule in the admin API and the journal; `fault-N` when absent.
+    /// 1-128 ASCII letters, digits, `-`, `_` and `.`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Only requests on this vendor's paths.
@@ -356,6 +357,33 @@ impl Effect {
     }
 }
 
+/// The longest fault rule id, in characters.
+pub const MAX_ID_LEN: usize = 128;
+
+/// A fault rule id: 1-128 ASCII letters, digits, `-`, `_` and `.` (what
+/// a path segment, a metrics label and a log line carry unescaped). The
+/// problem never echoes the id.
+fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("must not be empty".to_string());
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err(format!(
+            "must be at most {MAX_ID_LEN} characters, got {}",
+            id.chars().count()
+        ));
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(format!(
+            "must be ASCII letters, digits, '-', '_' and '.', found {c:?}"
+        ));
+    }
+    Ok(())
+}
+
 impl FaultRule {
     /// Parses one rule (`--fault '<json>'`, an admin request body).
     pub fn from_json_str(text: &str, location: &str) -> Result<Self, ScenarioError> {
@@ -366,10 +394,8 @@ impl FaultRule {
 
     /// Checks the rule; errors are located under `at` (`rules[0].probability`).
     pub fn validate(&self, at: &str) -> Result<(), ScenarioError> {
-        if let Some(id) = &self.id
-            && id.trim().is_empty()
-        {
-            return Err(ScenarioError::at(format!("{at}.id"), "must not be empty"));
+        if let Some(id) = &self.id {
+            check_id(id).map_err(|problem| ScenarioError::at(format!("{at}.id"), problem))?;
         }
         if !(0.0..=1.0).contains(&self.probability) {
             return Err(ScenarioError::at(

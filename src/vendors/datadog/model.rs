@@ -126,6 +126,12 @@ impl DatadogState {
         Ok(state)
     }
 
+    /// Whether `api_key` is one of the world's API keys (what the rate
+    /// limiter counts by).
+    pub fn knows_api_key(&self, api_key: &str) -> bool {
+        self.api_keys.contains_key(api_key)
+    }
+
     /// The caller behind a key pair: both must be known and of the same org.
     pub fn authenticate(
         &self,

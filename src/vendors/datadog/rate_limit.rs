@@ -2,7 +2,9 @@
 //! `-Period`, `-Remaining`, `-Reset` and `-Name` on every answer under
 //! Datadog's paths (errors, unknown paths and injected faults included), and
 //! 429 `{"errors": ["Too many requests"]}` over the limit. Counted per API
-//! key; `Datadog::wrap` puts it around the fault layer and the router.
+//! key the world knows (an unknown one is refused with 403 and leaves
+//! nothing behind); `Datadog::wrap` puts it around the fault layer and the
+//! router.
 
 use std::sync::Arc;
 
@@ -28,12 +30,13 @@ pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Ne
         .headers()
         .get(API_KEY_HEADER)
         .and_then(|v| v.to_str().ok());
-    let decision = match key {
+    let known = key.filter(|key| store.read().sections.datadog().knows_api_key(key));
+    let decision = match known {
         Some(key) => {
             store.count_request(VENDOR, |world| &world.sections.datadog().rate_limits, key)
         }
-        // Without a key the request is refused (403) before it can count;
-        // its headers show a fresh window of the first rule.
+        // Without a key the world knows the request is refused (403) before
+        // it can count; its headers show a fresh window of the first rule.
         None => store
             .read()
             .sections

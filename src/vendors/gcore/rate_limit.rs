@@ -1,6 +1,7 @@
 //! Gcore's rendering of the shared rate limiter: per API key, 429 with
 //! Gcore's error body (`"exception_class": "Throttled"`) and `Retry-After`
-//! over the limit.
+//! over the limit. Only the scenario's keys are counted: an unknown one is
+//! refused (401) by the handler and leaves nothing behind.
 
 use std::sync::Arc;
 
@@ -20,6 +21,9 @@ pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Ne
     let Some(key) = scheme_credential(request.headers(), "apikey") else {
         return next.run(request).await;
     };
+    if store.read().sections.gcore().authenticate(key).is_err() {
+        return next.run(request).await;
+    }
     match store.count_request(VENDOR, |world| &world.sections.gcore().rate_limits, key) {
         Some(decision) if !decision.allowed => crate::vendors::refusal(
             &decision,

@@ -2,6 +2,8 @@
 //! token endpoints admit 600 requests per hour per bearer token (Grafana's
 //! documented limit; the scenario or `/__admin/rate-limits` may change it),
 //! then answer 429 `{"code": "TooManyRequests", ...}` with `Retry-After`.
+//! Only tokens and org API keys the world knows are counted: an unknown one
+//! is refused (401) by the handler and leaves nothing behind.
 
 use std::sync::Arc;
 
@@ -21,6 +23,9 @@ pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Ne
     let Some(token) = scheme_credential(request.headers(), "bearer") else {
         return next.run(request).await;
     };
+    if !store.read().sections.grafana().knows_secret(token) {
+        return next.run(request).await;
+    }
     match store.count_request(VENDOR, |world| &world.sections.grafana().rate_limits, token) {
         Some(decision) if !decision.allowed => {
             let body = GrafanaError::too_many_requests(format!(

@@ -20,7 +20,9 @@ use crate::vendors::grafana::model::hosted_grafana::HostedGrafanaKey;
 use crate::vendors::grafana::model::plugins::{PluginInstallation, PluginState};
 use crate::vendors::grafana::model::stacks::{Stack, StackId, StackStatus};
 use crate::vendors::grafana::model::tokens::Token;
-use crate::vendors::grafana::model::{GrafanaState, Org, OrgId, Region, validate_name};
+use crate::vendors::grafana::model::{
+    GrafanaState, Org, OrgId, Region, validate_key_name, validate_name,
+};
 use crate::vendors::grafana::scenario::PluginSpec;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -328,6 +330,7 @@ fn grafana_state(snapshot: GrafanaSnapshot) -> Result<GrafanaState, ScenarioErro
                 format!("no org {}", k.org_id),
             ));
         }
+        validate_key_name(&k.name).map_err(|e| ScenarioError::at(at("name"), e))?;
         let role = ApiKeyRole::parse(&k.role).map_err(|e| ScenarioError::at(at("role"), e))?;
         let key = (k.org_id, k.name.clone());
         if g.api_keys.contains_key(&key) {
@@ -363,6 +366,7 @@ fn grafana_state(snapshot: GrafanaSnapshot) -> Result<GrafanaState, ScenarioErro
                 format!("no stack {}", k.stack_id),
             ));
         }
+        validate_key_name(&k.name).map_err(|e| ScenarioError::at(at("name"), e))?;
         let key = (k.stack_id, k.name.clone());
         if g.hosted_grafana_keys.contains_key(&key) {
             return Err(ScenarioError::at(

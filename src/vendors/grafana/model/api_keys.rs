@@ -1,5 +1,5 @@
 //! Deprecated Grafana Cloud org API keys (`/api/orgs/{org}/api-keys`): a name
-//! unique within the org, a role, and a secret shown once, at creation. The
+//! unique within the org (see [`validate_key_name`]), a role, and a secret shown once, at creation. The
 //! secret authenticates the Cloud API for the key's org with its role's
 //! scopes, as Grafana's deprecated keys still do.
 
@@ -7,11 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use chrono::{DateTime, Utc};
 
-use super::{GrafanaCaller, GrafanaState, Grants, OrgId};
+use super::{GrafanaCaller, GrafanaState, Grants, OrgId, validate_key_name};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
-
-const MAX_NAME_LEN: usize = 255;
 
 /// The permission level of an org API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,11 +83,7 @@ impl World {
         role: &str,
     ) -> EngineResult<OrgApiKey> {
         let org_id = caller.org_id;
-        if name.trim().is_empty() || name.len() > MAX_NAME_LEN {
-            return Err(bad_request(format!(
-                "name is required and must be at most {MAX_NAME_LEN} characters"
-            )));
-        }
+        validate_key_name(name)?;
         let role = ApiKeyRole::parse(role)?;
         let key = (org_id, name.to_string());
         if self.sections.grafana().api_keys.contains_key(&key) {

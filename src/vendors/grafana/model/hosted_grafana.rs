@@ -1,7 +1,8 @@
 //! What lives inside a stack's hosted Grafana that GCOM manages: API keys
-//! (`POST /api/instances/{stack}/api/auth/keys`).
+//! (`POST /api/instances/{stack}/api/auth/keys`), named as org API keys are
+//! ([`validate_key_name`]).
 
-use super::GrafanaCaller;
+use super::{GrafanaCaller, validate_key_name};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
 
@@ -25,9 +26,7 @@ impl World {
         seconds_to_live: Option<i64>,
     ) -> EngineResult<HostedGrafanaKey> {
         let stack_id = self.stack(caller, stack)?.id;
-        if name.trim().is_empty() {
-            return Err(bad_request("name is required"));
-        }
+        validate_key_name(name)?;
         if !GRAFANA_ROLES.contains(&role) {
             return Err(bad_request(format!(
                 "role must be one of Viewer, Editor, Admin, got {role:?}"

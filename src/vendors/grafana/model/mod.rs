@@ -233,6 +233,14 @@ impl GrafanaCaller {
     }
 }
 
+impl GrafanaState {
+    /// Whether `secret` is an access-policy token's or an org API key's
+    /// (expired or refused ones included): what the rate limiter counts by.
+    pub fn knows_secret(&self, secret: &str) -> bool {
+        self.token_secrets.contains_key(secret) || self.api_key_secrets.contains_key(secret)
+    }
+}
+
 impl World {
     /// Establishes the caller from a bearer secret (an access-policy token
     /// or a deprecated org API key) and the client's address, and records
@@ -291,6 +299,57 @@ pub fn validate_name(name: &str) -> EngineResult<()> {
              digits (0-9), hyphens (-) and underscores (_)"
         )))
     }
+}
+
+/// The longest org API key or hosted-Grafana key name, in characters.
+pub const MAX_KEY_NAME_CHARS: usize = 255;
+
+/// Names of org API keys and hosted-Grafana keys, for which Grafana
+/// documents no rule: 1-255 characters, not only whitespace, none of them
+/// a control character (NUL, newlines, ...) or an invisible formatting one
+/// (bidirectional overrides and isolates, zero-width characters, the
+/// byte-order mark). The error never echoes the name.
+pub fn validate_key_name(name: &str) -> EngineResult<()> {
+    if name.trim().is_empty() {
+        return Err(bad_request(format!(
+            "name is required: 1-{MAX_KEY_NAME_CHARS} characters"
+        )));
+    }
+    let len = name.chars().count();
+    if len > MAX_KEY_NAME_CHARS {
+        return Err(bad_request(format!(
+            "name must be at most {MAX_KEY_NAME_CHARS} characters, got {len}"
+        )));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c.is_control() || is_invisible_format(c))
+    {
+        return Err(bad_request(format!(
+            "name must not contain control or invisible formatting characters, found U+{:04X}",
+            u32::from(c)
+        )));
+    }
+    Ok(())
+}
+
+/// Format characters that change how text reads without showing: soft
+/// hyphen, Arabic letter mark, Mongolian vowel separator, zero-width
+/// space/joiners and directional marks, bidirectional embeddings,
+/// overrides and isolates, invisible operators, deprecated format
+/// characters, the byte-order mark and interlinear annotations.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
 }
 
 pub fn validate_display_name(display_name: &str) -> EngineResult<()> {
