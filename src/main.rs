@@ -25,7 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the vendor APIs until SIGINT or SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Exit 0 if a server on this machine answers /__admin/health (for container health checks).
     Healthcheck(HealthcheckArgs),
     /// Check scenario files, or print their JSON Schema.
@@ -162,7 +162,7 @@ fn duration(text: &str) -> Result<Duration, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Scenario(ScenarioCommand::Validate { files }) => validate_scenarios(&files),
         Command::Scenario(ScenarioCommand::Schema) => {
             print!("{}", Scenario::json_schema());
