@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{GrafanaCaller, GrafanaState, Grants, OrgId};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
+use crate::vendors::grafana::snapshot::log_org_api_key;
 
 const MAX_NAME_LEN: usize = 255;
 
@@ -119,6 +120,7 @@ impl World {
             .grafana_mut()
             .api_keys
             .insert(key, api_key.clone());
+        log_org_api_key(self, org_id, name);
         Ok(api_key)
     }
 
@@ -149,6 +151,7 @@ impl World {
             .grafana_mut()
             .api_key_secrets
             .remove(&api_key.secret);
+        log_org_api_key(self, caller.org_id, name);
         Ok(api_key)
     }
 }
