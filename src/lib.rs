@@ -106,6 +106,7 @@ pub use handles::{
     ChangeError, Faults, Journal, JournalEntry, JournalFault, JournalFilter, RateLimits,
 };
 pub use scenario::{Scenario, ScenarioError};
+pub use state_file::StateSync;
 
 /// The date and time types [`Clock`] and [`JournalEntry`] use.
 pub use chrono;
@@ -152,8 +153,11 @@ pub struct Config {
     /// How many requests the journal keeps (the newest); 0 keeps none.
     pub journal_capacity: usize,
     /// Where the world is kept across restarts: loaded at start when it
-    /// exists, saved atomically after changes and at stop.
+    /// exists; every change is logged beside it (`PATH.log`) before its
+    /// answer is sent, and the log compacted into it in the background.
     pub state_file: Option<PathBuf>,
+    /// When a change to the state file counts as saved (default: fsynced).
+    pub state_sync: StateSync,
 }
 
 impl Default for Config {
@@ -167,6 +171,7 @@ impl Default for Config {
             admin_token: None,
             journal_capacity: admin::journal::DEFAULT_CAPACITY,
             state_file: None,
+            state_sync: StateSync::default(),
         }
     }
 }
@@ -216,6 +221,12 @@ impl Config {
     /// Keeps the world in `path` (see [`Config::state_file`]).
     pub fn with_state_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.state_file = Some(path.into());
+        self
+    }
+
+    /// Trades durability for speed (see [`StateSync`]).
+    pub fn with_state_sync(mut self, sync: StateSync) -> Self {
+        self.state_sync = sync;
         self
     }
 
@@ -283,7 +294,7 @@ pub struct MockCloud {
     journal: Arc<admin::journal::Journal>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
-    saver: Option<state_file::Saver>,
+    durability: Option<state_file::Durability>,
 }
 
 /// How long `stop` waits for in-flight requests before dropping them.
@@ -304,9 +315,6 @@ impl MockCloud {
             engine::Engine::new(scenario, config.seed, Clock::default())
                 .map_err(StartError::Scenario)?,
         );
-        if let Some(path) = &config.state_file {
-            state_file::load(path, &engine).map_err(StartError::StateFile)?;
-        }
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .map_err(StartError::Bind)?;
@@ -316,8 +324,22 @@ impl MockCloud {
             token: config.admin_token,
             journal: journal.clone(),
         };
-        let app = server::router(engine.clone(), admin)
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let durability = match config.state_file {
+            Some(path) => Some(
+                state_file::Durability::open(path, engine.clone(), config.state_sync)
+                    .map_err(StartError::StateFile)?,
+            ),
+            None => None,
+        };
+        let mut app = server::router(engine.clone(), admin);
+        if let Some(durability) = durability.as_ref().filter(|d| d.acknowledges()) {
+            // Outermost: an answer waits for its changes to be on disk.
+            app = app.layer(axum::middleware::from_fn_with_state(
+                durability.queue(),
+                state_file::acknowledge,
+            ));
+        }
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -327,16 +349,13 @@ impl MockCloud {
                 eprintln!("mockcloud: server error: {e}");
             }
         });
-        let saver = config
-            .state_file
-            .map(|path| state_file::Saver::spawn(path, engine.clone()));
         Ok(MockCloud {
             addr,
             engine,
             journal,
             shutdown: Some(shutdown),
             task: Some(task),
-            saver,
+            durability,
         })
     }
 
@@ -465,8 +484,8 @@ impl MockCloud {
             task.abort();
             let _ = task.await;
         }
-        if let Some(saver) = self.saver.take() {
-            saver.finish().await;
+        if let Some(durability) = self.durability.take() {
+            durability.finish().await;
         }
     }
 }

@@ -19,9 +19,11 @@ use tokio::sync::watch;
 
 use super::ids::IdsState;
 
-/// One change to the state document (`crate::snapshot`).
+/// One change to the state document (`crate::snapshot`), in the log as
+/// `{"upsert": {...}}` (externally tagged: raw JSON values cannot be read
+/// through serde's buffering of internally tagged enums).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Change {
     /// The record of `section.list` whose fields match `key` (an object of
     /// field values) is now `value`; appended when there is none.
@@ -117,7 +119,8 @@ impl Changes {
 }
 
 /// Changes made under one write guard: applied whole or not at all.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Batch {
     pub seq: u64,
     pub changes: Vec<Change>,
@@ -193,9 +196,9 @@ impl ChangeQueue {
         self.lock().last
     }
 
-    /// Everything queued so far, waiting up to `timeout` for something;
-    /// `None` once stopping and empty.
-    pub fn take(&self, timeout: Duration) -> Option<Vec<Batch>> {
+    /// Waits up to `timeout` for a batch to be queued; `false` once
+    /// stopping with nothing queued.
+    pub fn wait(&self, timeout: Duration) -> bool {
         let mut pending = self.lock();
         if pending.batches.is_empty() && !pending.stopping {
             pending = self
@@ -204,10 +207,7 @@ impl ChangeQueue {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        if pending.batches.is_empty() && pending.stopping {
-            return None;
-        }
-        Some(std::mem::take(&mut pending.batches))
+        !(pending.batches.is_empty() && pending.stopping)
     }
 
     /// Everything queued so far, without waiting.
@@ -230,11 +230,6 @@ impl ChangeQueue {
     pub fn mark_failed(&self, message: String) {
         self.durable
             .send_modify(|durable| durable.failed = Some(message.clone()));
-    }
-
-    /// How far the log is.
-    pub fn durable(&self) -> Durable {
-        self.durable.borrow().clone()
     }
 
     /// Waits until batch `seq` is durable, or the log has failed.

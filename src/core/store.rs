@@ -92,11 +92,6 @@ impl Store {
         let _ = self.log.set(log);
     }
 
-    /// The log changes are queued on, if any.
-    pub fn log(&self) -> Option<&Arc<ChangeQueue>> {
-        self.log.get()
-    }
-
     /// Counts one request by `credential` under `vendor`'s rate-limit rules
     /// (`rules` picks them out of the world) at the server clock's now.
     pub fn count_request(
