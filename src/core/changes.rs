@@ -223,7 +223,8 @@ impl ChangeQueue {
 
     /// Batches up to `seq` are durable.
     pub fn mark_durable(&self, seq: u64) {
-        self.durable.send_modify(|durable| durable.seq = durable.seq.max(seq));
+        self.durable
+            .send_modify(|durable| durable.seq = durable.seq.max(seq));
     }
 
     /// The log cannot be written: whoever waits gets `message`.

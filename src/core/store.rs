@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 
 use super::changes::{Change, ChangeQueue};
 use super::clock::Clock;
-use super::ids::IdsState;
 use super::faults::store::FaultStore;
+use super::ids::IdsState;
 use super::rate_limit::{Decision, RateLimitSpec, RateLimiter};
 use super::world::World;
 

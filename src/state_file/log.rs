@@ -303,8 +303,7 @@ impl LogFile {
         let mut reader = File::open(&self.path)?;
         reader.seek(SeekFrom::Start(from))?;
         reader.take(self.len - from).read_to_end(&mut tail)?;
-        let mut next =
-            LogFile::prepare(&self.path, &self.temporary, snapshot_bytes, seq, &tail)?;
+        let mut next = LogFile::prepare(&self.path, &self.temporary, snapshot_bytes, seq, &tail)?;
         let shift = |end: u64| end - from + next.header_len;
         next.ends = self
             .ends

@@ -243,13 +243,9 @@ mod tests {
     #[test]
     fn a_change_to_what_is_not_there_is_an_error() {
         let mut document = Document::parse(br#"{"g": {"list": []}}"#).unwrap();
-        let missing = change(
-            json!({"delete": {"section": "h", "list": "list", "key": {"id": 1}}}),
-        );
+        let missing = change(json!({"delete": {"section": "h", "list": "list", "key": {"id": 1}}}));
         assert!(document.apply(missing).is_err());
-        let no_list = change(
-            json!({"delete": {"section": "g", "list": "nope", "key": {"id": 1}}}),
-        );
+        let no_list = change(json!({"delete": {"section": "g", "list": "nope", "key": {"id": 1}}}));
         assert!(document.apply(no_list).is_err());
     }
 }

@@ -137,7 +137,10 @@ async fn client(url: String, round: usize, client: usize, told: Arc<Mutex<Told>>
                           "realms": [{"type": "org", "identifier": "1"}]});
         let Ok(response) = grafana
             .client
-            .post(format!("{}/api/v1/accesspolicies?region=us", grafana.base_url))
+            .post(format!(
+                "{}/api/v1/accesspolicies?region=us",
+                grafana.base_url
+            ))
             .bearer_auth(BOOTSTRAP_TOKEN)
             .json(&body)
             .send()
@@ -243,7 +246,11 @@ async fn a_torn_last_line_is_ignored_with_a_warning() {
         .spawn()
         .expect("mockcloud starts");
     let url = listening_url(&mut child);
-    assert!(stored_policies(&url).await.contains(policy["id"].as_str().unwrap()));
+    assert!(
+        stored_policies(&url)
+            .await
+            .contains(policy["id"].as_str().unwrap())
+    );
     kill(&mut child);
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();

@@ -588,7 +588,9 @@ async fn the_log_alone_brings_back_every_kind_of_change() {
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
     populate(&grafana).await;
     // Updates and deletes of every kind, and rules changed at run time.
-    let policy = grafana.create_policy("us", "doomed", &["metrics:read"]).await;
+    let policy = grafana
+        .create_policy("us", "doomed", &["metrics:read"])
+        .await;
     let policy_id = policy["id"].as_str().unwrap();
     let token = grafana.create_token("us", policy_id, "doomed-token").await;
     let token_id = token["id"].as_str().unwrap();
@@ -599,14 +601,22 @@ async fn the_log_alone_brings_back_every_kind_of_change() {
             format!("/api/v1/tokens/{token_id}?region=us"),
             Some(json!({"displayName": "renamed"})),
         ),
-        ("DELETE", format!("/api/v1/tokens/{}?region=us", kept["id"].as_str().unwrap()), None),
+        (
+            "DELETE",
+            format!("/api/v1/tokens/{}?region=us", kept["id"].as_str().unwrap()),
+            None,
+        ),
         (
             "POST",
             format!("/api/v1/accesspolicies/{policy_id}?region=us"),
             Some(json!({"displayName": "Doomed", "scopes": ["logs:read"],
                         "realms": [{"type": "org", "identifier": "1"}]})),
         ),
-        ("DELETE", format!("/api/v1/accesspolicies/{policy_id}?region=us"), None),
+        (
+            "DELETE",
+            format!("/api/v1/accesspolicies/{policy_id}?region=us"),
+            None,
+        ),
         (
             "POST",
             "/api/instances/teststack".to_string(),
@@ -617,7 +627,11 @@ async fn the_log_alone_brings_back_every_kind_of_change() {
             "/api/instances/teststack/plugins/grafana-clock-panel".to_string(),
             Some(json!({"version": "latest"})),
         ),
-        ("DELETE", "/api/orgs/mockorg/api-keys/legacy".to_string(), None),
+        (
+            "DELETE",
+            "/api/orgs/mockorg/api-keys/legacy".to_string(),
+            None,
+        ),
         (
             "POST",
             "/api/orgs/mockorg/api-keys".to_string(),
@@ -639,7 +653,10 @@ async fn the_log_alone_brings_back_every_kind_of_change() {
     let copied = temp_dir("replay-copy").join("state.json");
     std::fs::copy(&path, &copied).unwrap();
     let log = std::fs::read(dir.join("state.json.log")).unwrap();
-    assert!(log.len() > 1000, "the changes are in the log, not yet compacted");
+    assert!(
+        log.len() > 1000,
+        "the changes are in the log, not yet compacted"
+    );
     std::fs::write(copied.with_extension("json.log"), log).unwrap();
     let copy = MockCloud::start(Config::default().with_seed(99).with_state_file(&copied))
         .await

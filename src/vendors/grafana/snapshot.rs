@@ -214,9 +214,7 @@ pub(crate) fn log_stack(world: &mut World, id: StackId, deleted: Option<&Stack>)
         None => world.changes.delete(SECTION, "stacks", &key),
     }
     if let Some(stack) = deleted {
-        world
-            .changes
-            .upsert(SECTION, "deleted_stacks", &key, stack);
+        world.changes.upsert(SECTION, "deleted_stacks", &key, stack);
     }
 }
 
@@ -255,9 +253,7 @@ pub(crate) fn log_org_api_key(world: &mut World, org_id: OrgId, name: &str) {
     {
         Some(k) => {
             let record = org_api_key_record(k);
-            world
-                .changes
-                .upsert(SECTION, "org_api_keys", &key, &record)
+            world.changes.upsert(SECTION, "org_api_keys", &key, &record)
         }
         None => world.changes.delete(SECTION, "org_api_keys", &key),
     }

@@ -11,8 +11,8 @@ use super::stacks::{Stack, StackId};
 use crate::core::error::ScenarioError;
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
-use crate::vendors::grafana::snapshot::log_installation;
 use crate::vendors::grafana::scenario::PluginSpec;
+use crate::vendors::grafana::snapshot::log_installation;
 
 pub type PluginId = u64;
 

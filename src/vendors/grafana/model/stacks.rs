@@ -10,8 +10,8 @@ use super::{GrafanaCaller, GrafanaState, OrgId, Region, RegionKey};
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
-use crate::vendors::grafana::snapshot::log_stack;
 use crate::vendors::grafana::scenario::Plan;
+use crate::vendors::grafana::snapshot::log_stack;
 
 pub type StackId = u64;
 
