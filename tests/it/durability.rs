@@ -39,7 +39,17 @@ impl Rng {
     }
 }
 
-fn serve(state_file: &Path, sync: &str) -> (Child, String) {
+/// A child server, killed when dropped (a failed assertion leaves none).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(state_file: &Path, sync: &str) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mockcloud"))
         .args(["serve", "--port", "0", "--state-sync", sync, "--state-file"])
         .arg(state_file)
@@ -48,13 +58,13 @@ fn serve(state_file: &Path, sync: &str) -> (Child, String) {
         .spawn()
         .expect("mockcloud starts");
     let url = listening_url(&mut child);
-    (child, url)
+    (Server(child), url)
 }
 
-fn kill(child: &mut Child) {
+fn kill(server: &mut Server) {
     // `Child::kill` is SIGKILL on Unix.
-    child.kill().expect("the server is killed");
-    child.wait().unwrap();
+    server.0.kill().expect("the server is killed");
+    server.0.wait().unwrap();
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -246,6 +256,7 @@ async fn a_torn_last_line_is_ignored_with_a_warning() {
         .spawn()
         .expect("mockcloud starts");
     let url = listening_url(&mut child);
+    let mut child = Server(child);
     assert!(
         stored_policies(&url)
             .await
@@ -253,7 +264,7 @@ async fn a_torn_last_line_is_ignored_with_a_warning() {
     );
     kill(&mut child);
     let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(
         stderr.contains("warning") && stderr.contains("not a whole change"),
         "{stderr}"
