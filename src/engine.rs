@@ -64,7 +64,7 @@ impl Engine {
         // be undone by a reset that read the previous scenario.
         let loaded = self.loaded.read().unwrap_or_else(|e| e.into_inner());
         let fresh = World::from_scenario(&loaded.scenario, loaded.seed, self.clock().clone())?;
-        *self.write() = fresh;
+        self.replace(fresh, crate::snapshot::document);
         self.faults.load(&loaded.scenario.faults, loaded.seed);
         drop(loaded);
         self.rate_limits.clear();
@@ -77,7 +77,7 @@ impl Engine {
         let seed = self.seed_override.unwrap_or(scenario.seed);
         let fresh = World::from_scenario(&scenario, seed, self.clock().clone())?;
         let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
-        *self.write() = fresh;
+        self.replace(fresh, crate::snapshot::document);
         self.faults.load(&scenario.faults, seed);
         *loaded = Loaded {
             scenario: Arc::new(scenario),

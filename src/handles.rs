@@ -401,6 +401,7 @@ impl RateLimits {
             ))
         })?;
         let mut world = self.engine.write();
+        world.changes.set(api.name(), "rate_limits", &rules);
         *api.rate_limits_mut(&mut world) = rules;
         self.engine.rate_limits.clear_vendor(vendor.name());
         Ok(())

@@ -107,6 +107,7 @@ pub use handles::{
 };
 pub use scenario::{Scenario, ScenarioError};
 pub use server::connections::ConnectionLimits;
+pub use state_file::StateSync;
 
 /// The date and time types [`Clock`] and [`JournalEntry`] use.
 pub use chrono;
@@ -159,11 +160,14 @@ pub struct Config {
     /// How many requests the journal keeps (the newest); 0 keeps none.
     pub journal_capacity: usize,
     /// Where the world is kept across restarts: loaded at start when it
-    /// exists, saved atomically after changes and at stop.
+    /// exists; every change is logged beside it (`PATH.log`) before its
+    /// answer is sent, and the log compacted into it in the background.
     pub state_file: Option<PathBuf>,
     /// Timeouts and the connection cap (header read 10 s, body read 30 s,
     /// idle 60 s, 512 connections).
     pub connection_limits: ConnectionLimits,
+    /// When a change to the state file counts as saved (default: fsynced).
+    pub state_sync: StateSync,
 }
 
 impl Default for Config {
@@ -179,6 +183,7 @@ impl Default for Config {
             journal_capacity: admin::journal::DEFAULT_CAPACITY,
             state_file: None,
             connection_limits: ConnectionLimits::default(),
+            state_sync: StateSync::default(),
         }
     }
 }
@@ -246,6 +251,12 @@ impl Config {
     /// Sets the timeouts and the connection cap (see [`ConnectionLimits`]).
     pub fn with_connection_limits(mut self, limits: ConnectionLimits) -> Self {
         self.connection_limits = limits;
+        self
+    }
+
+    /// Trades durability for speed (see [`StateSync`]).
+    pub fn with_state_sync(mut self, sync: StateSync) -> Self {
+        self.state_sync = sync;
         self
     }
 
@@ -317,7 +328,7 @@ pub struct MockCloud {
     journal: Arc<admin::journal::Journal>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
-    saver: Option<state_file::Saver>,
+    durability: Option<state_file::Durability>,
 }
 
 /// How long `stop` waits for in-flight requests before dropping them.
@@ -351,9 +362,6 @@ impl MockCloud {
             engine::Engine::new(scenario, config.seed, Clock::default())
                 .map_err(StartError::Scenario)?,
         );
-        if let Some(path) = &config.state_file {
-            state_file::load(path, &engine).map_err(StartError::StateFile)?;
-        }
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
             .map_err(StartError::Bind)?;
@@ -366,7 +374,21 @@ impl MockCloud {
             journal: journal.clone(),
             hosts,
         };
-        let app = server::router(engine.clone(), admin);
+        let durability = match config.state_file {
+            Some(path) => Some(
+                state_file::Durability::open(path, engine.clone(), config.state_sync)
+                    .map_err(StartError::StateFile)?,
+            ),
+            None => None,
+        };
+        let mut app = server::router(engine.clone(), admin);
+        if let Some(durability) = durability.as_ref().filter(|d| d.acknowledges()) {
+            // Outermost: an answer waits for its changes to be on disk.
+            app = app.layer(axum::middleware::from_fn_with_state(
+                durability.queue(),
+                state_file::acknowledge,
+            ));
+        }
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server::connections::serve(
             listener,
@@ -374,16 +396,13 @@ impl MockCloud {
             config.connection_limits,
             stopped,
         ));
-        let saver = config
-            .state_file
-            .map(|path| state_file::Saver::spawn(path, engine.clone()));
         Ok(MockCloud {
             addr,
             engine,
             journal,
             shutdown: Some(shutdown),
             task: Some(task),
-            saver,
+            durability,
         })
     }
 
@@ -512,8 +531,8 @@ impl MockCloud {
             task.abort();
             let _ = task.await;
         }
-        if let Some(saver) = self.saver.take() {
-            saver.finish().await;
+        if let Some(durability) = self.durability.take() {
+            durability.finish().await;
         }
     }
 }

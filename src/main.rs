@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use mockcloud::{Config, FaultRule, FaultsSpec, MockCloud, Scenario};
+use mockcloud::{Config, FaultRule, FaultsSpec, MockCloud, Scenario, StateSync};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,9 +76,21 @@ struct ServeArgs {
     #[arg(long, env = "MOCKCLOUD_SEED", value_name = "N")]
     seed: Option<u64>,
     /// Keep the world in this file: loaded at start if it exists (instead of
-    /// the scenario), saved atomically after changes and at shutdown.
+    /// the scenario); every change is logged beside it (PATH.log) before it
+    /// is answered, and the log is compacted into it in the background.
     #[arg(long, env = "MOCKCLOUD_STATE_FILE", value_name = "PATH")]
     state_file: Option<std::path::PathBuf>,
+    /// When a change counts as saved: fsync (on disk before the answer; the
+    /// default), write (handed to the OS before the answer, fsynced within a
+    /// second: survives kill -9, not a power cut) or none (answered at once,
+    /// saved a few milliseconds later).
+    #[arg(
+        long,
+        env = "MOCKCLOUD_STATE_SYNC",
+        value_name = "fsync|write|none",
+        default_value = "fsync"
+    )]
+    state_sync: StateSync,
     /// A fault rule as JSON, run after the scenario's rules; repeatable.
     /// E.g. '{"vendor": "datadog", "probability": 0.2, "effect": {"error": {"status": 503}}}'.
     #[arg(long = "fault", value_name = "JSON")]
@@ -230,6 +242,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             scenario,
             seed: args.seed,
             state_file: args.state_file,
+            state_sync: args.state_sync,
             faults,
             // An empty token is refused by `start`, not taken for none.
             admin_token: args.admin_token,

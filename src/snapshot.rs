@@ -102,9 +102,14 @@ impl Engine {
     /// Replaces the world with the snapshot's, or changes nothing.
     pub fn import(&self, snapshot: Snapshot) -> Result<(), ScenarioError> {
         let world = World::from_snapshot(snapshot, self.clock().clone())?;
-        *self.write() = world;
+        self.replace(world, document);
         Ok(())
     }
+}
+
+/// `world`'s state document as JSON, for the state file's log.
+pub fn document(world: &World) -> Box<RawValue> {
+    serde_json::value::to_raw_value(&Snapshot::of(world)).expect("the state serializes to JSON")
 }
 
 impl Snapshot {
@@ -144,6 +149,7 @@ impl World {
             clock,
             seed: snapshot.seed,
             sections: Default::default(),
+            changes: Default::default(),
         };
         for (vendor, section) in read {
             vendor.restore(section, &snapshot.ids, &mut world)?;

@@ -74,6 +74,7 @@ fn set(app: &AppState, vendor: &str, rules: Vec<RateLimitSpec>) -> AdminResult<V
     let mut world = app.engine.write();
     let current = rules_of(&mut world, vendor)?;
     *current = rules.clone();
+    world.changes.set(vendor, "rate_limits", &rules);
     app.engine.rate_limits.clear_vendor(vendor);
     Ok(Json(rules))
 }

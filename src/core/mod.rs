@@ -2,6 +2,7 @@
 //! the neutral error type, the deterministic series, rate limiting, fault
 //! rules, the request id, query and JSON parsing, and the world's store.
 
+pub mod changes;
 pub mod clock;
 pub mod cursor;
 pub mod error;

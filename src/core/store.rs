@@ -4,13 +4,17 @@
 //! applied whole or not at all; guards are never held across an `.await`.
 //! The store knows nothing of scenarios, vendors or HTTP.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 
+use super::changes::{Change, ChangeQueue};
 use super::clock::Clock;
 use super::faults::store::FaultStore;
+use super::ids::IdsState;
 use super::rate_limit::{Decision, RateLimitSpec, RateLimiter};
 use super::world::World;
 
@@ -25,6 +29,49 @@ pub struct Store {
     pub faults: FaultStore,
     clock: Clock,
     started_at: DateTime<Utc>,
+    /// Where the changes go when the world is kept in a state file.
+    log: OnceLock<Arc<ChangeQueue>>,
+}
+
+/// The world, written: what the mutations recorded in
+/// [`World::changes`](super::world::World) is queued for the log when the
+/// guard drops, before the lock is released, so the log has the changes in
+/// the order they were made.
+pub struct WorldWriteGuard<'a> {
+    world: Option<RwLockWriteGuard<'a, World>>,
+    log: Option<&'a ChangeQueue>,
+    ids: IdsState,
+}
+
+impl Deref for WorldWriteGuard<'_> {
+    type Target = World;
+
+    fn deref(&self) -> &World {
+        self.world.as_ref().expect("held until dropped")
+    }
+}
+
+impl DerefMut for WorldWriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut World {
+        self.world.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for WorldWriteGuard<'_> {
+    fn drop(&mut self) {
+        let (Some(mut world), Some(log)) = (self.world.take(), self.log) else {
+            return;
+        };
+        let mut changes = world.changes.take();
+        let ids = world.ids.state();
+        if ids != self.ids {
+            changes.push(Change::Ids { ids });
+        }
+        if !changes.is_empty() {
+            log.push(changes);
+        }
+        drop(world);
+    }
 }
 
 impl Store {
@@ -36,7 +83,13 @@ impl Store {
             faults,
             started_at: clock.now(),
             clock,
+            log: OnceLock::new(),
         }
+    }
+
+    /// From now on, every change to the world is queued on `log`.
+    pub fn attach_log(&self, log: Arc<ChangeQueue>) {
+        let _ = self.log.set(log);
     }
 
     /// Counts one request by `credential` under `vendor`'s rate-limit rules
@@ -61,10 +114,33 @@ impl Store {
     /// Every mutation goes through here, so this is where changes are
     /// counted; counted once the lock is held, so whoever sees the count
     /// move and then reads sees the change.
-    pub fn write(&self) -> RwLockWriteGuard<'_, World> {
-        let world = self.world.write().unwrap_or_else(|e| e.into_inner());
+    pub fn write(&self) -> WorldWriteGuard<'_> {
+        let mut world = self.world.write().unwrap_or_else(|e| e.into_inner());
         self.changes.fetch_add(1, Ordering::SeqCst);
-        world
+        let log = self.log.get().map(|log| &**log);
+        world.changes.enable(log.is_some());
+        // Left by a mutation that failed after recording (it validates
+        // first, so nothing was changed): never logged.
+        world.changes.take();
+        let ids = world.ids.state();
+        WorldWriteGuard {
+            world: Some(world),
+            log,
+            ids,
+        }
+    }
+
+    /// Replaces the world whole (reset, scenario load, import); the log gets
+    /// `document(&world)`, the new world's state document.
+    pub fn replace(&self, world: World, document: impl FnOnce(&World) -> Box<RawValue>) {
+        let mut guard = self.world.write().unwrap_or_else(|e| e.into_inner());
+        *guard = world;
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        if let Some(log) = self.log.get() {
+            log.push(vec![Change::Replace {
+                document: document(&guard),
+            }]);
+        }
     }
 
     /// Counts a change made beside the write lock (a vendor recording, under

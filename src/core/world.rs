@@ -6,6 +6,7 @@
 use std::any::Any;
 use std::fmt;
 
+use super::changes::Changes;
 use super::clock::Clock;
 use super::ids::Ids;
 
@@ -67,6 +68,8 @@ pub struct World {
     /// The run's seed: synthetic usage is a pure function of it.
     pub seed: u64,
     pub sections: Sections,
+    /// What the current write guard changed, for the state file's log.
+    pub changes: Changes,
 }
 
 impl World {
@@ -77,6 +80,7 @@ impl World {
             clock,
             seed,
             sections: Sections::default(),
+            changes: Changes::default(),
         }
     }
 }

@@ -6,11 +6,13 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::core::error::ScenarioError;
 use crate::core::ids::IdsState;
 use crate::core::rate_limit::{self, RateLimitSpec};
+use crate::core::world::World;
 use crate::vendors::grafana::model::access_policies::{
     AccessPolicy, Attributes, PolicyStatus, Realm,
 };
@@ -151,27 +153,153 @@ pub fn of(grafana: &GrafanaState) -> GrafanaSnapshot {
         access_policies: access_policies.into_iter().map(policy_record).collect(),
         tokens,
         plugin_installations: plugins.installations().cloned().collect(),
-        org_api_keys: api_keys
-            .values()
-            .map(|k| OrgApiKeyRecord {
-                id: k.id,
-                org_id: k.org_id,
-                name: k.name.clone(),
-                role: k.role.as_str().to_string(),
-                created_at: k.created_at,
-                secret: k.secret.clone(),
-            })
-            .collect(),
+        org_api_keys: api_keys.values().map(org_api_key_record).collect(),
         hosted_grafana_keys: hosted_grafana_keys
             .iter()
-            .map(|((stack_id, _), k)| HostedGrafanaKeyRecord {
-                stack_id: *stack_id,
-                id: k.id,
-                name: k.name.clone(),
-                key: k.key.clone(),
-            })
+            .map(|((stack_id, _), k)| hosted_grafana_key_record(*stack_id, k))
             .collect(),
         rate_limits: rate_limits.clone(),
+    }
+}
+
+// --- The state file's log ---------------------------------------------------
+//
+// Each mutation says which records it touched; these look up what is stored
+// of them now and record it (or that it is gone) in the form and the list
+// the snapshot keeps it in, so that the log replays onto a snapshot.
+
+/// Grafana's section of the state document.
+pub const SECTION: &str = "grafana";
+
+/// What is stored now of the access policy `id`.
+pub(crate) fn log_policy(world: &mut World, id: Uuid) {
+    if !world.changes.is_enabled() {
+        return;
+    }
+    let key = json!({ "id": id });
+    match world.sections.grafana().policies.get(&id) {
+        Some(policy) => {
+            let record = policy_record(policy);
+            world
+                .changes
+                .upsert(SECTION, "access_policies", &key, &record)
+        }
+        None => world.changes.delete(SECTION, "access_policies", &key),
+    }
+}
+
+/// What is stored now of the token `id`, with its recorded uses.
+pub(crate) fn log_token(world: &mut World, id: Uuid) {
+    if !world.changes.is_enabled() {
+        return;
+    }
+    let key = json!({ "id": id });
+    let grafana = world.sections.grafana();
+    match grafana.tokens.get(&id) {
+        Some(token) => {
+            let token = grafana.token_use.applied(token);
+            world.changes.upsert(SECTION, "tokens", &key, &token)
+        }
+        None => world.changes.delete(SECTION, "tokens", &key),
+    }
+}
+
+/// What is stored now of the live stack `id`; `deleted`: the stack was
+/// deleted and is kept as `deleted`.
+pub(crate) fn log_stack(world: &mut World, id: StackId, deleted: Option<&Stack>) {
+    if !world.changes.is_enabled() {
+        return;
+    }
+    let key = json!({ "id": id });
+    match world.sections.grafana().stacks.get(&id) {
+        Some(stack) => world.changes.upsert(SECTION, "stacks", &key, stack),
+        None => world.changes.delete(SECTION, "stacks", &key),
+    }
+    if let Some(stack) = deleted {
+        world.changes.upsert(SECTION, "deleted_stacks", &key, stack);
+    }
+}
+
+/// What is stored now of the installation of `plugin_id` on `stack_id`.
+pub(crate) fn log_installation(world: &mut World, stack_id: StackId, plugin_id: u64) {
+    if !world.changes.is_enabled() {
+        return;
+    }
+    let key = json!({ "stack_id": stack_id, "plugin_id": plugin_id });
+    match world
+        .sections
+        .grafana()
+        .plugins
+        .installation(stack_id, plugin_id)
+    {
+        Some(installation) => {
+            world
+                .changes
+                .upsert(SECTION, "plugin_installations", &key, installation)
+        }
+        None => world.changes.delete(SECTION, "plugin_installations", &key),
+    }
+}
+
+/// What is stored now of the org API key `name` of `org_id`.
+pub(crate) fn log_org_api_key(world: &mut World, org_id: OrgId, name: &str) {
+    if !world.changes.is_enabled() {
+        return;
+    }
+    let key = json!({ "org_id": org_id, "name": name });
+    match world
+        .sections
+        .grafana()
+        .api_keys
+        .get(&(org_id, name.to_string()))
+    {
+        Some(k) => {
+            let record = org_api_key_record(k);
+            world.changes.upsert(SECTION, "org_api_keys", &key, &record)
+        }
+        None => world.changes.delete(SECTION, "org_api_keys", &key),
+    }
+}
+
+/// What is stored now of the hosted-Grafana key `name` of `stack_id`.
+pub(crate) fn log_hosted_grafana_key(world: &mut World, stack_id: StackId, name: &str) {
+    if !world.changes.is_enabled() {
+        return;
+    }
+    let key = json!({ "stack_id": stack_id, "name": name });
+    match world
+        .sections
+        .grafana()
+        .hosted_grafana_keys
+        .get(&(stack_id, name.to_string()))
+    {
+        Some(k) => {
+            let record = hosted_grafana_key_record(stack_id, k);
+            world
+                .changes
+                .upsert(SECTION, "hosted_grafana_keys", &key, &record)
+        }
+        None => world.changes.delete(SECTION, "hosted_grafana_keys", &key),
+    }
+}
+
+fn org_api_key_record(k: &OrgApiKey) -> OrgApiKeyRecord {
+    OrgApiKeyRecord {
+        id: k.id,
+        org_id: k.org_id,
+        name: k.name.clone(),
+        role: k.role.as_str().to_string(),
+        created_at: k.created_at,
+        secret: k.secret.clone(),
+    }
+}
+
+fn hosted_grafana_key_record(stack_id: StackId, k: &HostedGrafanaKey) -> HostedGrafanaKeyRecord {
+    HostedGrafanaKeyRecord {
+        stack_id,
+        id: k.id,
+        name: k.name.clone(),
+        key: k.key.clone(),
     }
 }
 

@@ -10,6 +10,7 @@ use super::{GrafanaCaller, GrafanaState, OrgId, RegionKey, validate_display_name
 use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
+use crate::vendors::grafana::snapshot::{log_policy, log_token};
 
 /// What a realm names: the org, or one of its stacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -540,6 +541,7 @@ impl World {
             .grafana_mut()
             .policies
             .insert(policy.id, policy.clone());
+        log_policy(self, policy.id);
         Ok(policy)
     }
 
@@ -636,7 +638,9 @@ impl World {
             policy.status = status;
         }
         policy.updated_at = now;
-        Ok(policy.clone())
+        let policy = policy.clone();
+        log_policy(self, id);
+        Ok(policy)
     }
 
     /// Deletes the policy and every token it holds.
@@ -654,7 +658,7 @@ impl World {
             .range((id, 0)..=(id, u64::MAX))
             .map(|(_, token_id)| *token_id)
             .collect();
-        for token_id in token_ids {
+        for &token_id in &token_ids {
             self.sections.grafana_mut().remove_token(token_id);
         }
         self.sections.grafana_mut().policy_names.remove(&(
@@ -668,6 +672,10 @@ impl World {
             policy.seq,
         ));
         self.sections.grafana_mut().policies.remove(&id);
+        for token_id in token_ids {
+            log_token(self, token_id);
+        }
+        log_policy(self, id);
         Ok(())
     }
 }

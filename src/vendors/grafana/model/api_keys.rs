@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{GrafanaCaller, GrafanaState, Grants, OrgId, validate_key_name};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
+use crate::vendors::grafana::snapshot::log_org_api_key;
 
 /// The permission level of an org API key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +114,7 @@ impl World {
             .grafana_mut()
             .api_keys
             .insert(key, api_key.clone());
+        log_org_api_key(self, org_id, name);
         Ok(api_key)
     }
 
@@ -143,6 +145,7 @@ impl World {
             .grafana_mut()
             .api_key_secrets
             .remove(&api_key.secret);
+        log_org_api_key(self, caller.org_id, name);
         Ok(api_key)
     }
 }

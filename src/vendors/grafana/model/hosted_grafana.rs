@@ -5,6 +5,7 @@
 use super::{GrafanaCaller, validate_key_name};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
+use crate::vendors::grafana::snapshot::log_hosted_grafana_key;
 
 pub const GRAFANA_ROLES: [&str; 3] = ["Viewer", "Editor", "Admin"];
 
@@ -57,6 +58,7 @@ impl World {
             .grafana_mut()
             .hosted_grafana_keys
             .insert((stack_id, key.name.clone()), key.clone());
+        log_hosted_grafana_key(self, stack_id, &key.name);
         Ok(key)
     }
 }

@@ -12,6 +12,7 @@ use crate::core::error::ScenarioError;
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
 use crate::vendors::grafana::scenario::PluginSpec;
+use crate::vendors::grafana::snapshot::log_installation;
 
 pub type PluginId = u64;
 
@@ -149,6 +150,15 @@ impl PluginState {
         self.installations.values()
     }
 
+    /// The installation of `plugin_id` on `stack_id`, if any.
+    pub(crate) fn installation(
+        &self,
+        stack_id: StackId,
+        plugin_id: PluginId,
+    ) -> Option<&PluginInstallation> {
+        self.installations.get(&(stack_id, plugin_id))
+    }
+
     /// Puts back a saved installation; `false` if its (stack, plugin) is taken.
     pub(crate) fn restore_installation(&mut self, installation: PluginInstallation) -> bool {
         let key = (installation.stack_id, installation.plugin_id);
@@ -237,7 +247,12 @@ impl World {
         plugins
             .installations
             .insert((stack.id, installation.plugin_id), installation.clone());
-        Ok(plugins.describe(&stack, installation))
+        log_installation(self, stack.id, installation.plugin_id);
+        Ok(self
+            .sections
+            .grafana()
+            .plugins
+            .describe(&stack, installation))
     }
 
     /// The stack's plugins ordered by name.
@@ -302,7 +317,12 @@ impl World {
         installation.version = version;
         installation.updated_at = Some(now);
         let installation = installation.clone();
-        Ok(plugins.describe(&stack, installation))
+        log_installation(self, key.0, key.1);
+        Ok(self
+            .sections
+            .grafana()
+            .plugins
+            .describe(&stack, installation))
     }
 
     /// Removes an installed plugin and answers it as it was, stamped with
@@ -326,7 +346,12 @@ impl World {
         let plugins = &mut self.sections.grafana_mut().plugins;
         let mut installation = plugins.installations.remove(&key).expect("looked up above");
         installation.updated_at = Some(now);
-        Ok(plugins.describe(&stack, installation))
+        log_installation(self, key.0, key.1);
+        Ok(self
+            .sections
+            .grafana()
+            .plugins
+            .describe(&stack, installation))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
 use crate::vendors::grafana::scenario::Plan;
+use crate::vendors::grafana::snapshot::log_stack;
 
 pub type StackId = u64;
 
@@ -361,6 +362,7 @@ impl World {
             billing_end_date: None,
         };
         self.sections.grafana_mut().insert_stack(stack.clone());
+        log_stack(self, stack.id, None);
         Ok(stack)
     }
 
@@ -517,6 +519,7 @@ impl World {
         stack.updated_at = Some(now);
         stack.updated_by = caller.actor.clone();
         self.sections.grafana_mut().insert_stack(stack.clone());
+        log_stack(self, id, None);
         Ok(stack)
     }
 
@@ -549,6 +552,7 @@ impl World {
             .grafana_mut()
             .deleted_stacks
             .push(stack.clone());
+        log_stack(self, stack_id, Some(&stack));
         Ok(stack)
     }
 }

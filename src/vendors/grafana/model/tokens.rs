@@ -16,6 +16,7 @@ use crate::core::clock::truncate_to_millis;
 use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::world::World;
+use crate::vendors::grafana::snapshot::log_token;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -232,6 +233,7 @@ impl World {
             .insert((token.access_policy_id, token.seq), token.id);
         grafana.token_secrets.insert(token.secret.clone(), token.id);
         grafana.tokens.insert(token.id, token.clone());
+        log_token(self, token.id);
         Ok(token)
     }
 
@@ -348,7 +350,9 @@ impl World {
             token.expires_at = expires_at;
         }
         token.updated_at = now;
-        Ok(grafana.token_use.applied(token))
+        let token = grafana.token_use.applied(token);
+        log_token(self, id);
+        Ok(token)
     }
 
     pub fn delete_token(
@@ -359,6 +363,7 @@ impl World {
     ) -> EngineResult<()> {
         self.token(caller, region, id)?;
         self.sections.grafana_mut().remove_token(id);
+        log_token(self, id);
         Ok(())
     }
 }
