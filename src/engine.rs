@@ -9,6 +9,7 @@ use crate::core::faults::store::FaultStore;
 use crate::core::store::Store;
 pub use crate::core::world::World;
 use crate::scenario::{Scenario, ScenarioError};
+use crate::snapshot::Snapshot;
 
 /// The scenario the world was built from, and the seed it was built with.
 #[derive(Debug, Clone)]
@@ -100,5 +101,19 @@ impl Engine {
 
     pub fn seed(&self) -> u64 {
         self.loaded().seed
+    }
+}
+
+impl Engine {
+    /// The world as a state document (`/__admin/state`, `--state-file`).
+    pub fn export(&self) -> Snapshot {
+        Snapshot::of(&self.read())
+    }
+
+    /// Replaces the world with the snapshot's, or changes nothing.
+    pub fn import(&self, snapshot: Snapshot) -> Result<(), ScenarioError> {
+        let world = World::from_snapshot(snapshot, self.clock().clone())?;
+        self.replace(world, crate::snapshot::document);
+        Ok(())
     }
 }

@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use crate::core::clock::Clock;
 use crate::core::error::{ScenarioError, read_json_at};
 use crate::core::ids::{Ids, IdsState};
-use crate::engine::{Engine, World};
+use crate::core::world::World;
 use crate::vendors;
 
 /// Bumped when the document's shape changes incompatibly.
@@ -92,19 +92,6 @@ pub fn parse(bytes: &[u8]) -> Result<Snapshot, ScenarioError> {
         ids,
         sections,
     })
-}
-
-impl Engine {
-    pub fn export(&self) -> Snapshot {
-        Snapshot::of(&self.read())
-    }
-
-    /// Replaces the world with the snapshot's, or changes nothing.
-    pub fn import(&self, snapshot: Snapshot) -> Result<(), ScenarioError> {
-        let world = World::from_snapshot(snapshot, self.clock().clone())?;
-        self.replace(world, document);
-        Ok(())
-    }
 }
 
 /// `world`'s state document as JSON, for the state file's log.

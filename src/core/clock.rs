@@ -2,8 +2,8 @@
 //! later usage delays and rate-limit windows) reads it, so tests can move time
 //! instead of waiting for it.
 //!
-//! The clock shows instants from [`EARLIEST`] (1970-01-01T00:00:00.000Z) to
-//! [`LATEST`] (9999-12-31T23:59:59.999Z): Unix time that is never negative,
+//! The clock shows instants from `EARLIEST` (1970-01-01T00:00:00.000Z) to
+//! `LATEST` (9999-12-31T23:59:59.999Z): Unix time that is never negative,
 //! and the four-digit years RFC 3339 timestamps have. Freezing or advancing
 //! outside that range is refused ([`Clock::try_freeze`],
 //! [`Clock::try_advance`]; `400` on `/__admin/clock`); a running clock that
@@ -23,7 +23,7 @@ pub const LATEST: DateTime<Utc> = match DateTime::from_timestamp_millis(253_402_
     None => panic!("9999-12-31T23:59:59.999Z is a valid instant"),
 };
 
-/// An instant the clock was asked to show outside [`EARLIEST`]..=[`LATEST`].
+/// An instant the clock was asked to show outside `EARLIEST`..=`LATEST`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutOfRange {
     /// The instant asked for, as RFC 3339; or how it was asked for when it
@@ -77,7 +77,7 @@ pub struct Clock {
 impl Clock {
     /// The current instant, truncated to milliseconds: the precision every
     /// vendor timestamp is rendered with, so what we store is what we show.
-    /// Always within [`EARLIEST`]..=[`LATEST`].
+    /// Always within `EARLIEST`..=`LATEST`.
     pub fn now(&self) -> DateTime<Utc> {
         Self::shown(&self.lock())
     }
@@ -93,7 +93,7 @@ impl Clock {
     }
 
     /// Stops time at `at` (or at the current instant); an instant outside
-    /// [`EARLIEST`]..=[`LATEST`] stops it at the nearer end (see
+    /// `EARLIEST`..=`LATEST` stops it at the nearer end (see
     /// [`try_freeze`](Clock::try_freeze) to refuse it instead).
     pub fn freeze(&self, at: Option<DateTime<Utc>>) {
         let mut state = self.lock();
@@ -102,7 +102,7 @@ impl Clock {
     }
 
     /// Stops time at `at` (or at the current instant), unless `at` is
-    /// outside [`EARLIEST`]..=[`LATEST`]. Returns the instant shown.
+    /// outside `EARLIEST`..=`LATEST`. Returns the instant shown.
     pub fn try_freeze(&self, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>, OutOfRange> {
         let mut state = self.lock();
         let at = match at {
@@ -114,7 +114,7 @@ impl Clock {
     }
 
     /// Moves time forward (or backward, for a negative duration), frozen or
-    /// not; past an end of [`EARLIEST`]..=[`LATEST`] it stops at that end
+    /// not; past an end of `EARLIEST`..=`LATEST` it stops at that end
     /// (see [`try_advance`](Clock::try_advance) to refuse it instead).
     pub fn advance(&self, by: Duration) {
         let mut state = self.lock();
@@ -133,7 +133,7 @@ impl Clock {
     }
 
     /// Moves time by `by`, frozen or not, unless that leaves
-    /// [`EARLIEST`]..=[`LATEST`]. Returns the instant shown.
+    /// `EARLIEST`..=`LATEST`. Returns the instant shown.
     pub fn try_advance(&self, by: Duration) -> Result<DateTime<Utc>, OutOfRange> {
         let mut state = self.lock();
         let now = Self::shown(&state);
