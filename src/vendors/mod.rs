@@ -132,6 +132,15 @@ pub fn names() -> String {
         .join(", ")
 }
 
+/// Runs `work` on tokio's blocking pool; a panic in it stays a panic (the
+/// server's catch-panic layer answers 500), as if it had run in place.
+pub async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+    }
+}
+
 /// A vendor's 429 as the refusal of a rate-limit `decision`: marked for the
 /// journal and the metrics, with `Retry-After` where the vendor sends it.
 pub fn refusal(decision: &Decision, mut response: Response, retry_after: bool) -> Response {

@@ -288,3 +288,29 @@ async fn health_names_the_datadog_client_the_catalogue_follows() {
     assert_eq!(health.body["datadogCatalog"], pinned, "{}", health.raw);
     assert_eq!(health.body["status"], "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_while_heavy_usage_reports_run() {
+    let server = start_default().await;
+    server
+        .clock()
+        .freeze(Some("2026-06-15T12:00:00Z".parse().unwrap()));
+    let path = "/api/v2/usage/historical_cost?start_month=2025-04&view=sub-org";
+    let alone = Datadog::new(&server).get(path).await;
+    assert_eq!(alone.status, 200, "{}", alone.raw);
+    let heavy: Vec<_> = (0..3)
+        .map(|_| {
+            let datadog = Datadog::new(&server);
+            tokio::spawn(async move { datadog.get(path).await })
+        })
+        .collect();
+    // Health is answered while the reports run (they run off the workers).
+    let health = bare(&server, "GET", "/__admin/health").await;
+    assert_eq!(health.status, 200, "{}", health.raw);
+    assert_eq!(health.body["status"], "ok");
+    for report in heavy {
+        let report = report.await.unwrap();
+        assert_eq!(report.status, 200, "{}", report.raw);
+        assert_eq!(report.body, alone.body, "the same answer under load");
+    }
+}

@@ -16,8 +16,8 @@ use crate::vendors::datadog::model::DatadogCaller;
 
 /// One usage endpoint: its query and its answer.
 pub trait UsageReport: 'static {
-    type Query: FromParams + Send;
-    type Body: Serialize;
+    type Query: FromParams + Send + 'static;
+    type Body: Serialize + Send + 'static;
 
     /// The answer to `query`, read from the world under a read guard.
     fn report(
@@ -28,11 +28,18 @@ pub trait UsageReport: 'static {
 }
 
 /// The handler of the endpoint `R`: `get(report::handler::<HourlyUsage>)`.
+/// A report can take many milliseconds of CPU (15 months of history, every
+/// product), so it runs on the blocking pool, never on the async workers
+/// that answer every other request (health checks included).
 pub async fn handler<R: UsageReport>(
     State(store): State<Arc<Store>>,
     caller: DatadogCaller,
     Query(query): Query<R::Query>,
 ) -> Result<Json<R::Body>, DatadogError> {
-    let world = store.read();
-    R::report(&world, caller, query).map(Json)
+    crate::vendors::off_the_workers(move || {
+        let world = store.read();
+        R::report(&world, caller, query)
+    })
+    .await
+    .map(Json)
 }

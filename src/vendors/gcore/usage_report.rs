@@ -304,16 +304,22 @@ pub async fn get(
     _caller: Caller,
     Body(query): Body<UsageReportQuery>,
 ) -> Result<Json<UsageReport>, GcoreError> {
-    let world = store.read();
-    let report = usage::usage_report(
-        world.seed,
-        world.clock.now(),
-        &world.sections.gcore().resources,
-        &query,
-    )?;
-    Ok(Json(UsageReport {
-        count: report.count,
-        resources: report.resources.into_iter().map(render_resource).collect(),
-        totals: report.totals.into_iter().map(render_total).collect(),
-    }))
+    // Long periods cost CPU in proportion: off the async workers. The
+    // error is rendered here, where the request's id is known.
+    let report = crate::vendors::off_the_workers(move || {
+        let world = store.read();
+        let report = usage::usage_report(
+            world.seed,
+            world.clock.now(),
+            &world.sections.gcore().resources,
+            &query,
+        )?;
+        Ok::<_, crate::core::error::EngineError>(UsageReport {
+            count: report.count,
+            resources: report.resources.into_iter().map(render_resource).collect(),
+            totals: report.totals.into_iter().map(render_total).collect(),
+        })
+    })
+    .await?;
+    Ok(Json(report))
 }
