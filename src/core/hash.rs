@@ -16,11 +16,19 @@ pub fn fnv1a(text: &str) -> u64 {
     })
 }
 
+/// What [`hash`] starts from: the hash of no parts.
+pub const HASH_START: u64 = 0x6A09_E667_F3BC_C909;
+
+/// Folds one more part into a hash: `hash(&[a, b, c])` is
+/// `hash_step(hash_step(hash_step(HASH_START, a), b), c)`, so a prefix shared
+/// by many hashes is folded once.
+pub fn hash_step(h: u64, part: u64) -> u64 {
+    splitmix64(h ^ part)
+}
+
 /// Folds `parts` into one hash.
 pub fn hash(parts: &[u64]) -> u64 {
-    parts
-        .iter()
-        .fold(0x6A09_E667_F3BC_C909, |h, &part| splitmix64(h ^ part))
+    parts.iter().fold(HASH_START, |h, &part| hash_step(h, part))
 }
 
 /// A hash as a number in [0, 1).

@@ -10,6 +10,7 @@ pub mod faults;
 pub mod hash;
 pub mod http;
 pub mod ids;
+pub mod memo;
 pub mod params;
 pub mod rate_limit;
 pub mod request_id;
