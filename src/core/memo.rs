@@ -60,13 +60,10 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     }
 
     /// How many entries the memo holds now.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         let generations = self.lock();
         generations.young.len() + generations.old.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Generations<K, V>> {

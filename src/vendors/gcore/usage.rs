@@ -11,11 +11,11 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::Deserialize;
 
 use crate::core::error::{EngineResult, bad_request};
-use crate::core::series::{Profile, Series};
+use crate::core::series::{Profile, Series, hour_index, hour_start};
 use crate::vendors::gcore::model::{Attribute, GcoreResource, Metering, ResourceType};
 
 /// Report lines per page when `limit` is omitted.
@@ -406,19 +406,20 @@ fn metered_usage(
         seed,
         &["gcore", resource.resource_type.name(), &key],
         usage_profile(resource.resource_type),
-    );
-    let hour = Duration::hours(1);
-    let mut at = from
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(from);
+    )
+    .hourly();
+    // Hour by hour in order (the sum's order is kept, so figures stay what
+    // they were), the first and last weighted by their part inside.
     let mut total = 0.0;
-    while at < until {
-        let next = at + hour;
-        let inside = (next.min(until) - at.max(from)).num_seconds() as f64;
-        total += series.at(at) * inside / 3600.0;
-        at = next;
+    let mut index = hour_index(from);
+    loop {
+        let at = hour_start(index);
+        if at >= until {
+            break;
+        }
+        let inside = ((at + Duration::hours(1)).min(until) - at.max(from)).num_seconds() as f64;
+        total += series.at(index) * inside / 3600.0;
+        index += 1;
     }
     total
 }

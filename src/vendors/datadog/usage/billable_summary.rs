@@ -1,5 +1,6 @@
 //! `billable-summary`: a month of each org's hourly usage, summed up per
-//! billable usage key. Every figure is a summary of [`hourly`] over the
+//! billable usage key. Every figure is a summary of
+//! [`hourly`](fn@crate::vendors::datadog::usage::hourly) over the
 //! month's hours that have data, so it equals what `hourly_usage` returns
 //! for the same hours.
 
@@ -8,11 +9,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 
 use crate::core::error::{EngineResult, bad_request};
+use crate::core::series::{Counts, hour_index};
 use crate::vendors::datadog::catalog::BILLABLE_KEYS;
 use crate::vendors::datadog::model::{DatadogCaller, DatadogOrg, DatadogState};
 use crate::vendors::datadog::usage::attribution::report::{last_hour_with_data, oldest_start};
 use crate::vendors::datadog::usage::hourly::account_of;
-use crate::vendors::datadog::usage::{Aggregation, UsageType, hourly, product_family};
+use crate::vendors::datadog::usage::{Aggregation, UsageType, product_family, series};
 
 /// A billable usage key of `UsageBillableSummaryKeys` and the hourly series
 /// it summarises.
@@ -99,6 +101,17 @@ impl Summary {
             Summary::Maximum => values.iter().copied().max().unwrap_or(0),
         }
     }
+
+    /// [`Summary::of`] the hours `counts` sums up, at least one; `None` for
+    /// [`Summary::Top99p`], which needs the hours themselves.
+    pub fn of_counts(self, counts: Counts) -> Option<i64> {
+        match self {
+            Summary::Sum => Some(counts.sum),
+            Summary::Average => Some((counts.sum as f64 / counts.hours as f64).round() as i64),
+            Summary::Top99p => None,
+            Summary::Maximum => Some(counts.max),
+        }
+    }
 }
 
 /// One billable key of one org for the month.
@@ -164,31 +177,33 @@ pub fn billable_summary<'a>(
         .filter(|org| std::ptr::eq(account_of(state, org), account))
         .collect();
 
-    // Each account org's figure per key; keys summarising the same series
-    // share one computation of it.
-    let mut series: HashMap<(usize, &str, &str), Vec<i64>> = HashMap::new();
+    // Each account org's figure per key: sums, averages and maxima from the
+    // series' counts (whole months memoised), the 99th percentile from the
+    // hours' values, computed once per series.
+    let (from, to) = (hour_index(start), hour_index(end));
     let figures: Vec<Vec<i64>> = if hours.is_empty() {
         Vec::new()
     } else {
         account_orgs
             .iter()
-            .enumerate()
-            .map(|(o, org)| {
+            .map(|org| {
+                let mut values: HashMap<(&str, &str), Vec<i64>> = HashMap::new();
                 BILLABLE_KEYS
                     .iter()
                     .map(|key| {
-                        let values = series
-                            .entry((o, key.family, key.usage_type))
-                            .or_insert_with(|| {
-                                let usage_type = key.usage_type();
-                                hours
-                                    .iter()
-                                    .map(|h| {
-                                        hourly(seed, &org.public_id, key.family, usage_type, *h)
-                                    })
-                                    .collect()
-                            });
-                        key.summary().of(values)
+                        let series = series(seed, &org.public_id, key.family, key.usage_type());
+                        let summary = key.summary();
+                        summary
+                            .of_counts(series.counts(from, to))
+                            .unwrap_or_else(|| {
+                                let values = values
+                                    .entry((key.family, key.usage_type))
+                                    .or_insert_with(|| {
+                                        let hourly = series.hourly();
+                                        (from..to).map(|h| hourly.count_at(h)).collect()
+                                    });
+                                summary.of(values)
+                            })
                     })
                     .collect()
             })
@@ -244,6 +259,7 @@ pub fn billable_summary<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vendors::datadog::usage::hourly;
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()

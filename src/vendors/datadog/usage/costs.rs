@@ -14,11 +14,12 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
 use crate::core::error::{EngineResult, bad_request};
 use crate::core::hash::{fnv1a, hash, unit_interval};
+use crate::core::series::hour_index;
 use crate::vendors::datadog::catalog::LIST_PRICES;
 use crate::vendors::datadog::model::{DatadogCaller, DatadogOrg, DatadogState};
 use crate::vendors::datadog::usage::attribution::report::{last_hour_with_data, oldest_start};
 use crate::vendors::datadog::usage::{
-    Aggregation, PRODUCT_FAMILIES, ProductFamily, UsageType, current_families, hourly,
+    Aggregation, PRODUCT_FAMILIES, ProductFamily, UsageType, current_families, series,
 };
 
 /// The price list in force: the scenario's `datadog.prices` over the list
@@ -111,6 +112,7 @@ pub struct Window {
 }
 
 impl Window {
+    #[cfg(test)]
     fn hours(&self) -> impl Iterator<Item = DateTime<Utc>> + '_ {
         std::iter::successors(Some(self.from), |h| Some(*h + Duration::hours(1)))
             .take_while(|h| *h < self.to)
@@ -133,10 +135,9 @@ fn billed_units(
     usage_type: &UsageType,
     window: &Window,
 ) -> f64 {
-    let sum: i64 = window
-        .hours()
-        .map(|hour| hourly(seed, public_id, family, usage_type, hour))
-        .sum();
+    let sum = series(seed, public_id, family, usage_type)
+        .counts(hour_index(window.from), hour_index(window.to))
+        .sum;
     match usage_type.aggregation {
         Aggregation::Count => sum as f64,
         Aggregation::Gauge => sum as f64 / window.month_hours() as f64,
@@ -411,6 +412,7 @@ fn month_start(day: NaiveDate) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vendors::datadog::usage::hourly;
 
     fn org(public_id: &str) -> DatadogOrg {
         DatadogOrg {

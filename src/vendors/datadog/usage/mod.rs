@@ -124,8 +124,15 @@ pub fn hourly(
     usage_type: &UsageType,
     hour: DateTime<Utc>,
 ) -> i64 {
+    series(seed, public_id, family, usage_type).count_at(hour)
+}
+
+/// The series [`hourly`] reads, for reading many hours at once
+/// ([`Series::hourly`]) or summing them ([`Series::counts`], whole months
+/// memoised).
+pub fn series(seed: u64, public_id: &str, family: &str, usage_type: &UsageType) -> Series {
     let (family, name) = usage_type.same_as.unwrap_or((family, usage_type.name));
-    Series::new(seed, &[public_id, family, name], usage_type.profile).count_at(hour)
+    Series::new(seed, &[public_id, family, name], usage_type.profile)
 }
 
 #[cfg(test)]

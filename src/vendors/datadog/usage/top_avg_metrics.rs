@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 
 use crate::core::cursor::Cursor;
 use crate::core::hash::{fnv1a, hash};
-use crate::core::series::{Profile, Series};
+use crate::core::series::{Profile, Series, hour_index};
 use crate::vendors::datadog::usage::attribution::report::last_hour_with_data;
 
 /// Most metrics have a handful of timeseries; a few have thousands.
@@ -165,14 +165,10 @@ pub fn top_avg_metrics(
         Period::Month(month) => (month, month + Months::new(1)),
         Period::Day(day) => (day, day + Duration::days(1)),
     };
-    let from = midnight(from);
-    let to = midnight(to).min(last_hour_with_data(now) + Duration::hours(1));
-    let hours: Vec<DateTime<Utc>> =
-        std::iter::successors(Some(from), |h| Some(*h + Duration::hours(1)))
-            .take_while(|h| *h < to)
-            .collect();
+    let from = hour_index(midnight(from));
+    let to = hour_index(midnight(to).min(last_hour_with_data(now) + Duration::hours(1)));
 
-    let mut records: Vec<TopAvgMetric> = if hours.is_empty() {
+    let mut records: Vec<TopAvgMetric> = if to <= from {
         Vec::new()
     } else {
         metrics(seed, public_id)
@@ -189,11 +185,10 @@ pub fn top_avg_metrics(
                     &[public_id, "top_avg_metrics", &metric.name],
                     TIMESERIES,
                 );
-                let counts: Vec<i64> = hours.iter().map(|h| series.count_at(*h)).collect();
-                let sum: i64 = counts.iter().sum();
+                let counts = series.counts(from, to);
                 TopAvgMetric {
-                    avg_metric_hour: (sum as f64 / counts.len() as f64).round() as i64,
-                    max_metric_hour: counts.iter().copied().max().unwrap_or(0),
+                    avg_metric_hour: (counts.sum as f64 / counts.hours as f64).round() as i64,
+                    max_metric_hour: counts.max,
                     name: metric.name,
                     category: metric.category,
                 }

@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::core::hash::{fnv1a, hash, log_uniform, unit_interval};
-use crate::vendors::datadog::usage::{UsageType, hourly, product_family};
+use crate::core::series::Counts;
+use crate::vendors::datadog::usage::{UsageType, hourly, product_family, series};
 
 /// Where an attribution usage type's org total comes from: the org's
 /// `hourly_usage` figure for `usage_type` of `family`.
@@ -396,6 +397,11 @@ impl Attribution {
             self.usage_type,
             hour,
         )
+    }
+
+    /// The org's whole usage over the hours `[from, to)` (hours since 1970).
+    pub fn counts(&self, from: i64, to: i64) -> Counts {
+        series(self.seed, &self.public_id, self.family, self.usage_type).counts(from, to)
     }
 
     /// The hour's usage of each tag combination; they add up to

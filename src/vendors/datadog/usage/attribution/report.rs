@@ -10,6 +10,7 @@ use super::{
 };
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineResult, bad_request};
+use crate::core::series::hour_index;
 use crate::vendors::datadog::model::{DatadogCaller, DatadogOrg, DatadogState};
 
 /// Records per page of `hourly-attribution`.
@@ -167,6 +168,27 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// The org's usage during `hours` (consecutive), per group: the total
+    /// from the series' counts (whole months memoised), groups hour by hour.
+    fn groups_between(&self, attribution: &Attribution, hours: &[DateTime<Utc>]) -> Vec<i64> {
+        match (hours.first(), hours.last()) {
+            (Some(first), Some(last)) if self.breakdown.is_total() => vec![
+                attribution
+                    .counts(hour_index(*first), hour_index(*last) + 1)
+                    .sum,
+            ],
+            _ => {
+                let mut groups = vec![0; self.breakdown.group_count()];
+                for &hour in hours {
+                    for (sum, value) in groups.iter_mut().zip(self.groups_at(attribution, hour)) {
+                        *sum += value;
+                    }
+                }
+                groups
+            }
+        }
+    }
+
     /// The org's usage during `hour`, per group.
     fn groups_at(&self, attribution: &Attribution, hour: DateTime<Utc>) -> Vec<i64> {
         if self.breakdown.is_total() {
@@ -321,14 +343,7 @@ pub fn monthly<'a>(
                 .map(|t| {
                     let attribution =
                         Attribution::new(seed, &org.public_id, t, &scope.combinations);
-                    let mut groups = vec![0; scope.breakdown.group_count()];
-                    for &hour in &hours {
-                        for (sum, value) in
-                            groups.iter_mut().zip(scope.groups_at(&attribution, hour))
-                        {
-                            *sum += value;
-                        }
-                    }
+                    let groups = scope.groups_between(&attribution, &hours);
                     let org_total = groups.iter().sum();
                     (groups, org_total)
                 })
