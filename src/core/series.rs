@@ -188,38 +188,62 @@ impl Series {
         }
     }
 
-    /// The sum and high-water mark of [`Series::count_at`] over the hours
-    /// `[from, to)` (hours since 1970). Whole calendar months are computed
-    /// once per process and memoised; the figures are the hour-by-hour ones
-    /// exactly, since they are sums of integers.
-    pub fn counts(&self, from: i64, to: i64) -> Counts {
-        let mut counts = Counts::default();
-        let mut hourly: Option<Hourly> = None;
-        let mut start = from;
-        while start < to {
-            let (month_first, month_end) = month_of(start);
-            let stop = month_end.min(to);
-            let piece = if start == month_first && stop == month_end {
-                let key = MonthKey {
-                    series: self.key,
-                    profile: self.profile.bits(),
-                    month: month_first,
-                };
-                MONTHS.get_or_compute(key, || {
-                    hourly
-                        .get_or_insert_with(|| self.hourly())
-                        .counts(start, stop)
-                })
-            } else {
-                hourly
-                    .get_or_insert_with(|| self.hourly())
-                    .counts(start, stop)
-            };
-            counts = counts.and(piece);
-            start = stop;
+    /// Everything the series' values depend on: a memo key.
+    pub fn identity(&self) -> SeriesIdentity {
+        SeriesIdentity {
+            key: self.key,
+            profile: self.profile.bits(),
         }
-        counts
     }
+
+    /// The sum and high-water mark of [`Series::count_at`] over the hours
+    /// `[from, to)` (hours since 1970). Each month's part longer than a day
+    /// is computed once per process and memoised; the figures are the
+    /// hour-by-hour ones exactly, since they are sums of integers.
+    pub fn counts(&self, from: i64, to: i64) -> Counts {
+        let mut hourly: Option<Hourly> = None;
+        let mut hourly_counts = |start, stop| {
+            hourly
+                .get_or_insert_with(|| self.hourly())
+                .counts(start, stop)
+        };
+        month_pieces(from, to).fold(Counts::default(), |counts, (start, stop)| {
+            let piece = if worth_memoising(start, stop) {
+                let key = (self.identity(), start, stop);
+                MONTHS.get_or_compute(key, || hourly_counts(start, stop))
+            } else {
+                hourly_counts(start, stop)
+            };
+            counts.and(piece)
+        })
+    }
+}
+
+/// What a [`Series`]' values depend on, bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeriesIdentity {
+    key: u64,
+    profile: [u64; 6],
+}
+
+/// Whether the hours `[start, stop)` are worth a memo entry: more than a
+/// day's (a day's are read in microseconds).
+pub fn worth_memoising(start: i64, stop: i64) -> bool {
+    stop - start > 24
+}
+
+/// The hours `[from, to)` (hours since 1970) cut at month ends (UTC), in
+/// order, as `(start, stop)`: whole months and the parts at either end.
+pub fn month_pieces(from: i64, to: i64) -> impl Iterator<Item = (i64, i64)> {
+    let mut start = from;
+    std::iter::from_fn(move || {
+        if start >= to {
+            return None;
+        }
+        let piece = (start, month_of(start).1.min(to));
+        start = piece.1;
+        Some(piece)
+    })
 }
 
 /// The hour of the day and whether the day is a Saturday or Sunday, of hour
@@ -313,18 +337,10 @@ fn month_of(index: i64) -> (i64, i64) {
     (hour_of(first), hour_of(next))
 }
 
-/// A memoised month: everything its counts depend on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct MonthKey {
-    series: u64,
-    profile: [u64; 6],
-    /// Its first hour since 1970.
-    month: i64,
-}
-
-/// Counts of whole months of any series, for the process: 32k months at
-/// most (about 3 MB), the ones in use kept.
-static MONTHS: LazyLock<Memo<MonthKey, Counts>> = LazyLock::new(|| Memo::new(16_384));
+/// Counts of months (or their parts) of any series, for the process, by
+/// the series and the hours: 64k at most (about 6 MB), the ones in use kept.
+static MONTHS: LazyLock<Memo<(SeriesIdentity, i64, i64), Counts>> =
+    LazyLock::new(|| Memo::new(32_768));
 
 impl Profile {
     /// Every field, bit for bit: a memo key.

@@ -168,8 +168,8 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// The org's usage during `hours` (consecutive), per group: the total
-    /// from the series' counts (whole months memoised), groups hour by hour.
+    /// The org's usage during `hours` (consecutive), per group: from the
+    /// series' counts or the combinations' (whole months memoised).
     fn groups_between(&self, attribution: &Attribution, hours: &[DateTime<Utc>]) -> Vec<i64> {
         match (hours.first(), hours.last()) {
             (Some(first), Some(last)) if self.breakdown.is_total() => vec![
@@ -177,15 +177,10 @@ impl<'a> Scope<'a> {
                     .counts(hour_index(*first), hour_index(*last) + 1)
                     .sum,
             ],
-            _ => {
-                let mut groups = vec![0; self.breakdown.group_count()];
-                for &hour in hours {
-                    for (sum, value) in groups.iter_mut().zip(self.groups_at(attribution, hour)) {
-                        *sum += value;
-                    }
-                }
-                groups
-            }
+            (Some(first), Some(last)) => self
+                .breakdown
+                .group(&attribution.split_counts(hour_index(*first), hour_index(*last) + 1)),
+            _ => vec![0; self.breakdown.group_count()],
         }
     }
 
