@@ -366,6 +366,54 @@ mod tests {
         assert_eq!(parent.usage.len(), BILLABLE_KEYS.len());
     }
 
+    /// Every key of every org of `month` as `now` sees it, against the
+    /// summary of its hours' values computed one by one.
+    fn check_against_hour_by_hour(now: DateTime<Utc>, month: NaiveDate) {
+        let state = state();
+        let summaries = billable_summary(&state, 11, now, DatadogCaller { org: 0 }, month).unwrap();
+        for summary in &summaries {
+            let hours: Vec<DateTime<Utc>> =
+                std::iter::successors(Some(summary.start_date), |h| Some(*h + Duration::hours(1)))
+                    .take_while(|h| *h <= summary.end_date)
+                    .collect();
+            assert!(!summary.usage.is_empty());
+            for usage in &summary.usage {
+                let values: Vec<i64> = hours
+                    .iter()
+                    .map(|h| {
+                        let usage_type = usage.key.usage_type();
+                        hourly(11, &summary.org.public_id, usage.key.family, usage_type, *h)
+                    })
+                    .collect();
+                assert_eq!(usage.elapsed_usage_hours, values.len() as i64);
+                assert_eq!(
+                    usage.org_billable_usage,
+                    usage.key.summary().of(&values),
+                    "{} {month}",
+                    usage.key.key
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn memoised_months_equal_the_hour_by_hour_summaries() {
+        // Twice each: computed, then served from the memo.
+        for _ in 0..2 {
+            // A leap February, whole.
+            let leap = NaiveDate::from_ymd_opt(2028, 2, 1).unwrap();
+            check_against_hour_by_hour(at("2028-03-20T00:00:00Z"), leap);
+            // The same February while its data still comes in (its last
+            // hour with data is the 28th, 17:00).
+            check_against_hour_by_hour(at("2028-02-28T20:00:00Z"), leap);
+            // The current month, and the oldest month usage is kept for.
+            check_against_hour_by_hour(now(), NaiveDate::from_ymd_opt(2026, 6, 1).unwrap());
+            check_against_hour_by_hour(now(), NaiveDate::from_ymd_opt(2025, 3, 1).unwrap());
+        }
+        let too_old = NaiveDate::from_ymd_opt(2025, 2, 1).unwrap();
+        assert!(billable_summary(&state(), 11, now(), DatadogCaller { org: 0 }, too_old).is_err());
+    }
+
     #[test]
     fn the_current_month_stops_72_hours_before_now() {
         let state = state();

@@ -554,6 +554,49 @@ mod tests {
     }
 
     #[test]
+    fn memoised_usage_equals_hour_by_hour_for_every_usage_type() {
+        let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+        let now = at("2028-03-20T00:00:00Z");
+        let oldest = oldest_start(now);
+        let windows = [
+            // A leap February; its last two days; a day at a year's end.
+            month("2028-02-01T00:00:00Z"),
+            Window {
+                from: at("2028-02-28T05:00:00Z"),
+                to: at("2028-03-01T00:00:00Z"),
+            },
+            Window {
+                from: at("2027-12-31T00:00:00Z"),
+                to: at("2028-01-01T00:00:00Z"),
+            },
+            // The oldest month cost is kept for.
+            Window {
+                from: oldest,
+                to: month_start(first_of_month(oldest.date_naive()) + Months::new(1)),
+            },
+        ];
+        // Twice: computed, then served from the memo.
+        for _ in 0..2 {
+            for family in PRODUCT_FAMILIES {
+                for usage_type in family.usage_types {
+                    for window in &windows {
+                        let sum: i64 = window
+                            .hours()
+                            .map(|h| hourly(8, "o8", family.name, usage_type, h))
+                            .sum();
+                        let expected = match usage_type.aggregation {
+                            Aggregation::Count => sum as f64,
+                            Aggregation::Gauge => sum as f64 / window.month_hours() as f64,
+                        };
+                        let billed = billed_units(8, "o8", family.name, usage_type, window);
+                        assert_eq!(billed.to_bits(), expected.to_bits(), "{}", usage_type.name);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn committed_and_on_demand_add_up_to_the_product() {
         let empty = BTreeMap::new();
         let charges = org_charges(

@@ -281,6 +281,47 @@ mod tests {
     }
 
     #[test]
+    fn averages_and_maxima_equal_the_hour_by_hour_ones() {
+        // A leap February whole, then while its data still comes in; a day.
+        let leap = Period::Month(NaiveDate::from_ymd_opt(2028, 2, 1).unwrap());
+        let day = Period::Day(NaiveDate::from_ymd_opt(2028, 2, 29).unwrap());
+        let cases = [
+            ("2028-03-10T00:00:00Z", leap),
+            ("2028-02-27T03:00:00Z", leap),
+            ("2028-03-10T00:00:00Z", day),
+        ];
+        // Twice: computed, then served from the memo.
+        for (now, period) in cases.iter().chain(cases.iter()) {
+            let now: DateTime<Utc> = now.parse().unwrap();
+            let mut q = query(MAX_LIMIT, Cursor::first_page());
+            q.period = *period;
+            let page = top_avg_metrics(4, "org", now, &q);
+            let (first, end) = match period {
+                Period::Month(m) => (midnight(*m), midnight(*m + Months::new(1))),
+                Period::Day(d) => (midnight(*d), midnight(*d + Duration::days(1))),
+            };
+            let end = end.min(last_hour_with_data(now) + Duration::hours(1));
+            assert!(!page.records.is_empty());
+            for record in &page.records {
+                let series = Series::new(4, &["org", "top_avg_metrics", &record.name], TIMESERIES);
+                let counts: Vec<i64> =
+                    std::iter::successors(Some(first), |h| Some(*h + Duration::hours(1)))
+                        .take_while(|h| *h < end)
+                        .map(|h| series.count_at(h))
+                        .collect();
+                let average = counts.iter().sum::<i64>() as f64 / counts.len() as f64;
+                assert_eq!(
+                    record.avg_metric_hour,
+                    average.round() as i64,
+                    "{}",
+                    record.name
+                );
+                assert_eq!(record.max_metric_hour, *counts.iter().max().unwrap());
+            }
+        }
+    }
+
+    #[test]
     fn a_period_without_data_has_no_records() {
         let mut q = query(10, Cursor::first_page());
         q.period = Period::Day(NaiveDate::from_ymd_opt(2026, 6, 19).unwrap());

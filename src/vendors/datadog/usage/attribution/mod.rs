@@ -586,6 +586,88 @@ mod tests {
         }
     }
 
+    /// The split as first written, all in 128-bit arithmetic: the oracle.
+    fn reference_split(attribution: &Attribution, total: i64, index: i64) -> Vec<i64> {
+        if attribution.weights.len() <= 1 {
+            return vec![total; attribution.weights.len().max(1)];
+        }
+        let hour_key = hash(&[salt::WOBBLE, index as u64]);
+        let mut shares: Vec<i64> = attribution
+            .weights
+            .iter()
+            .map(|&(key, typical)| {
+                let wobble = 1.0 + WOBBLE * (unit_interval(hash(&[key ^ hour_key])) - 0.5);
+                (typical * wobble * WEIGHT_SCALE).round().max(1.0) as i64
+            })
+            .collect();
+        let sum = i128::from(shares.iter().sum::<i64>());
+        let (mut cumulative, mut handed_out) = (0_i128, 0_i64);
+        for share in &mut shares {
+            cumulative += i128::from(*share);
+            let up_to = (i128::from(total) * cumulative / sum) as i64;
+            *share = up_to - handed_out;
+            handed_out = up_to;
+        }
+        shares
+    }
+
+    #[test]
+    fn splits_equal_the_128_bit_oracle_for_small_and_huge_totals() {
+        let tags = config(&[("env", &["prod", "staging"]), ("team", &["a", "b", "c"])]);
+        let combos = TagCombinations::new(&tags);
+        let attribution = Attribution::new(7, "org1", &ATTRIBUTION_TYPES[0], &combos);
+        let mut shares = Vec::new();
+        for total in [
+            0,
+            1,
+            999,
+            123_456_789,
+            i64::MAX / 1_000,
+            i64::MAX / 3,
+            i64::MAX,
+        ] {
+            for index in [0, 490_000, 500_123] {
+                attribution.split_into(total, index, &mut shares);
+                assert_eq!(
+                    shares,
+                    reference_split(&attribution, total, index),
+                    "{total}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn memoised_split_months_equal_the_hour_by_hour_splits() {
+        let tags = config(&[("env", &["prod", "staging"]), ("team", &["a", "b", "c"])]);
+        let combos = TagCombinations::new(&tags);
+        // Across a leap February's end, a whole month, a part of a day.
+        let ranges = [
+            ("2028-02-27T05:00:00Z", "2028-03-02T01:00:00Z"),
+            ("2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z"),
+            ("2026-04-30T20:00:00Z", "2026-05-01T03:00:00Z"),
+        ];
+        for t in ATTRIBUTION_TYPES.iter().step_by(7) {
+            let attribution = Attribution::new(7, "org1", t, &combos);
+            // Twice: computed, then served from the memo.
+            for _ in 0..2 {
+                for (from, to) in ranges {
+                    let (from, to) = (hour(from), hour(to));
+                    let mut expected = vec![0; combos.len()];
+                    let mut at = from;
+                    while at < to {
+                        for (sum, share) in expected.iter_mut().zip(attribution.split(at)) {
+                            *sum += share;
+                        }
+                        at += chrono::Duration::hours(1);
+                    }
+                    let memoised = attribution.split_counts(hour_index(from), hour_index(to));
+                    assert_eq!(memoised, expected, "{} {from}..{to}", t.usage_field);
+                }
+            }
+        }
+    }
+
     #[test]
     fn org_totals_are_the_hourly_usage_figures() {
         let no_tags = BTreeMap::new();
