@@ -144,13 +144,16 @@ impl Series {
         unit_interval(hash(&[self.key, salt::PHASE])) * 24.0
     }
 
-    /// The typical value at `hour_of_day` on a weekday or a weekend day:
-    /// size × daily cycle × weekend factor, before growth and noise.
-    fn level(&self, size: f64, phase: f64, hour_of_day: i64, weekend: bool) -> f64 {
-        let p = &self.profile;
+    /// The daily cycle at `hour_of_day`, for a series peaking at `phase`.
+    fn daily(&self, phase: f64, hour_of_day: i64) -> f64 {
         let angle = (hour_of_day as f64 - phase) / 24.0 * std::f64::consts::TAU;
-        let daily = 1.0 + p.daily_swing * angle.cos();
-        let weekday = if weekend { p.weekend } else { 1.0 };
+        1.0 + self.profile.daily_swing * angle.cos()
+    }
+
+    /// The typical value of an hour on a weekday or a weekend day: size ×
+    /// daily cycle × weekend factor, before growth and noise.
+    fn level(&self, size: f64, daily: f64, weekend: bool) -> f64 {
+        let weekday = if weekend { self.profile.weekend } else { 1.0 };
         size * daily * weekday
     }
 
@@ -163,7 +166,7 @@ impl Series {
     pub fn at(&self, hour: DateTime<Utc>) -> f64 {
         let index = hour_index(hour);
         let (hour_of_day, weekend) = calendar(index);
-        let level = self.level(self.size(), self.phase(), hour_of_day, weekend);
+        let level = self.level(self.size(), self.daily(self.phase(), hour_of_day), weekend);
         vary(&self.profile, self.noise_key(), level, index)
     }
 
@@ -176,10 +179,10 @@ impl Series {
     pub fn hourly(&self) -> Hourly {
         let (size, phase) = (self.size(), self.phase());
         let mut levels = [[0.0; 24]; 2];
-        for (weekend, row) in levels.iter_mut().enumerate() {
-            for (hour_of_day, level) in row.iter_mut().enumerate() {
-                *level = self.level(size, phase, hour_of_day as i64, weekend == 1);
-            }
+        for hour_of_day in 0..24 {
+            let daily = self.daily(phase, hour_of_day as i64);
+            levels[0][hour_of_day] = self.level(size, daily, false);
+            levels[1][hour_of_day] = self.level(size, daily, true);
         }
         Hourly {
             profile: self.profile,
@@ -201,7 +204,13 @@ impl Series {
     /// is computed once per process and memoised; the figures are the
     /// hour-by-hour ones exactly, since they are sums of integers.
     pub fn counts(&self, from: i64, to: i64) -> Counts {
-        let mut hourly: Option<Hourly> = None;
+        self.counts_with(&mut None, from, to)
+    }
+
+    /// [`Series::counts`], reading hours through `hourly`, the series made
+    /// ready (when it is `None`, it is made ready if an hour is read): for
+    /// callers asking for many ranges of one series.
+    pub fn counts_with(&self, hourly: &mut Option<Hourly>, from: i64, to: i64) -> Counts {
         let mut hourly_counts = |start, stop| {
             hourly
                 .get_or_insert_with(|| self.hourly())

@@ -14,12 +14,12 @@ use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
 use crate::core::error::{EngineResult, bad_request};
 use crate::core::hash::{fnv1a, hash, unit_interval};
-use crate::core::series::hour_index;
+use crate::core::series::{Hourly, Series, hour_index};
 use crate::vendors::datadog::catalog::LIST_PRICES;
 use crate::vendors::datadog::model::{DatadogCaller, DatadogOrg, DatadogState};
 use crate::vendors::datadog::usage::attribution::report::{last_hour_with_data, oldest_start};
 use crate::vendors::datadog::usage::{
-    Aggregation, PRODUCT_FAMILIES, ProductFamily, UsageType, current_families, series,
+    Aggregation, PRODUCT_FAMILIES, UsageType, current_families, series,
 };
 
 /// The price list in force: the scenario's `datadog.prices` over the list
@@ -128,6 +128,7 @@ impl Window {
 /// A gauge bills its monthly average of hourly values; a part of a month
 /// bills its share of that (the sum of its hours over the month's hours),
 /// so the parts of a month add up to the month.
+#[cfg(test)]
 fn billed_units(
     seed: u64,
     public_id: &str,
@@ -135,8 +136,20 @@ fn billed_units(
     usage_type: &UsageType,
     window: &Window,
 ) -> f64 {
-    let sum = series(seed, public_id, family, usage_type)
-        .counts(hour_index(window.from), hour_index(window.to))
+    let series = series(seed, public_id, family, usage_type);
+    units_of(usage_type, &series, &mut None, window)
+}
+
+/// [`billed_units`] of `series`, the series of `usage_type`, read through
+/// `hourly` (made ready once for every window of a report).
+fn units_of(
+    usage_type: &UsageType,
+    series: &Series,
+    hourly: &mut Option<Hourly>,
+    window: &Window,
+) -> f64 {
+    let sum = series
+        .counts_with(hourly, hour_index(window.from), hour_index(window.to))
         .sum;
     match usage_type.aggregation {
         Aggregation::Count => sum as f64,
@@ -159,31 +172,55 @@ fn committed_share(seed: u64, public_id: &str, family: &str) -> f64 {
 /// An org's charges for `window`: per current product family (the
 /// deprecated are billed under their successor) in catalog order, its
 /// committed then its on-demand part.
-pub fn org_charges(seed: u64, prices: PriceList, org: &DatadogOrg, window: &Window) -> Vec<Charge> {
-    current_families()
-        .flat_map(|family: &'static ProductFamily| {
-            let dollars: f64 = family
-                .usage_types
-                .iter()
-                .map(|u| {
-                    billed_units(seed, &org.public_id, family.name, u, window)
-                        * prices.price(family.name, u.name)
-                })
-                .sum();
-            let cents = (dollars * 100.0).round() as i64;
-            let committed =
-                (cents as f64 * committed_share(seed, &org.public_id, family.name)).floor() as i64;
-            [
-                (ChargeType::Committed, committed),
-                (ChargeType::OnDemand, cents - committed),
-            ]
-            .map(|(charge_type, cents)| Charge {
-                product_name: family.name,
-                charge_type,
-                cents,
+#[cfg(test)]
+fn org_charges(seed: u64, prices: PriceList, org: &DatadogOrg, window: &Window) -> Vec<Charge> {
+    org_charges_by_window(seed, prices, org, std::slice::from_ref(window))
+        .pop()
+        .expect("one window")
+}
+
+/// [`org_charges`] for each of `windows`, each series made ready once.
+fn org_charges_by_window(
+    seed: u64,
+    prices: PriceList,
+    org: &DatadogOrg,
+    windows: &[Window],
+) -> Vec<Vec<Charge>> {
+    let mut by_window: Vec<Vec<Charge>> = vec![Vec::new(); windows.len()];
+    for family in current_families() {
+        // Per usage type of the family: its price and its units per window.
+        let priced: Vec<(f64, Vec<f64>)> = family
+            .usage_types
+            .iter()
+            .map(|u| {
+                let series = series(seed, &org.public_id, family.name, u);
+                let mut hourly = None;
+                let units = windows
+                    .iter()
+                    .map(|window| units_of(u, &series, &mut hourly, window))
+                    .collect();
+                (prices.price(family.name, u.name), units)
             })
-        })
-        .collect()
+            .collect();
+        let share = committed_share(seed, &org.public_id, family.name);
+        for (w, charges) in by_window.iter_mut().enumerate() {
+            let dollars: f64 = priced.iter().map(|(price, units)| units[w] * price).sum();
+            let cents = (dollars * 100.0).round() as i64;
+            let committed = (cents as f64 * share).floor() as i64;
+            charges.extend(
+                [
+                    (ChargeType::Committed, committed),
+                    (ChargeType::OnDemand, cents - committed),
+                ]
+                .map(|(charge_type, cents)| Charge {
+                    product_name: family.name,
+                    charge_type,
+                    cents,
+                }),
+            );
+        }
+    }
+    by_window
 }
 
 /// `view`: the account's cost as one row, or one row per org.
@@ -369,15 +406,21 @@ fn report<'a>(
     let caller_org = state.org(caller);
     let account_of = |org: &'a DatadogOrg| org.parent.map_or(org, |parent| &state.orgs[parent]);
     let orgs = state.orgs_in_scope(caller, true);
+    // Per org, its charges of every window; then rows window by window.
+    let mut charges: Vec<std::vec::IntoIter<Vec<Charge>>> = orgs
+        .iter()
+        .map(|org| org_charges_by_window(seed, prices, org, windows).into_iter())
+        .collect();
     let mut records = Vec::new();
     for window in windows {
         let per_org: Vec<CostRecord<'a>> = orgs
             .iter()
-            .map(|&org| CostRecord {
+            .zip(charges.iter_mut())
+            .map(|(&org, charges)| CostRecord {
                 date: window.from,
                 org,
                 account: account_of(org),
-                charges: org_charges(seed, prices, org, window),
+                charges: charges.next().expect("a row per window"),
             })
             .collect();
         match view {
