@@ -179,10 +179,11 @@ impl Series {
     pub fn hourly(&self) -> Hourly {
         let (size, phase) = (self.size(), self.phase());
         let mut levels = [[0.0; 24]; 2];
-        for hour_of_day in 0..24 {
+        let [weekdays, weekends] = &mut levels;
+        for (hour_of_day, (weekday, weekend)) in weekdays.iter_mut().zip(weekends).enumerate() {
             let daily = self.daily(phase, hour_of_day as i64);
-            levels[0][hour_of_day] = self.level(size, daily, false);
-            levels[1][hour_of_day] = self.level(size, daily, true);
+            *weekday = self.level(size, daily, false);
+            *weekend = self.level(size, daily, true);
         }
         Hourly {
             profile: self.profile,
