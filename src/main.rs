@@ -196,7 +196,7 @@ fn validate_scenarios(files: &[String]) -> ExitCode {
     let mut failed = false;
     for file in files {
         match Scenario::validate_name_or_path(file) {
-            Ok(scenario) => println!("{file}: ok (scenario {:?})", scenario.name),
+            Ok(_) => println!("{file}: ok"),
             Err(problems) => {
                 failed = true;
                 for problem in problems {

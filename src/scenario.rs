@@ -59,6 +59,7 @@ pub use crate::vendors::grafana::scenario::{
     AccessPolicySpec, GrafanaScenario, OrgSpec, Plan, PluginSpec, RegionSpec, StackSpec, TokenSpec,
 };
 
+mod extends;
 mod schema;
 mod validate;
 
@@ -196,17 +197,24 @@ impl Scenario {
     /// otherwise a built-in name.
     pub fn resolve(name_or_path: &str) -> Result<Self, ScenarioError> {
         let path = Path::new(name_or_path);
-        if path.is_file() {
+        if path.is_file() || path.is_dir() {
             return Scenario::from_path(path);
         }
         Scenario::built_in(name_or_path)
     }
 
-    /// Reads and parses a scenario file.
+    /// Reads and parses a scenario file; a relative `extends` path is
+    /// looked for beside it.
     pub fn from_path(path: &Path) -> Result<Self, ScenarioError> {
         let location = path.display().to_string();
+        if path.is_dir() {
+            return Err(ScenarioError::at(
+                &location,
+                "is a directory: name a scenario file (JSON) or a built-in scenario",
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::at(&location, e))?;
-        Scenario::from_json_str(&text, &location)
+        Scenario::from_json_in(&text, &location, path.parent())
     }
 
     /// Parses scenario JSON; errors name the JSON path of the bad field,
@@ -223,16 +231,26 @@ impl Scenario {
     /// # Ok::<(), mockcloud::ScenarioError>(())
     /// ```
     pub fn from_json_str(text: &str, location: &str) -> Result<Self, ScenarioError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let at = if path == "." {
+        Scenario::from_json_in(text, location, None)
+    }
+
+    /// [`Scenario::from_json_str`] for a document whose relative `extends`
+    /// path is looked for in `dir` (the working directory when `None`).
+    fn from_json_in(text: &str, location: &str, dir: Option<&Path>) -> Result<Self, ScenarioError> {
+        let located = |path: String| {
+            if path == "." {
                 location.to_string()
             } else {
                 format!("{location}: {path}")
-            };
-            ScenarioError::at(at, e.inner())
-        })
+            }
+        };
+        if let Some(document) = extends::resolve(text, location, dir)? {
+            return serde_path_to_error::deserialize(document)
+                .map_err(|e| ScenarioError::at(located(e.path().to_string()), e.inner()));
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| ScenarioError::at(located(e.path().to_string()), e.inner()))
     }
 
     /// Parses a scenario from JSON already parsed (`serde_json::json!`).

@@ -31,7 +31,7 @@ impl Scenario {
     /// otherwise a built-in name.
     pub fn validate_name_or_path(name_or_path: &str) -> Result<Scenario, Vec<ScenarioError>> {
         let path = Path::new(name_or_path);
-        if path.is_file() {
+        if path.is_file() || path.is_dir() {
             return Scenario::validate_file(path);
         }
         let scenario = Scenario::built_in(name_or_path).map_err(|e| vec![e])?;
@@ -43,16 +43,35 @@ impl Scenario {
     /// `mockcloud serve --scenario PATH` would start.
     pub fn validate_file(path: &Path) -> Result<Scenario, Vec<ScenarioError>> {
         let location = path.display().to_string();
+        if path.is_dir() {
+            return Err(vec![ScenarioError::at(
+                &location,
+                "is a directory: name a scenario file (JSON) or a built-in scenario",
+            )]);
+        }
         let text =
             std::fs::read_to_string(path).map_err(|e| vec![ScenarioError::at(&location, e)])?;
-        Scenario::validate_json_str(&text, &location)
+        Scenario::validate_json_in(&text, &location, path.parent())
     }
 
     /// As [`Scenario::validate_file`], for scenario JSON read from `location`.
     pub fn validate_json_str(text: &str, location: &str) -> Result<Scenario, Vec<ScenarioError>> {
-        let document: Value =
-            serde_json::from_str(text).map_err(|e| vec![ScenarioError::at(location, e)])?;
-        let scenario = Scenario::from_json_str(text, location).map_err(|first| {
+        Scenario::validate_json_in(text, location, None)
+    }
+
+    fn validate_json_in(
+        text: &str,
+        location: &str,
+        dir: Option<&Path>,
+    ) -> Result<Scenario, Vec<ScenarioError>> {
+        let document: Value = match super::extends::resolve(text, location, dir) {
+            Ok(Some(document)) => document,
+            Ok(None) => {
+                serde_json::from_str(text).map_err(|e| vec![ScenarioError::at(location, e)])?
+            }
+            Err(e) => return Err(vec![e]),
+        };
+        let scenario = Scenario::from_json_in(text, location, dir).map_err(|first| {
             let all = structural_problems(&document, location);
             // The schema and serde agree on every file we know; should they
             // ever disagree, serde's verdict is the one `serve` acts on.

@@ -224,8 +224,10 @@ fn every_property(schema: &Value, root: &Value) -> Value {
 #[test]
 fn every_property_the_schema_names_is_a_field_serde_reads() {
     let schema: Value = serde_json::from_str(Scenario::json_schema()).unwrap();
-    let document = every_property(&schema, &schema);
+    let mut document = every_property(&schema, &schema);
     assert!(Scenario::schema_problems(&document, "generated").is_empty());
+    // `extends` names a scenario that exists.
+    document["extends"] = json!("empty");
     // deny_unknown_fields everywhere: a property serde lacks fails here.
     let parsed = Scenario::from_json_value(document.clone());
     assert!(parsed.is_ok(), "{parsed:?}\n{document:#}");
@@ -467,4 +469,113 @@ async fn a_bad_scenario_is_400_with_its_location_and_changes_nothing() {
         grafana.get("/api/v1/accesspolicies?region=us").await.body,
         before
     );
+}
+
+// ---- extends -----------------------------------------------------------------
+
+#[tokio::test]
+async fn a_scenario_extends_a_built_in_through_a_file_and_keeps_its_credentials() {
+    let dir = std::env::temp_dir().join(format!("mockcloud-extends-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // base.json adds a Gcore key to the default scenario; mine.json, beside
+    // it, extends base.json and adds another and a seed.
+    std::fs::write(
+        dir.join("base.json"),
+        json!({"name": "base", "extends": "default", "gcore": {"api_keys": ["base-extra-key"]}})
+            .to_string(),
+    )
+    .unwrap();
+    let mine = dir.join("mine.json");
+    std::fs::write(
+        &mine,
+        json!({"name": "mine", "extends": "base.json", "seed": 99,
+               "gcore": {"api_keys": ["mine-extra-key"]}})
+        .to_string(),
+    )
+    .unwrap();
+
+    let (ok, stdout, stderr) = validate_cli(&mine);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.trim(), format!("{}: ok", mine.display()));
+
+    let scenario = Scenario::from_path(&mine).unwrap();
+    let default = Scenario::default_scenario();
+    assert_eq!((scenario.name.as_str(), scenario.seed), ("mine", 99));
+    let mut keys = default.gcore.api_keys.clone();
+    keys.extend(["base-extra-key".to_string(), "mine-extra-key".to_string()]);
+    assert_eq!(scenario.gcore.api_keys, keys);
+    assert_eq!(scenario.grafana.orgs.len(), default.grafana.orgs.len());
+
+    let server = MockCloud::start(Config::default().with_scenario(scenario))
+        .await
+        .unwrap();
+    assert_eq!(health(&server).await["scenario"], "mine");
+    // The default scenario's credentials work, and so do the added keys.
+    let policies = Grafana::new(&server, BOOTSTRAP_TOKEN)
+        .get("/api/v1/accesspolicies?region=us")
+        .await;
+    assert_eq!(policies.status, 200, "{}", policies.raw);
+    for key in [
+        "base-extra-key",
+        "mine-extra-key",
+        default.gcore.api_keys[0].as_str(),
+    ] {
+        let reply = reqwest::Client::new()
+            .post(format!("{}/cloud/v1/usage_report", server.base_url()))
+            .header("Authorization", format!("APIKey {key}"))
+            .json(&json!({"time_from": "2026-01-01T00:00:00", "time_to": "2026-01-02T00:00:00"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "{key}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn extends_problems_are_located_and_a_cycle_is_named() {
+    let unknown = write_temp(
+        "extends-unknown.json",
+        &json!({"name": "x", "extends": "nope"}),
+    );
+    let (ok, _, stderr) = validate_cli(&unknown);
+    assert!(!ok);
+    assert!(stderr.contains("extends-unknown.json: extends"), "{stderr}");
+    assert!(stderr.contains("neither a built-in scenario"), "{stderr}");
+
+    write_temp(
+        "cycle-a.json",
+        &json!({"name": "a", "extends": "cycle-b.json"}),
+    );
+    let b = write_temp(
+        "cycle-b.json",
+        &json!({"name": "b", "extends": "cycle-a.json"}),
+    );
+    let (ok, _, stderr) = validate_cli(&b);
+    assert!(!ok);
+    assert!(stderr.contains("extends back to itself"), "{stderr}");
+
+    // What the base contributes is checked like the rest.
+    let bad = write_temp(
+        "extends-bad-field.json",
+        &json!({"name": "x", "extends": "default", "gcore": {"api_keyz": []}}),
+    );
+    let (ok, _, stderr) = validate_cli(&bad);
+    assert!(!ok);
+    assert!(stderr.contains("gcore.api_keyz"), "{stderr}");
+}
+
+#[test]
+fn a_directory_is_named_as_one() {
+    let dir = std::env::temp_dir();
+    let (ok, _, stderr) = validate_cli(&dir);
+    assert!(!ok);
+    assert!(stderr.contains("is a directory"), "{stderr}");
+    let output = mockcloud()
+        .args(["serve", "--port", "0", "--scenario", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is a directory"), "{stderr}");
 }
