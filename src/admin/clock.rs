@@ -88,3 +88,9 @@ pub async fn resume(State(app): State<AppState>) -> Json<ClockView> {
     app.engine.clock().resume();
     view(&app)
 }
+
+/// Back to real time, from frozen or moved.
+pub async fn real(State(app): State<AppState>) -> Json<ClockView> {
+    app.engine.clock().real();
+    view(&app)
+}

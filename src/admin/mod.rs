@@ -100,6 +100,7 @@ fn protected_routes() -> Router<AppState> {
         .route("/__admin/clock/freeze", post(clock::freeze))
         .route("/__admin/clock/advance", post(clock::advance))
         .route("/__admin/clock/resume", post(clock::resume))
+        .route("/__admin/clock/real", post(clock::real))
         .route(
             "/__admin/faults",
             get(faults::list).post(faults::add).delete(faults::clear),

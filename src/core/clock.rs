@@ -161,6 +161,12 @@ impl Clock {
         }
     }
 
+    /// Back to real time: the wall clock, running, with no offset left by
+    /// a freeze or an advance.
+    pub fn real(&self) {
+        *self.lock() = ClockState::default();
+    }
+
     /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
         self.lock().frozen_at.is_some()

@@ -46,6 +46,45 @@ async fn freezing_at_an_instant_then_advancing_moves_only_by_the_step() {
 }
 
 #[tokio::test]
+async fn real_returns_to_the_wall_clock_and_reset_keeps_the_clock() {
+    let server = start_default().await;
+    let long_ago = json!({"at": "2021-06-01T00:00:00Z"});
+    admin(&server, "POST", "/__admin/clock/freeze", Some(long_ago)).await;
+    // Reset keeps the clock: a frozen clock rebuilds the same world.
+    let reset = admin(&server, "POST", "/__admin/reset", None).await;
+    assert_eq!(reset.status, 200, "{}", reset.raw);
+    let read = admin(&server, "GET", "/__admin/clock", None).await;
+    assert_eq!(
+        read.body,
+        json!({"now": "2021-06-01T00:00:00.000Z", "frozen": true})
+    );
+    // Resume runs on from 2021; real goes back to today.
+    let resumed = admin(&server, "POST", "/__admin/clock/resume", None).await;
+    assert!(
+        resumed.body["now"].as_str().unwrap() < "2022",
+        "{}",
+        resumed.raw
+    );
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let real = admin(&server, "POST", "/__admin/clock/real", None).await;
+    assert_eq!(real.status, 200, "{}", real.raw);
+    assert_eq!(real.body["frozen"], false);
+    let now: chrono::DateTime<chrono::Utc> = real.body["now"].as_str().unwrap().parse().unwrap();
+    assert!(now >= before && now <= chrono::Utc::now(), "{now}");
+    // From an advance too.
+    admin(
+        &server,
+        "POST",
+        "/__admin/clock/advance",
+        Some(json!({"seconds": 86400})),
+    )
+    .await;
+    let real = admin(&server, "POST", "/__admin/clock/real", None).await;
+    let now: chrono::DateTime<chrono::Utc> = real.body["now"].as_str().unwrap().parse().unwrap();
+    assert!(now <= chrono::Utc::now(), "{now}");
+}
+
+#[tokio::test]
 async fn the_clock_drives_token_expiry() {
     let server = start_default().await;
     let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
