@@ -273,8 +273,11 @@ impl Config {
 pub enum StartError {
     /// The scenario (or the configured fault rules) does not load.
     Scenario(ScenarioError),
-    /// The address cannot be listened on.
-    Bind(std::io::Error),
+    /// The address (`host:port` as configured) cannot be listened on.
+    Bind {
+        address: String,
+        error: std::io::Error,
+    },
     /// The state file exists but cannot be read or loaded.
     StateFile(String),
     /// A setting that cannot be honoured: an empty admin token, an allowed
@@ -286,7 +289,15 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StartError::Scenario(e) => write!(f, "invalid scenario: {e}"),
-            StartError::Bind(e) => write!(f, "cannot listen: {e}"),
+            StartError::Bind { address, error } => {
+                write!(f, "cannot listen on {address}: {error}")?;
+                if error.kind() == std::io::ErrorKind::AddrInUse {
+                    f.write_str(
+                        " (another server has that port: choose another, or 0 for a free one)",
+                    )?;
+                }
+                Ok(())
+            }
             StartError::StateFile(e) => f.write_str(e),
             StartError::Config(e) => f.write_str(e),
         }
@@ -362,10 +373,18 @@ impl MockCloud {
             engine::Engine::new(scenario, config.seed, Clock::default())
                 .map_err(StartError::Scenario)?,
         );
+        let bind_error = |error| StartError::Bind {
+            address: if config.host.contains(':') {
+                format!("[{}]:{}", config.host, config.port)
+            } else {
+                format!("{}:{}", config.host, config.port)
+            },
+            error,
+        };
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .await
-            .map_err(StartError::Bind)?;
-        let addr = listener.local_addr().map_err(StartError::Bind)?;
+            .map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
         let hosts = admin::guard::Hosts::new(addr, &config.host, &config.allowed_hosts)
             .map_err(StartError::Config)?;
         let journal = Arc::new(admin::journal::Journal::new(config.journal_capacity));

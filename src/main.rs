@@ -172,7 +172,7 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     match cli.command {
         Command::Serve(args) => serve(*args),
         Command::Scenario(ScenarioCommand::Validate { files }) => validate_scenarios(&files),
@@ -190,6 +190,22 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The command line, with what only the library knows (the built-in
+/// scenarios) added to the help.
+fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let built_in: Vec<&str> = Scenario::built_in_names().collect();
+    let scenario_help = format!(
+        "Scenario to load: a built-in name ({}) or a path to a JSON file",
+        built_in.join(", ")
+    );
+    let command = Cli::command().mut_subcommand("serve", |serve| {
+        serve.mut_arg("scenario", |arg| arg.help(scenario_help))
+    });
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 fn validate_scenarios(files: &[String]) -> ExitCode {

@@ -139,8 +139,16 @@ fn help_explains_every_option() {
         "--body-timeout",
         "--idle-timeout",
         "--max-connections",
+        "--fault",
+        "--faults",
+        "--journal-size",
+        "--state-file",
     ] {
         assert!(text.contains(option), "{option} missing from:\n{text}");
+    }
+    // The built-in scenarios are named where --scenario is explained.
+    for name in mockcloud::Scenario::built_in_names() {
+        assert!(text.contains(name), "scenario {name} missing from:\n{text}");
     }
     for variable in [
         "MOCKCLOUD_HOST",
@@ -326,4 +334,21 @@ async fn allowed_hosts_come_from_flags_or_the_environment() {
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("invalid allowed host"), "{stderr}");
+}
+
+#[test]
+fn a_taken_port_is_named_with_its_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = mockcloud()
+        .args(["serve", "--host", "127.0.0.1", "--port", &port])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("choose another, or 0"), "{stderr}");
 }
