@@ -265,13 +265,13 @@ pub fn validate(rules: &[RateLimitSpec]) -> Result<(), (String, String)> {
 /// A vendor's rules from its scenario section, or `default` when it sets
 /// none; problems are located under `at` (`grafana.rate_limits`).
 pub fn from_scenario(
-    rules: &[RateLimitSpec],
+    rules: Option<&[RateLimitSpec]>,
     at: &str,
     default: RateLimitSpec,
 ) -> Result<Vec<RateLimitSpec>, ScenarioError> {
-    if rules.is_empty() {
+    let Some(rules) = rules else {
         return Ok(vec![default]);
-    }
+    };
     validate(rules)
         .map_err(|(location, problem)| ScenarioError::at(format!("{at}{location}"), problem))?;
     Ok(rules.to_vec())

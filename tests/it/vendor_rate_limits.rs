@@ -295,3 +295,39 @@ async fn a_scenario_with_a_bad_limit_does_not_start() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn an_empty_list_means_no_limits_in_a_scenario_as_through_the_admin_api() {
+    // Absent: each vendor's default.
+    let defaults = start_scenario(default_scenario()).await;
+    let listed = admin(&defaults, "GET", "/__admin/rate-limits", None).await;
+    for vendor in ["grafana", "datadog", "gcore"] {
+        let rules = listed.body[vendor].as_array().unwrap();
+        assert_eq!(rules.len(), 1, "{vendor}: {}", listed.raw);
+    }
+    // Empty in the scenario: none, as an empty PUT makes it.
+    for vendor in ["grafana", "datadog", "gcore"] {
+        let server = limited(vendor, json!([])).await;
+        let listed = admin(&server, "GET", "/__admin/rate-limits", None).await;
+        assert_eq!(listed.body[vendor], json!([]), "{}", listed.raw);
+
+        let other = start_scenario(default_scenario()).await;
+        let put = admin(
+            &other,
+            "PUT",
+            &format!("/__admin/rate-limits/{vendor}"),
+            Some(json!([])),
+        )
+        .await;
+        assert_eq!(put.status, 200, "{}", put.raw);
+        let listed_other = admin(&other, "GET", "/__admin/rate-limits", None).await;
+        assert_eq!(listed_other.body[vendor], listed.body[vendor]);
+    }
+    // With none, Grafana's 600 an hour no longer applies.
+    let server = limited("grafana", json!([])).await;
+    let grafana = Grafana::new(&server, BOOTSTRAP_TOKEN);
+    for _ in 0..601 {
+        let reply = grafana.get(POLICIES).await;
+        assert_eq!(reply.status, 200, "{}", reply.raw);
+    }
+}

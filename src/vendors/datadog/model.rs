@@ -52,7 +52,7 @@ impl DatadogState {
             attribution_tags: scenario.attribution_tags.clone(),
             prices: scenario.prices.clone(),
             rate_limits: rate_limit::from_scenario(
-                &scenario.rate_limits,
+                scenario.rate_limits.as_deref(),
                 "datadog.rate_limits",
                 RateLimitSpec {
                     name: RATE_LIMIT_NAME.to_string(),

@@ -22,9 +22,10 @@ pub struct DatadogScenario {
     /// list fills the gaps.
     #[serde(default)]
     pub prices: BTreeMap<String, f64>,
-    /// Rate limits per API key; a generous default when empty.
-    #[serde(default)]
-    pub rate_limits: Vec<RateLimitSpec>,
+    /// Rate limits per API key: a generous default when absent, none for
+    /// an empty list (as `PUT /__admin/rate-limits/datadog` with `[]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<Vec<RateLimitSpec>>,
 }
 
 /// A Datadog org (the parent, or one of its children) and its keys.

@@ -29,7 +29,7 @@ pub fn of(datadog: &DatadogState) -> DatadogScenario {
         orgs,
         attribution_tags: datadog.attribution_tags.clone(),
         prices: datadog.prices.clone(),
-        rate_limits: datadog.rate_limits.clone(),
+        rate_limits: Some(datadog.rate_limits.clone()),
     }
 }
 
@@ -39,6 +39,6 @@ pub fn restore(section: DatadogScenario) -> Result<DatadogState, ScenarioError> 
     let mut datadog = DatadogState::from_scenario(&section)?;
     // A scenario without rules gets the default; a snapshot's list is
     // what was in force, empty included.
-    datadog.rate_limits = section.rate_limits;
+    datadog.rate_limits = section.rate_limits.unwrap_or_default();
     Ok(datadog)
 }

@@ -480,7 +480,7 @@ impl GcoreState {
             projects: scenario.projects.clone(),
             regions: scenario.regions.clone(),
             rate_limits: rate_limit::from_scenario(
-                &scenario.rate_limits,
+                scenario.rate_limits.as_deref(),
                 "gcore.rate_limits",
                 RateLimitSpec {
                     name: "api".to_string(),

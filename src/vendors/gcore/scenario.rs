@@ -21,9 +21,10 @@ pub struct GcoreScenario {
     /// The inventory the usage report bills, in report order.
     #[serde(default)]
     pub resources: Vec<crate::vendors::gcore::model::GcoreResourceSpec>,
-    /// Rate limits per API key; a generous default when empty.
-    #[serde(default)]
-    pub rate_limits: Vec<RateLimitSpec>,
+    /// Rate limits per API key: a generous default when absent, none for
+    /// an empty list (as `PUT /__admin/rate-limits/gcore` with `[]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<Vec<RateLimitSpec>>,
 }
 
 /// Builds Gcore's section of `world` from the scenario's (resources drawn

@@ -13,7 +13,7 @@ pub fn of(gcore: &GcoreState) -> GcoreScenario {
         projects: gcore.projects.clone(),
         regions: gcore.regions.clone(),
         resources: gcore.resources.iter().map(resource_spec).collect(),
-        rate_limits: gcore.rate_limits.clone(),
+        rate_limits: Some(gcore.rate_limits.clone()),
     }
 }
 
@@ -23,7 +23,7 @@ pub fn restore(section: GcoreScenario, seed: u64) -> Result<GcoreState, Scenario
     let mut gcore = GcoreState::from_scenario(&section, seed)?;
     // A scenario without rules gets the default; a snapshot's list is
     // what was in force, empty included.
-    gcore.rate_limits = section.rate_limits;
+    gcore.rate_limits = section.rate_limits.unwrap_or_default();
     Ok(gcore)
 }
 

@@ -32,9 +32,10 @@ pub struct GrafanaScenario {
     #[serde(default)]
     pub plugins: Vec<PluginSpec>,
     /// Rate limits per bearer token on the access-policy and token
-    /// endpoints; Grafana's documented 600 per hour when empty.
-    #[serde(default)]
-    pub rate_limits: Vec<RateLimitSpec>,
+    /// endpoints: Grafana's documented 600 per hour when absent, none for
+    /// an empty list (as `PUT /__admin/rate-limits/grafana` with `[]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<Vec<RateLimitSpec>>,
 }
 
 /// A plugin of the catalog (grafana.com/grafana/plugins).
@@ -358,7 +359,7 @@ pub fn load(section: &GrafanaScenario, world: &mut World) -> Result<(), Scenario
     world.sections.insert(GrafanaState::default());
     world.sections.grafana_mut().plugins = plugins::PluginState::from_catalog(&section.plugins)?;
     world.sections.grafana_mut().rate_limits = crate::core::rate_limit::from_scenario(
-        &section.rate_limits,
+        section.rate_limits.as_deref(),
         "grafana.rate_limits",
         grafana::default_rate_limit(),
     )?;
