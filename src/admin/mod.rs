@@ -173,9 +173,11 @@ pub(crate) fn admin_error(
 async fn reset(
     State(app): State<AppState>,
 ) -> Result<Json<ResetDone>, (StatusCode, Json<AdminError>)> {
-    // The scenario loaded at start-up; only a bug makes it fail now.
-    app.engine
-        .reset()
+    // The scenario loaded at start-up; only a bug makes it fail now. A
+    // large world takes a while to build: on the blocking pool.
+    let engine = app.engine.clone();
+    crate::vendors::off_the_workers(move || engine.reset())
+        .await
         .map_err(|e| admin_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(ResetDone {
         status: "reset",

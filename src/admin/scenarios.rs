@@ -46,8 +46,12 @@ pub(super) async fn load(
         }
     };
     let name = scenario.name.clone();
-    // Building the world is the last check; until it passes nothing changes.
-    app.engine.load(scenario).map_err(|e| problems(vec![e]))?;
+    // Building the world is the last check; until it passes nothing
+    // changes. A large world takes a while: on the blocking pool.
+    let engine = app.engine.clone();
+    crate::vendors::off_the_workers(move || engine.load(scenario))
+        .await
+        .map_err(|e| problems(vec![e]))?;
     Ok(Json(Loaded {
         status: "loaded",
         scenario: name,
