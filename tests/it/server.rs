@@ -314,3 +314,49 @@ async fn health_answers_while_heavy_usage_reports_run() {
         assert_eq!(report.body, alone.body, "the same answer under load");
     }
 }
+
+#[tokio::test]
+async fn health_answers_while_a_large_world_is_exported_and_rebuilt() {
+    let scenario = mockcloud::Scenario::built_in("large").unwrap();
+    let server = MockCloud::start(Config::default().with_scenario(scenario))
+        .await
+        .unwrap();
+    let base = server.base_url();
+    let client = reqwest::Client::new();
+    let export = {
+        let (client, base) = (client.clone(), base.clone());
+        tokio::spawn(async move {
+            let response = client
+                .get(format!("{base}/__admin/state"))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.bytes().await.unwrap())
+        })
+    };
+    let reset = {
+        let (client, base) = (client.clone(), base.clone());
+        tokio::spawn(async move {
+            client
+                .post(format!("{base}/__admin/reset"))
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    // Both run on the blocking pool: health is answered meanwhile.
+    let health = bare(&server, "GET", "/__admin/health").await;
+    assert_eq!(health.status, 200, "{}", health.raw);
+    let (status, document) = export.await.unwrap();
+    assert_eq!(status, 200);
+    let document: serde_json::Value = serde_json::from_slice(&document).unwrap();
+    assert!(
+        document["grafana"]["access_policies"]
+            .as_array()
+            .is_some_and(|policies| policies.len() >= 20_000),
+        "the large world's policies are exported"
+    );
+    assert_eq!(reset.await.unwrap(), 200);
+}
