@@ -109,10 +109,13 @@ class Clock:
         body = {} if at is None else {"at": _timestamp(at)}
         return _parse_time(self._server.admin("POST", "/__admin/clock/freeze", body)["now"])
 
-    def advance(self, seconds: Union[float, timedelta]) -> datetime:
-        """Moves time forward (frozen or running) by seconds or a timedelta."""
+    def advance(self, seconds: Union[int, timedelta]) -> datetime:
+        """Moves time forward (frozen or running) by whole seconds or a timedelta."""
         if isinstance(seconds, timedelta):
             seconds = seconds.total_seconds()
+        if seconds != int(seconds):
+            raise ValueError(f"the clock advances by whole seconds, not {seconds}")
+        seconds = int(seconds)
         return _parse_time(self._server.admin("POST", "/__admin/clock/advance", {"seconds": seconds})["now"])
 
     def resume(self) -> datetime:
