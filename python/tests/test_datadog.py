@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from datadog_api_client import ApiClient, Configuration
-from datadog_api_client.exceptions import ForbiddenException
+from datadog_api_client.exceptions import ForbiddenException, ServiceException
 from datadog_api_client.v1.api.usage_metering_api import UsageMeteringApi as UsageV1
 from datadog_api_client.v1.model.hourly_usage_attribution_usage_type import HourlyUsageAttributionUsageType
 from datadog_api_client.v1.model.monthly_usage_attribution_supported_metrics import (
@@ -215,6 +215,6 @@ def test_unknown_keys_are_forbidden(mockcloud_url):
 
 def test_a_datadog_fault_reaches_the_client_as_its_exception(mockcloud, v1):
     mockcloud.faults.add(vendor="datadog", effect={"error": {"status": 503}})
-    with pytest.raises(Exception) as failed:
+    with pytest.raises(ServiceException) as failed:
         v1.get_usage_billable_summary(month=month_start(1))
     assert failed.value.status == 503

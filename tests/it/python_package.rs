@@ -97,12 +97,19 @@ fn the_wheel_gives_a_mockcloud_command_and_a_pytest_plugin_whose_suite_passes() 
     std::fs::create_dir_all(&work).unwrap();
 
     // The wheel, from the same dev-profile build cargo makes of the binary
-    // (`cargo build`'s artefacts are reused when fresh).
+    // (`cargo build`'s artefacts are reused when fresh); stored, not
+    // deflated: it is unpacked once, next door.
     let wheels = work.join("wheels");
     run(
         "maturin build",
         Command::new(&maturin)
-            .args(["build", "--locked", "--out"])
+            .args([
+                "build",
+                "--locked",
+                "--compression-method",
+                "stored",
+                "--out",
+            ])
             .arg(&wheels)
             .current_dir(ROOT),
     );
