@@ -208,6 +208,8 @@ class Server:
         env: Optional[Mapping[str, str]] = None,
         start_timeout: float = 60.0,
     ):
+        # `env`: the server's whole environment (default: this process's,
+        # without MOCKCLOUD_* variables).
         self.scenario = scenario
         self.seed = seed
         self.args = list(args)
@@ -268,8 +270,13 @@ class Server:
         if self._process is not None:
             raise RuntimeError("this mockcloud server is already started")
         command = self._command = self.command()
-        env = dict(os.environ if self.env is None else self.env)
-        stderr = tempfile.TemporaryFile(mode="w+", prefix="mockcloud-stderr-")
+        if self.env is None:
+            # Configured by its arguments alone: a MOCKCLOUD_ADMIN_TOKEN or
+            # MOCKCLOUD_STATE_FILE left in the shell does not reach it.
+            env = {name: value for name, value in os.environ.items() if not name.startswith("MOCKCLOUD_")}
+        else:
+            env = dict(self.env)
+        stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace", prefix="mockcloud-stderr-")
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,

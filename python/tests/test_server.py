@@ -107,3 +107,11 @@ def test_python_dash_m_mockcloud_runs_the_binary():
         [sys.executable, "-m", "mockcloud", "--version"], capture_output=True, text=True, check=True
     ).stdout
     assert version.strip() == f"mockcloud {mockcloud.__version__}"
+
+
+def test_mockcloud_variables_of_the_shell_do_not_reach_the_server(monkeypatch):
+    monkeypatch.setenv("MOCKCLOUD_ADMIN_TOKEN", "from-the-shell")
+    monkeypatch.setenv("MOCKCLOUD_SCENARIO", "demo")
+    with mockcloud.Server() as server:
+        assert server.health()["scenario"] == "default"
+        assert server.faults.list() == []
