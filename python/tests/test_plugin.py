@@ -20,7 +20,7 @@ def test_the_url_is_a_local_port_and_health_answers(mockcloud, mockcloud_url):
 
 def test_the_server_runs_the_binary_find_binary_finds(mockcloud):
     # From a venv with the wheel: the wheel's binary, beside the interpreter.
-    assert mockcloud._command[0] == mockcloud_package.find_binary()
+    assert mockcloud.command()[0] == mockcloud_package.find_binary()
 
 
 # Two tests in order: what the first creates, the second no longer sees.

@@ -141,8 +141,11 @@ fn the_wheel_gives_a_mockcloud_command_and_a_pytest_plugin_whose_suite_passes() 
             .arg("--find-links")
             .arg(&wheelhouse);
     }
+    // With every extra: their requirements must agree with the suite's pins.
+    let mut with_extras = wheel.into_os_string();
+    with_extras.push("[all]");
     install
-        .arg(&wheel)
+        .arg(with_extras)
         .args(["-r", "python/tests/requirements.txt"])
         .current_dir(ROOT);
     run("pip install the wheel", &mut install);
