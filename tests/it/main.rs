@@ -24,6 +24,7 @@ mod library;
 mod openapi;
 mod orgs_and_api_keys;
 mod plugins;
+mod python_package;
 mod scenarios;
 mod sdk;
 mod server;
