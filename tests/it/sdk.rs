@@ -1,9 +1,9 @@
-//! Runs the official vendor SDKs (tests/sdk/: Python, and Datadog's
-//! TypeScript client in tests/sdk/ts/) against an in-process mockcloud.
-//! `.ci/run` installs the Python clients into `.venv` and the Node one into
-//! tests/sdk/ts/node_modules; set MOCKCLOUD_SDK_PYTHON or MOCKCLOUD_SDK_NODE
-//! to use another interpreter. Where they are missing the tests say so and
-//! pass (`common::external`), unless MOCKCLOUD_REQUIRE_EXTERNAL=1.
+//! Runs Datadog's official TypeScript client (tests/sdk/ts/) against an
+//! in-process mockcloud. The official Python clients run through the pytest
+//! plugin's suite (python/tests, run by `python_package`). `.ci/run`
+//! installs the Node client into tests/sdk/ts/node_modules; set
+//! MOCKCLOUD_SDK_NODE to use another node. Where it is missing the test says
+//! so and passes (`common::external`), unless MOCKCLOUD_REQUIRE_EXTERNAL=1.
 
 use crate::common;
 
@@ -11,56 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-
-/// The interpreter with the official Python clients: MOCKCLOUD_SDK_PYTHON,
-/// else `.venv/bin/python`; or what is missing.
-fn sdk_python() -> Result<PathBuf, String> {
-    if let Some(python) = std::env::var_os("MOCKCLOUD_SDK_PYTHON") {
-        return Ok(PathBuf::from(python));
-    }
-    common::venv_tool("python")
-}
-
-/// Runs one Python test module against a fresh server; panics with its output
-/// unless every test passed. Skips `test` where the clients are missing.
-async fn run_sdk_module(test: &str, module: &'static str) {
-    let Some(python) = common::external(test, sdk_python()) else {
-        return;
-    };
-    let server = common::start_default().await;
-    let url = server.base_url();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .args(["-m", "unittest", "-v", module])
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk"))
-            .env("MOCKCLOUD_URL", url)
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .unwrap();
-    let report = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{report}");
-    assert!(report.contains("OK"), "{report}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_official_datadog_client_parses_every_usage_metering_answer() {
-    run_sdk_module(
-        "sdk::the_official_datadog_client_parses_every_usage_metering_answer",
-        "test_datadog",
-    )
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn the_official_gcore_client_parses_every_usage_report() {
-    run_sdk_module(
-        "sdk::the_official_gcore_client_parses_every_usage_report",
-        "test_gcore",
-    )
-    .await;
-}
 
 const TS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sdk/ts");
 
