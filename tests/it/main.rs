@@ -16,6 +16,7 @@ mod datadog_attribution;
 mod datadog_costs;
 mod datadog_hourly_usage;
 mod datadog_rate_limits;
+mod docs;
 mod durability;
 mod faults;
 mod gcore_usage_report;
