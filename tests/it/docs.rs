@@ -45,6 +45,11 @@ const README_MAX_LINES: usize = 200;
 /// only while absent: once one exists its links are checked like any other.
 const PENDING_PAGES: &[&str] = &["docs/python.md"];
 
+/// `MOCKCLOUD_DOCS_VERBOSE=1` prints what each file's blocks wrote.
+fn verbose() -> bool {
+    std::env::var("MOCKCLOUD_DOCS_VERBOSE").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -156,8 +161,11 @@ fn unchecked_curls(text: &str) -> Vec<String> {
         while let Some(at) = line[from..].find("curl ").map(|i| i + from) {
             from = at + 5;
             let starts_command = at == 0
-                || matches!(bytes[at - 1], b' ' | b'\t' | b'|' | b';' | b'&' | b'(' | b'`');
-            if !starts_command || line[..at].trim_start().starts_with('#') {
+                || matches!(
+                    bytes[at - 1],
+                    b' ' | b'\t' | b'|' | b';' | b'&' | b'(' | b'`'
+                );
+            if !starts_command || in_comment(&line[..at]) {
                 continue;
             }
             let command = one_command(&line[at..]);
@@ -177,6 +185,23 @@ fn unchecked_curls(text: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// Whether the shell text `before` ends inside a `#` comment.
+fn in_comment(before: &str) -> bool {
+    let mut quote: Option<char> = None;
+    let mut previous = ' ';
+    for c in before.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '#') if previous.is_whitespace() => return true,
+            (None, _) => {}
+        }
+        previous = c;
+    }
+    false
 }
 
 /// The text of the command starting `text`, up to an unquoted `|`, `;`,
@@ -294,11 +319,7 @@ fn link_targets(markdown: &str) -> Vec<String> {
     let mut targets = Vec::new();
     for line in lines_outside_blocks(markdown) {
         // Inline code spans hold no links.
-        let prose: String = line
-            .split('`')
-            .step_by(2)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let prose: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
         let mut rest = prose.as_str();
         while let Some(at) = rest.find("](") {
             let after = &rest[at + 2..];
@@ -437,28 +458,59 @@ async fn run_file(file: PathBuf) -> Result<(), String> {
     std::fs::create_dir_all(&work).unwrap();
     let binary = Path::new(env!("CARGO_BIN_EXE_mockcloud"));
     let path = std::env::join_paths(
-        std::iter::once(binary.parent().unwrap().to_path_buf())
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        std::iter::once(binary.parent().unwrap().to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
     )
     .unwrap();
-    let child = tokio::process::Command::new("bash")
+    // Its own process group, so that what the blocks leave running (a
+    // `mockcloud serve &`) is stopped with it.
+    let mut child = tokio::process::Command::new("bash")
         .arg("-c")
         .arg(&script)
         .current_dir(&work)
         .env("PATH", path)
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true)
-        .output();
-    let output = match tokio::time::timeout(FILE_TIMEOUT, child).await {
-        Ok(output) => output.expect("bash runs"),
-        Err(_) => return Err(format!("{name}: still running after {FILE_TIMEOUT:?}")),
+        .spawn()
+        .expect("bash runs");
+    let group = child.id().expect("bash has a pid");
+    let read = |pipe: Option<_>| {
+        tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send> = pipe.unwrap();
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text).await;
+            String::from_utf8_lossy(&text).into_owned()
+        })
     };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let status = tokio::time::timeout(FILE_TIMEOUT, child.wait()).await;
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .stderr(std::process::Stdio::null())
+        .status();
+    let stdout = stdout.await.unwrap();
+    let stderr = stderr.await.unwrap();
+    if verbose() {
+        eprintln!("=== {name}: stdout\n{stdout}\n=== {name}: stderr\n{stderr}");
+    }
     let _ = std::fs::remove_dir_all(&work);
-    if output.status.success() {
+    let status = match status {
+        Ok(status) => status.expect("bash runs"),
+        Err(_) => {
+            return Err(format!(
+                "{name}: still running after {FILE_TIMEOUT:?}\n--- stderr\n{stderr}"
+            ));
+        }
+    };
+    if status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let stdout = String::from_utf8_lossy(&output.stdout);
     let at = stderr
         .lines()
         .find_map(|line| line.strip_prefix("docs-test: "))
@@ -468,7 +520,7 @@ async fn run_file(file: PathBuf) -> Result<(), String> {
             let from = origin.get(line).copied().filter(|l| *l > 0)?;
             Some(format!("{name}:{from}: {status}"))
         })
-        .unwrap_or_else(|| format!("{name}: {}", output.status));
+        .unwrap_or_else(|| format!("{name}: {status}"));
     let tail = |text: &str| {
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(30)..].join("\n")
@@ -517,15 +569,36 @@ fn the_convention_reads_blocks_as_documented() {
     assert_eq!(runs("json"), Some(false));
 
     assert!(unchecked_curls("curl -fsS \"$M/x\" | jq .\n").is_empty());
-    assert!(unchecked_curls("test \"$(curl -s -o /dev/null -w '%{http_code}' $M/x)\" = 404\n").is_empty());
+    assert!(
+        unchecked_curls("test \"$(curl -s -o /dev/null -w '%{http_code}' $M/x)\" = 404\n")
+            .is_empty()
+    );
     assert!(unchecked_curls("curl --fail-with-body \\\n  --json '{}' $M/x\n").is_empty());
     assert_eq!(unchecked_curls("curl -s $M/x | jq -f f\n").len(), 1);
     assert_eq!(unchecked_curls("X=$(curl -s $M/x)\n").len(), 1);
     assert!(unchecked_curls("# curl is not run here\n").is_empty());
+    assert!(unchecked_curls("curl -f $M/x   # or: curl $M/y\n").is_empty());
 
     assert_eq!(
         heading_anchor("Grafana Cloud: stacks, plugins, API keys"),
         "grafana-cloud-stacks-plugins-api-keys"
     );
     assert_eq!(anchors("# A\n## A\n```sh\n# A\n```\n"), ["a", "a-1"]);
+}
+
+#[test]
+fn the_rust_page_shows_the_tested_example() {
+    let example = std::fs::read_to_string(root().join("tests/it/rust_example.rs")).unwrap();
+    let code: Vec<&str> = example
+        .lines()
+        .skip_while(|line| line.starts_with("//!") || line.is_empty())
+        .collect();
+    let code = code.join("\n") + "\n";
+    let page = std::fs::read_to_string(root().join("docs/rust.md")).unwrap();
+    assert!(
+        fenced_blocks(&page)
+            .iter()
+            .any(|block| block.info == "rust" && block.text == code),
+        "docs/rust.md should show tests/it/rust_example.rs (without its //! header) as a rust block"
+    );
 }

@@ -25,6 +25,7 @@ mod library;
 mod openapi;
 mod orgs_and_api_keys;
 mod plugins;
+mod rust_example;
 mod scenarios;
 mod sdk;
 mod server;
