@@ -21,20 +21,28 @@
 //!   `curl -fsS`, `--fail` or `--fail-with-body`), or writes the status
 //!   (`-w '%{http_code}'`) for the example to check:
 //!   `test "$(curl -s -o /dev/null -w '%{http_code}' ...)" = 404`.
-//! - A block fails the test by any non-zero exit status.
+//! - A block fails the test by any non-zero exit status. What a file's
+//!   blocks leave running (a `mockcloud serve --port 0 &`) is stopped with
+//!   its session.
 //!
 //! Running them needs `bash`, `curl` 7.82 or later (`--json`), `jq` and GNU
 //! `date` (dates are computed relative to today: `date -u -d ...`); where
 //! one is missing the test says so and passes (`common::external`) unless
-//! MOCKCLOUD_REQUIRE_EXTERNAL=1.
+//! MOCKCLOUD_REQUIRE_EXTERNAL=1. `MOCKCLOUD_DOCS_VERBOSE=1` prints what each
+//! file's blocks wrote (with `-- --nocapture`).
+//!
+//! Also checked here: README.md's length, that every relative link and
+//! `#anchor` between the pages resolves, and that docs/rust.md shows
+//! `tests/it/rust_example.rs`, which the suite compiles and runs.
 
 use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long one file's blocks may take together; the whole test stays well
-/// under half a minute.
+/// How long one file's blocks may take together before the file fails (a
+/// block waiting for something that never comes). The files run side by
+/// side and all take a few seconds.
 const FILE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The README is the front page: what, for whom, install, the two commands,
