@@ -69,7 +69,7 @@
 //! `cli` (default) builds the `mockcloud` command line and brings its
 //! dependencies (`clap`, Tokio's multi-threaded runtime and signals). A
 //! library user can leave it out:
-//! `mockcloud = { version = "0.1", default-features = false }`.
+//! `mockcloud = { path = "../mockcloud", default-features = false }` (or a `git` dependency).
 //!
 //! # Compared with
 //!
