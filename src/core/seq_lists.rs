@@ -9,8 +9,10 @@
 //! a hash of each seq: balanced in expectation, the same run after run), and
 //! all lists share one arena of nodes.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::hash::Hash;
+use std::iter::Peekable;
 
 use super::hash::hash;
 
@@ -119,11 +121,13 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
     }
 
     /// How many members the list `key` has.
+    #[cfg(test)]
     pub fn len(&self, key: &K) -> usize {
         self.lists.get(key).map_or(0, |list| list.len)
     }
 
     /// How many lists are not empty.
+    #[cfg(test)]
     pub fn list_count(&self) -> usize {
         self.lists.len()
     }
@@ -199,6 +203,29 @@ where
         }
         None
     }
+}
+
+/// Walks in seq order with distinct seqs (the lists of several policies'
+/// tokens), merged into one in seq order.
+pub fn merged_by_seq<I, X>(walks: Vec<I>) -> impl Iterator<Item = (u64, X)>
+where
+    I: Iterator<Item = (u64, X)>,
+{
+    let mut walks: Vec<Peekable<I>> = walks.into_iter().map(Iterator::peekable).collect();
+    // The next seq of each walk not yet finished, the smallest on top.
+    let mut heads: BinaryHeap<Reverse<(u64, usize)>> = walks
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, walk)| walk.peek().map(|(seq, _)| Reverse((*seq, i))))
+        .collect();
+    std::iter::from_fn(move || {
+        let Reverse((_, i)) = heads.pop()?;
+        let item = walks[i].next()?;
+        if let Some((seq, _)) = walks[i].peek() {
+            heads.push(Reverse((*seq, i)));
+        }
+        Some(item)
+    })
 }
 
 fn alloc<T: Summarize>(nodes: &mut Vec<Node<T>>, free: &mut Vec<u32>, node: Node<T>) -> u32 {
@@ -349,6 +376,20 @@ mod tests {
         }
         // Removed slots are reused: the arena holds no more than the peak.
         assert!(lists.nodes.len() <= 3 * 300);
+    }
+
+    #[test]
+    fn merged_walks_come_in_seq_order() {
+        let walks = vec![
+            vec![(1, 'a'), (4, 'b'), (9, 'c')].into_iter(),
+            vec![].into_iter(),
+            vec![(2, 'd'), (3, 'e'), (10, 'f')].into_iter(),
+        ];
+        let merged: Vec<(u64, char)> = merged_by_seq(walks).collect();
+        assert_eq!(
+            merged,
+            vec![(1, 'a'), (2, 'd'), (3, 'e'), (4, 'b'), (9, 'c'), (10, 'f')]
+        );
     }
 
     /// A walk for a value that is rare visits few nodes: a sign that

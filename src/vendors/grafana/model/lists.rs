@@ -1,0 +1,382 @@
+//! The lists the access-policy API's list filters are answered from: for
+//! each (org, region), its policies and its tokens in creation order, and
+//! the same narrowed to a realm type and to one realm; and each policy's
+//! tokens. A list sums up each stretch of its members by the statuses (for
+//! tokens: the expiries by status) it holds, so a page walks the one list
+//! its realm filter names and skips every stretch without a match
+//! ([`SeqLists`]).
+//!
+//! What each filter costs, with n the list's length and k a page:
+//! - `name` (of a policy or a token): one lookup, names being unique per
+//!   (org, region).
+//! - `realmType`, `realmIdentifier`, `status` and the token filters on the
+//!   policy (`accessPolicyRealmType`, `accessPolicyRealmIdentifier`,
+//!   `accessPolicyStatus`), in any combination: exact, O(k log n).
+//! - `accessPolicyId(s)`, `accessPolicyName`: those policies' own lists,
+//!   merged by seq; the other policy filters are checked once per policy.
+//! - `expiresBefore`, `expiresAfter`, `includeExpired=false`, alone or with
+//!   any of the above: exact, O(k log n), because one bound on the expiry
+//!   (with or without never-expiring tokens) is decided by a stretch's
+//!   earliest and latest expiry. With two bounds (`expiresAfter` and
+//!   `expiresBefore`, or `includeExpired=false` and `expiresBefore`) a
+//!   stretch is skipped only when all of its expiries fall on one side of
+//!   the window: when expiries in creation order jump from one side of a
+//!   narrow window to the other, most stretches straddle it, and a page
+//!   may walk up to the whole list (the worst case).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::access_policies::{AccessPolicy, PolicyStatus, RealmType};
+use super::tokens::Token;
+use super::{OrgId, RegionKey};
+use crate::core::seq_lists::{SeqLists, Summarize};
+
+/// One list of an (org, region)'s policies or tokens, or of a policy's tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ListKey {
+    /// Everything of the org in the region.
+    All(OrgId, RegionKey),
+    /// Policies (or their tokens) with a realm of this type.
+    RealmType(OrgId, RegionKey, RealmType),
+    /// Policies (or their tokens) with this realm (type and identifier).
+    Realm(OrgId, RegionKey, RealmType, String),
+    /// The tokens of one policy.
+    Policy(Uuid),
+}
+
+impl ListKey {
+    /// The lists a policy is in, and its tokens with it (besides
+    /// [`ListKey::Policy`]): its region's, and one per realm type and per
+    /// realm it names, each once.
+    pub fn of_policy(policy: &AccessPolicy) -> Vec<ListKey> {
+        let (org, region) = (policy.org_id, &policy.region);
+        let mut keys = vec![ListKey::All(org, region.clone())];
+        for realm in &policy.realms {
+            let by_type = ListKey::RealmType(org, region.clone(), realm.realm_type);
+            let by_realm = ListKey::Realm(
+                org,
+                region.clone(),
+                realm.realm_type,
+                realm.identifier.clone(),
+            );
+            for key in [by_type, by_realm] {
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    }
+
+    /// The list a realm filter walks: an identifier counts only with a type.
+    pub fn of_realm_filter(
+        org: OrgId,
+        region: RegionKey,
+        realm_type: Option<RealmType>,
+        identifier: Option<&str>,
+    ) -> ListKey {
+        match (realm_type, identifier) {
+            (None, _) => ListKey::All(org, region),
+            (Some(t), None) => ListKey::RealmType(org, region, t),
+            (Some(t), Some(id)) => ListKey::Realm(org, region, t, id.to_string()),
+        }
+    }
+}
+
+/// Index of a status in a summary.
+fn slot(status: PolicyStatus) -> usize {
+    match status {
+        PolicyStatus::Active => 0,
+        PolicyStatus::Inactive => 1,
+    }
+}
+
+/// The statuses a filter wants: one, or both.
+fn wanted(status: Option<PolicyStatus>) -> &'static [usize] {
+    match status {
+        Some(PolicyStatus::Active) => &[0],
+        Some(PolicyStatus::Inactive) => &[1],
+        None => &[0, 1],
+    }
+}
+
+/// A policy in a list.
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyEntry {
+    pub id: Uuid,
+    pub status: PolicyStatus,
+}
+
+/// Which statuses a stretch of policies holds, a bit each.
+#[derive(Debug, Clone, Copy)]
+pub struct Statuses(u8);
+
+impl Statuses {
+    pub fn may_hold(self, status: Option<PolicyStatus>) -> bool {
+        wanted(status).iter().any(|&i| self.0 & (1 << i) != 0)
+    }
+}
+
+impl Summarize for PolicyEntry {
+    type Summary = Statuses;
+
+    fn summary(&self) -> Statuses {
+        Statuses(1 << slot(self.status))
+    }
+
+    fn merge(left: Statuses, right: Statuses) -> Statuses {
+        Statuses(left.0 | right.0)
+    }
+}
+
+/// A token in a list, with its policy's status.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenEntry {
+    pub id: Uuid,
+    pub status: PolicyStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The expiries of a stretch of tokens of one status: the earliest and
+/// latest, and whether one never expires.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Expiries {
+    finite: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    never: bool,
+}
+
+impl Expiries {
+    fn of(expires_at: Option<DateTime<Utc>>) -> Self {
+        match expires_at {
+            Some(at) => Expiries {
+                finite: Some((at, at)),
+                never: false,
+            },
+            None => Expiries {
+                finite: None,
+                never: true,
+            },
+        }
+    }
+
+    fn merge(self, other: Expiries) -> Expiries {
+        let finite = match (self.finite, other.finite) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (one, None) | (None, one) => one,
+        };
+        Expiries {
+            finite,
+            never: self.never || other.never,
+        }
+    }
+}
+
+/// The expiries of a stretch of tokens, by their policies' status.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenSummary([Expiries; 2]);
+
+impl TokenSummary {
+    /// False only if no token of the stretch has a wanted status and an
+    /// expiry in the window.
+    pub fn may_hold(&self, status: Option<PolicyStatus>, window: &ExpiryWindow) -> bool {
+        wanted(status).iter().any(|&i| window.may_meet(&self.0[i]))
+    }
+}
+
+impl Summarize for TokenEntry {
+    type Summary = TokenSummary;
+
+    fn summary(&self) -> TokenSummary {
+        let mut summary = TokenSummary([Expiries::default(); 2]);
+        summary.0[slot(self.status)] = Expiries::of(self.expires_at);
+        summary
+    }
+
+    fn merge(left: TokenSummary, right: TokenSummary) -> TokenSummary {
+        TokenSummary([left.0[0].merge(right.0[0]), left.0[1].merge(right.0[1])])
+    }
+}
+
+/// The expiries the token filters accept: after one instant and before
+/// another (both excluded), and never, when neither bound was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiryWindow {
+    pub after: Option<DateTime<Utc>>,
+    pub before: Option<DateTime<Utc>>,
+    pub never: bool,
+}
+
+impl ExpiryWindow {
+    /// `expiresBefore`, `expiresAfter` and `includeExpired=false` (at `now`)
+    /// as one window.
+    pub fn of(
+        expires_before: Option<DateTime<Utc>>,
+        expires_after: Option<DateTime<Utc>>,
+        hide_expired: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let unexpired = hide_expired.then_some(now);
+        ExpiryWindow {
+            after: expires_after.max(unexpired),
+            before: expires_before,
+            never: expires_before.is_none() && expires_after.is_none(),
+        }
+    }
+
+    pub fn contains(&self, expires_at: Option<DateTime<Utc>>) -> bool {
+        match expires_at {
+            None => self.never,
+            Some(at) => {
+                self.after.is_none_or(|after| at > after)
+                    && self.before.is_none_or(|before| at < before)
+            }
+        }
+    }
+
+    fn may_meet(&self, expiries: &Expiries) -> bool {
+        (self.never && expiries.never)
+            || expiries.finite.is_some_and(|(earliest, latest)| {
+                self.after.is_none_or(|after| latest > after)
+                    && self.before.is_none_or(|before| earliest < before)
+            })
+    }
+}
+
+/// The policy's member in each of its lists.
+pub(super) fn list_policy(lists: &mut SeqLists<ListKey, PolicyEntry>, policy: &AccessPolicy) {
+    let entry = PolicyEntry {
+        id: policy.id,
+        status: policy.status,
+    };
+    for key in ListKey::of_policy(policy) {
+        lists.insert(key, policy.seq, entry);
+    }
+}
+
+pub(super) fn unlist_policy(lists: &mut SeqLists<ListKey, PolicyEntry>, policy: &AccessPolicy) {
+    for key in ListKey::of_policy(policy) {
+        lists.remove(&key, policy.seq);
+    }
+}
+
+/// The lists a token of `policy` is in.
+fn token_keys(policy: &AccessPolicy) -> Vec<ListKey> {
+    let mut keys = ListKey::of_policy(policy);
+    keys.push(ListKey::Policy(policy.id));
+    keys
+}
+
+/// The token's member (as it is now) in each list of its policy (as it is
+/// now); a member already there is replaced.
+pub(super) fn list_token(
+    lists: &mut SeqLists<ListKey, TokenEntry>,
+    token: &Token,
+    policy: &AccessPolicy,
+) {
+    let entry = TokenEntry {
+        id: token.id,
+        status: policy.status,
+        expires_at: token.expires_at,
+    };
+    for key in token_keys(policy) {
+        lists.insert(key, token.seq, entry);
+    }
+}
+
+pub(super) fn unlist_token(
+    lists: &mut SeqLists<ListKey, TokenEntry>,
+    token: &Token,
+    policy: &AccessPolicy,
+) {
+    for key in token_keys(policy) {
+        lists.remove(&key, token.seq);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().expect("a timestamp")
+    }
+
+    #[test]
+    fn a_window_is_what_the_three_filters_say() {
+        let now = at("2026-01-01T00:00:00Z");
+        let (before, after) = (at("2026-02-01T00:00:00Z"), at("2025-12-01T00:00:00Z"));
+        let cases = [
+            (None, None, false),
+            (Some(before), None, false),
+            (None, Some(after), false),
+            (None, None, true),
+            (Some(before), Some(after), true),
+            (None, Some(after), true),
+        ];
+        let expiries = [
+            None,
+            Some(at("2025-11-01T00:00:00Z")),
+            Some(after),
+            Some(at("2025-12-15T00:00:00Z")),
+            Some(now),
+            Some(at("2026-01-15T00:00:00Z")),
+            Some(before),
+            Some(at("2026-03-01T00:00:00Z")),
+        ];
+        for (b, a, hide) in cases {
+            let window = ExpiryWindow::of(b, a, hide, now);
+            for e in expiries {
+                let expected = b.is_none_or(|t| e.is_some_and(|e| e < t))
+                    && a.is_none_or(|t| e.is_some_and(|e| e > t))
+                    && (!hide || e.is_none_or(|e| e > now));
+                assert_eq!(window.contains(e), expected, "{window:?} {e:?}");
+                // A stretch of one token is ruled out exactly when it does not match.
+                assert_eq!(window.may_meet(&Expiries::of(e)), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn a_policy_is_listed_once_per_realm_type_and_realm() {
+        use super::super::access_policies::Realm;
+        let realm = |realm_type, identifier: &str| Realm {
+            realm_type,
+            identifier: identifier.to_string(),
+            label_policies: Vec::new(),
+        };
+        let now = at("2026-01-01T00:00:00Z");
+        let policy = AccessPolicy {
+            id: Uuid::nil(),
+            seq: 1,
+            org_id: 1,
+            region: "us".into(),
+            name: "p".into(),
+            display_name: "p".into(),
+            scopes: vec!["metrics:read".into()],
+            realms: vec![
+                realm(RealmType::Stack, "5"),
+                realm(RealmType::Stack, "5"),
+                realm(RealmType::Stack, "6"),
+                realm(RealmType::Org, "1"),
+            ],
+            allowed_subnets: None,
+            attributes: None,
+            status: PolicyStatus::Active,
+            created_at: now,
+            updated_at: now,
+        };
+        let us = || "us".to_string();
+        assert_eq!(
+            ListKey::of_policy(&policy),
+            vec![
+                ListKey::All(1, us()),
+                ListKey::RealmType(1, us(), RealmType::Stack),
+                ListKey::Realm(1, us(), RealmType::Stack, "5".into()),
+                ListKey::Realm(1, us(), RealmType::Stack, "6".into()),
+                ListKey::RealmType(1, us(), RealmType::Org),
+                ListKey::Realm(1, us(), RealmType::Org, "1".into()),
+            ]
+        );
+    }
+}
