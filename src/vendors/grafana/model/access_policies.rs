@@ -395,7 +395,7 @@ pub struct AccessPolicyFilter {
 }
 
 impl AccessPolicyFilter {
-    fn matches(&self, policy: &AccessPolicy) -> bool {
+    pub(crate) fn matches(&self, policy: &AccessPolicy) -> bool {
         self.name.as_ref().is_none_or(|n| *n == policy.name)
             && self.status.is_none_or(|s| s == policy.status)
             && (self.realm_type.is_none()

@@ -5,6 +5,8 @@ pub mod access_policies;
 pub mod api_keys;
 pub mod cidr;
 pub mod hosted_grafana;
+#[cfg(test)]
+mod list_oracle;
 pub mod lists;
 pub mod plugins;
 pub mod stacks;
