@@ -1,0 +1,196 @@
+//! The access-policy and token lists at 200k policies (one token each),
+//! through the engine (no HTTP): the time of a page (500, the default size)
+//! for each documented filter, side by side with the unfiltered page, and
+//! the ratio. From the first page, and from a cursor halfway through the
+//! collection. The world is described in `mockcloud::bench::grafana_lists`.
+//!
+//! Run with `cargo bench --bench grafana_lists` (`-- 50000` for another
+//! number of policies).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use mockcloud::bench::grafana_lists::{ListsWorld, PageShape, RARE_STACK};
+use mockcloud::chrono::{DateTime, Duration as Span, SecondsFormat, Utc};
+
+/// Calls `f` for at least half a second (and 3 times); the mean time a call.
+fn time_per_call<T>(mut f: impl FnMut() -> T) -> Duration {
+    let started = Instant::now();
+    let mut calls = 0u32;
+    while calls < 3 || started.elapsed() < Duration::from_millis(500) {
+        black_box(f());
+        calls += 1;
+    }
+    started.elapsed() / calls
+}
+
+fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The cursor after the first `pages` pages of `query`.
+fn cursor_after(pages: usize, page: impl Fn(&str) -> PageShape, query: &str) -> String {
+    let mut cursor = String::new();
+    for _ in 0..pages {
+        cursor = page(&format!("{query}&pageCursor={cursor}"))
+            .next_cursor
+            .expect("a next page");
+    }
+    cursor
+}
+
+/// Times each filter's page against the unfiltered one, from the start
+/// and from `middle` (a cursor halfway through).
+fn table(
+    title: &str,
+    filters: &[(String, String)],
+    page: impl Fn(&str) -> PageShape,
+    middle: &str,
+) {
+    println!("\n  {title}");
+    println!(
+        "    {:<78} {:>5} {:>10} {:>6}   {:>5} {:>10} {:>6}",
+        "filter", "items", "first", "ratio", "items", "middle", "ratio"
+    );
+    let run = |filter: &str, cursor: &str| {
+        let query = format!("region=us{filter}&pageCursor={cursor}");
+        let items = page(&query).items;
+        (items, time_per_call(|| page(&query)))
+    };
+    let (_, base_first) = run("", "");
+    let (_, base_middle) = run("", middle);
+    for (name, filter) in filters {
+        let (items_first, first) = run(filter, "");
+        let (items_middle, mid) = run(filter, middle);
+        let ratio = |t: Duration, base: Duration| t.as_secs_f64() / base.as_secs_f64();
+        println!(
+            "    {:<78} {:>5} {:>10} {:>6.2}   {:>5} {:>10} {:>6.2}",
+            name,
+            items_first,
+            format!("{first:.1?}"),
+            ratio(first, base_first),
+            items_middle,
+            format!("{mid:.1?}"),
+            ratio(mid, base_middle),
+        );
+    }
+}
+
+fn main() {
+    let count: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(200_000);
+    let started = Instant::now();
+    let world = ListsWorld::build(count);
+    println!(
+        "grafana lists: {count} policies and {count} tokens in one org and region, built in {:.1?}",
+        started.elapsed()
+    );
+    let now = world.now();
+    let at = |days: i64| iso(now + Span::days(days));
+    let (id, name) = world.policy(count * 3 / 4);
+    let ids: Vec<String> = (1..=5)
+        .map(|k| world.policy(count * k / 6).0.to_string())
+        .collect();
+
+    let f = |name: &str, filter: String| (name.to_string(), filter);
+    let policies = [
+        f("(unfiltered)", String::new()),
+        f(&format!("name={name}"), format!("&name={name}")),
+        f("realmType=org", "&realmType=org".into()),
+        f("realmType=stack", "&realmType=stack".into()),
+        f(
+            "realmType=stack&realmIdentifier=456",
+            "&realmType=stack&realmIdentifier=456".into(),
+        ),
+        f(
+            &format!("realmType=stack&realmIdentifier={RARE_STACK} (1%)"),
+            format!("&realmType=stack&realmIdentifier={RARE_STACK}"),
+        ),
+        f("status=active (95%)", "&status=active".into()),
+        f("status=inactive (5%)", "&status=inactive".into()),
+        f(
+            "realmType=stack&status=active",
+            "&realmType=stack&status=active".into(),
+        ),
+        f(
+            &format!("realmType=stack&realmIdentifier={RARE_STACK}&status=inactive"),
+            format!("&realmType=stack&realmIdentifier={RARE_STACK}&status=inactive"),
+        ),
+    ];
+    let tokens = [
+        f("(unfiltered)", String::new()),
+        f("name=token-…", format!("&name=token-{}", count * 3 / 4)),
+        f("accessPolicyId", format!("&accessPolicyId={id}")),
+        f(
+            "accessPolicyIds (5)",
+            format!("&accessPolicyIds={}", ids.join(",")),
+        ),
+        f("accessPolicyName", format!("&accessPolicyName={name}")),
+        f(
+            "accessPolicyRealmType=stack",
+            "&accessPolicyRealmType=stack".into(),
+        ),
+        f(
+            &format!("accessPolicyRealmType=stack&accessPolicyRealmIdentifier={RARE_STACK}"),
+            format!("&accessPolicyRealmType=stack&accessPolicyRealmIdentifier={RARE_STACK}"),
+        ),
+        f(
+            "accessPolicyStatus=active",
+            "&accessPolicyStatus=active".into(),
+        ),
+        f(
+            "accessPolicyStatus=inactive",
+            "&accessPolicyStatus=inactive".into(),
+        ),
+        f(
+            "expiresBefore=now-360d (0.3%)",
+            format!("&expiresBefore={}", at(-360)),
+        ),
+        f(
+            "expiresBefore=now (33%)",
+            format!("&expiresBefore={}", at(0)),
+        ),
+        f(
+            "expiresAfter=now+360d (0.3%)",
+            format!("&expiresAfter={}", at(360)),
+        ),
+        f("expiresAfter=now (33%)", format!("&expiresAfter={}", at(0))),
+        f("includeExpired=false (67%)", "&includeExpired=false".into()),
+        f("includeExpired=true", "&includeExpired=true".into()),
+        f(
+            "accessPolicyStatus=inactive&expiresBefore=now-360d",
+            format!("&accessPolicyStatus=inactive&expiresBefore={}", at(-360)),
+        ),
+        f(
+            "two bounds: includeExpired=false&expiresBefore=now+7d (0.6%)",
+            format!("&includeExpired=false&expiresBefore={}", at(7)),
+        ),
+        f(
+            "two bounds: expiresAfter=now-1d&expiresBefore=now+1d (0.2%)",
+            format!("&expiresAfter={}&expiresBefore={}", at(-1), at(1)),
+        ),
+        f(
+            "two bounds: expiresAfter=now-180d&expiresBefore=now+180d (33%)",
+            format!("&expiresAfter={}&expiresBefore={}", at(-180), at(180)),
+        ),
+    ];
+    let policies_page = |query: &str| world.policies_page(query);
+    let tokens_page = |query: &str| world.tokens_page(query);
+    let half = count / 500 / 2;
+    let middle = cursor_after(half, policies_page, "region=us");
+    table(
+        "GET /api/v1/accesspolicies?region=us&…",
+        &policies,
+        policies_page,
+        &middle,
+    );
+    let middle = cursor_after(half, tokens_page, "region=us");
+    table(
+        "GET /api/v1/tokens?region=us&…",
+        &tokens,
+        tokens_page,
+        &middle,
+    );
+}
