@@ -5,56 +5,56 @@
 //! the summary rules out. A filtered page then costs what its matches cost,
 //! not what the collection holds.
 //!
-//! Each list is a treap (a binary search tree by seq whose shape is fixed by
-//! a hash of each seq: balanced in expectation, the same run after run), and
-//! all lists share one arena of nodes.
+//! A list is a tree of fixed height, laid out for the cache: groups of up
+//! to [`LEAF_CAPACITY`] leaves, each leaf up to as many members in one
+//! contiguous run, every group and leaf with the summary of its members. A
+//! walk checks the summaries of the groups from the cursor on, of the
+//! leaves of each group not ruled out, and the members of each leaf not
+//! ruled out. Members are mostly added at the end (a new seq is the
+//! largest), which fills leaves and groups whole.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::Hash;
 use std::iter::Peekable;
 
-use super::hash::hash;
-
 /// What a list keeps of a member, and how a stretch of members is summed up.
 pub trait Summarize {
     type Summary: Copy;
     /// The summary of this member alone.
     fn summary(&self) -> Self::Summary;
-    /// The summary of two neighbouring stretches.
-    fn merge(left: Self::Summary, right: Self::Summary) -> Self::Summary;
+    /// The summary of the union of two stretches, in either order.
+    fn merge(a: Self::Summary, b: Self::Summary) -> Self::Summary;
 }
 
-const NIL: u32 = u32::MAX;
+/// The most members of a leaf, and the most leaves of a group.
+pub const LEAF_CAPACITY: usize = 64;
 
-struct Node<T: Summarize> {
-    seq: u64,
-    value: T,
-    /// Of this node's subtree.
+/// Members in seq order, never empty.
+struct Leaf<T: Summarize> {
+    members: Vec<(u64, T)>,
     summary: T::Summary,
-    left: u32,
-    right: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct List {
-    root: u32,
+/// Leaves in seq order, never empty.
+struct Group<T: Summarize> {
+    leaves: Vec<Leaf<T>>,
+    summary: T::Summary,
+}
+
+struct List<T: Summarize> {
+    groups: Vec<Group<T>>,
     len: usize,
 }
 
 /// Lists of members `T` keyed by `K`; a member may be in several lists.
 pub struct SeqLists<K, T: Summarize> {
-    nodes: Vec<Node<T>>,
-    /// Slots of removed nodes, reused first.
-    free: Vec<u32>,
-    lists: HashMap<K, List>,
+    lists: HashMap<K, List<T>>,
 }
 
 impl<K, T: Summarize> Default for SeqLists<K, T> {
     fn default() -> Self {
         SeqLists {
-            nodes: Vec::new(),
-            free: Vec::new(),
             lists: HashMap::new(),
         }
     }
@@ -65,40 +65,188 @@ impl<K, T: Summarize> std::fmt::Debug for SeqLists<K, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SeqLists")
             .field("lists", &self.lists.len())
-            .field("entries", &(self.nodes.len() - self.free.len()))
+            .field(
+                "members",
+                &self.lists.values().map(|l| l.len).sum::<usize>(),
+            )
             .finish()
     }
 }
 
-/// The treap's heap order: a node's priority is above its children's.
-fn priority(seq: u64) -> u64 {
-    hash(&[seq])
+fn fold<T: Summarize>(summaries: impl Iterator<Item = T::Summary>) -> Option<T::Summary> {
+    summaries.reduce(T::merge)
+}
+
+impl<T: Summarize> Leaf<T> {
+    fn new(members: Vec<(u64, T)>) -> Self {
+        let summary = fold::<T>(members.iter().map(|(_, m)| m.summary())).expect("not empty");
+        Leaf { members, summary }
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.members.last().expect("not empty").0
+    }
+}
+
+impl<T: Summarize> Group<T> {
+    fn new(leaves: Vec<Leaf<T>>) -> Self {
+        let summary = fold::<T>(leaves.iter().map(|l| l.summary)).expect("not empty");
+        Group { leaves, summary }
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.leaves.last().expect("not empty").last_seq()
+    }
+
+    fn refresh(&mut self) {
+        self.summary = fold::<T>(self.leaves.iter().map(|l| l.summary)).expect("not empty");
+    }
+}
+
+impl<T: Summarize> List<T> {
+    /// The group and leaf where `seq` is or would go: the first whose last
+    /// seq is `seq` or later, or the last one.
+    fn locate(&self, seq: u64) -> (usize, usize) {
+        let g = self
+            .groups
+            .partition_point(|g| g.last_seq() < seq)
+            .min(self.groups.len() - 1);
+        let leaves = &self.groups[g].leaves;
+        let l = leaves
+            .partition_point(|l| l.last_seq() < seq)
+            .min(leaves.len() - 1);
+        (g, l)
+    }
+
+    fn insert(&mut self, seq: u64, value: T) {
+        if self.groups.is_empty() {
+            self.groups
+                .push(Group::new(vec![Leaf::new(vec![(seq, value)])]));
+            self.len = 1;
+            return;
+        }
+        let (g, l) = self.locate(seq);
+        let last_group = g + 1 == self.groups.len();
+        let group = &mut self.groups[g];
+        let leaf = &mut group.leaves[l];
+        let at = leaf.members.partition_point(|(s, _)| *s < seq);
+        if leaf.members.get(at).is_some_and(|(s, _)| *s == seq) {
+            leaf.members[at].1 = value;
+            *leaf = Leaf::new(std::mem::take(&mut leaf.members));
+            group.refresh();
+            return;
+        }
+        self.len += 1;
+        let summary = value.summary();
+        let at_the_end = at == leaf.members.len() && seq > leaf.last_seq();
+        if at_the_end && leaf.members.len() == LEAF_CAPACITY {
+            // Past a full leaf: a new leaf, so that appends fill leaves whole.
+            group.leaves.insert(l + 1, Leaf::new(vec![(seq, value)]));
+        } else {
+            leaf.members.insert(at, (seq, value));
+            leaf.summary = T::merge(leaf.summary, summary);
+            if leaf.members.len() > LEAF_CAPACITY {
+                let upper = leaf.members.split_off(LEAF_CAPACITY / 2);
+                *leaf = Leaf::new(std::mem::take(&mut leaf.members));
+                group.leaves.insert(l + 1, Leaf::new(upper));
+            }
+        }
+        group.summary = T::merge(group.summary, summary);
+        if group.leaves.len() > LEAF_CAPACITY {
+            // Past a full group likewise.
+            let full = last_group && l + 1 == LEAF_CAPACITY;
+            let upper = group.leaves.split_off(if full {
+                LEAF_CAPACITY
+            } else {
+                LEAF_CAPACITY / 2
+            });
+            group.refresh();
+            self.groups.insert(g + 1, Group::new(upper));
+        }
+    }
+
+    /// Takes `seq` out; false if it was not there.
+    fn remove(&mut self, seq: u64) -> bool {
+        if self.groups.is_empty() {
+            return false;
+        }
+        let (g, l) = self.locate(seq);
+        let group = &mut self.groups[g];
+        let leaf = &mut group.leaves[l];
+        let Ok(at) = leaf.members.binary_search_by_key(&seq, |(s, _)| *s) else {
+            return false;
+        };
+        leaf.members.remove(at);
+        self.len -= 1;
+        if leaf.members.is_empty() {
+            group.leaves.remove(l);
+        } else {
+            *leaf = Leaf::new(std::mem::take(&mut leaf.members));
+            // A leaf that has shrunk to a quarter joins a neighbour it fits in.
+            let small = leaf.members.len() < LEAF_CAPACITY / 4;
+            if small {
+                join_small(
+                    &mut group.leaves,
+                    l,
+                    |leaf| leaf.members.len(),
+                    |a, b| {
+                        a.members.append(&mut b.members);
+                        *a = Leaf::new(std::mem::take(&mut a.members));
+                    },
+                );
+            }
+        }
+        if group.leaves.is_empty() {
+            self.groups.remove(g);
+            return true;
+        }
+        group.refresh();
+        if group.leaves.len() < LEAF_CAPACITY / 4 {
+            join_small(
+                &mut self.groups,
+                g,
+                |group| group.leaves.len(),
+                |a, b| {
+                    a.leaves.append(&mut b.leaves);
+                    a.refresh();
+                },
+            );
+        }
+        true
+    }
+}
+
+/// Joins `items[i]` with the neighbour after it (or before it) when the
+/// two fit in one: `join(a, b)` moves all of `b` into `a`.
+fn join_small<X>(
+    items: &mut Vec<X>,
+    i: usize,
+    size: impl Fn(&X) -> usize,
+    join: impl Fn(&mut X, &mut X),
+) {
+    let pair = if i + 1 < items.len() {
+        Some(i)
+    } else {
+        i.checked_sub(1)
+    };
+    let Some(first) = pair else { return };
+    if size(&items[first]) + size(&items[first + 1]) > LEAF_CAPACITY {
+        return;
+    }
+    let mut second = items.remove(first + 1);
+    join(&mut items[first], &mut second);
 }
 
 impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
     /// Puts `value` at `seq` in the list `key` (replacing what was there).
     pub fn insert(&mut self, key: K, seq: u64, value: T) {
-        let list = self.lists.entry(key).or_insert(List { root: NIL, len: 0 });
-        let List { root, len } = *list;
-        let (before, rest) = split(&mut self.nodes, root, seq);
-        let (replaced, after) = split_after(&mut self.nodes, rest, seq);
-        let node = Node {
-            seq,
-            summary: value.summary(),
-            value,
-            left: NIL,
-            right: NIL,
-        };
-        let (slot, len) = match replaced {
-            NIL => (alloc(&mut self.nodes, &mut self.free, node), len + 1),
-            slot => {
-                self.nodes[slot as usize] = node;
-                (slot, len)
-            }
-        };
-        let root = merge(&mut self.nodes, before, slot);
-        let root = merge(&mut self.nodes, root, after);
-        *list = List { root, len };
+        self.lists
+            .entry(key)
+            .or_insert_with(|| List {
+                groups: Vec::new(),
+                len: 0,
+            })
+            .insert(seq, value);
     }
 
     /// Takes `seq` out of the list `key`; a list left empty is dropped.
@@ -106,22 +254,14 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
         let Some(list) = self.lists.get_mut(key) else {
             return false;
         };
-        let (before, rest) = split(&mut self.nodes, list.root, seq);
-        let (removed, after) = split_after(&mut self.nodes, rest, seq);
-        list.root = merge(&mut self.nodes, before, after);
-        if removed == NIL {
-            return false;
-        }
-        self.free.push(removed);
-        list.len -= 1;
+        let removed = list.remove(seq);
         if list.len == 0 {
             self.lists.remove(key);
         }
-        true
+        removed
     }
 
     /// How many members the list `key` has.
-    #[cfg(test)]
     pub fn len(&self, key: &K) -> usize {
         self.lists.get(key).map_or(0, |list| list.len)
     }
@@ -133,10 +273,9 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
     }
 
     /// The members of the list `key` from `from_seq` on, in seq order, that
-    /// `matches` accepts; stretches whose summary `may_contain` rules out
-    /// are skipped unseen. `may_contain` must not rule out a stretch holding
-    /// a member `matches` accepts; when it rules out exactly the stretches
-    /// without one, each member found costs O(log n).
+    /// `matches` accepts; groups and leaves whose summary `may_contain`
+    /// rules out are skipped unseen. `may_contain` must not rule out a
+    /// stretch holding a member `matches` accepts.
     pub fn matching<'a, P, M>(
         &'a self,
         key: &K,
@@ -148,23 +287,21 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
         P: Fn(&T::Summary) -> bool,
         M: Fn(&T) -> bool,
     {
+        let groups: &[Group<T>] = self.lists.get(key).map_or(&[], |list| &list.groups);
         let mut walk = Matching {
-            nodes: &self.nodes,
-            stack: Vec::new(),
+            groups,
+            group: groups.partition_point(|g| g.last_seq() < from_seq),
+            leaf: 0,
+            member: 0,
+            group_checked: false,
+            leaf_checked: false,
             may_contain,
             matches,
         };
-        let mut at = self.lists.get(key).map_or(NIL, |list| list.root);
-        // The path to `from_seq`: nodes at or after it wait on the stack,
-        // with their right subtrees, for their left subtrees to be walked.
-        while at != NIL && (walk.may_contain)(&self.nodes[at as usize].summary) {
-            let node = &self.nodes[at as usize];
-            if node.seq < from_seq {
-                at = node.right;
-            } else {
-                walk.stack.push(at);
-                at = node.left;
-            }
+        if let Some(group) = groups.get(walk.group) {
+            walk.leaf = group.leaves.partition_point(|l| l.last_seq() < from_seq);
+            let leaf = &group.leaves[walk.leaf];
+            walk.member = leaf.members.partition_point(|(s, _)| *s < from_seq);
         }
         walk
     }
@@ -173,9 +310,14 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
 /// The members of one list that match, in seq order (see
 /// [`SeqLists::matching`]).
 pub struct Matching<'a, T: Summarize, P, M> {
-    nodes: &'a [Node<T>],
-    /// Nodes whose left subtrees are behind the walk.
-    stack: Vec<u32>,
+    groups: &'a [Group<T>],
+    /// Where the walk is.
+    group: usize,
+    leaf: usize,
+    member: usize,
+    /// Whether the summary of the current group (leaf) was checked.
+    group_checked: bool,
+    leaf_checked: bool,
     may_contain: P,
     matches: M,
 }
@@ -189,17 +331,25 @@ where
     type Item = (u64, &'a T);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let nodes = self.nodes;
-        while let Some(at) = self.stack.pop() {
-            let node = &nodes[at as usize];
-            let mut next = node.right;
-            while next != NIL && (self.may_contain)(&nodes[next as usize].summary) {
-                self.stack.push(next);
-                next = nodes[next as usize].left;
+        let groups = self.groups;
+        while let Some(group) = groups.get(self.group) {
+            if self.group_checked || (self.may_contain)(&group.summary) {
+                self.group_checked = true;
+                while let Some(leaf) = group.leaves.get(self.leaf) {
+                    if self.leaf_checked || (self.may_contain)(&leaf.summary) {
+                        self.leaf_checked = true;
+                        while let Some((seq, member)) = leaf.members.get(self.member) {
+                            self.member += 1;
+                            if (self.matches)(member) {
+                                return Some((*seq, member));
+                            }
+                        }
+                    }
+                    (self.leaf, self.member, self.leaf_checked) = (self.leaf + 1, 0, false);
+                }
             }
-            if (self.matches)(&node.value) {
-                return Some((node.seq, &node.value));
-            }
+            (self.group, self.leaf, self.member) = (self.group + 1, 0, 0);
+            (self.group_checked, self.leaf_checked) = (false, false);
         }
         None
     }
@@ -228,82 +378,6 @@ where
     })
 }
 
-fn alloc<T: Summarize>(nodes: &mut Vec<Node<T>>, free: &mut Vec<u32>, node: Node<T>) -> u32 {
-    match free.pop() {
-        Some(slot) => {
-            nodes[slot as usize] = node;
-            slot
-        }
-        None => {
-            let slot = u32::try_from(nodes.len()).expect("fewer than 2^32 list entries");
-            assert!(slot != NIL, "fewer than 2^32 list entries");
-            nodes.push(node);
-            slot
-        }
-    }
-}
-
-/// Recomputes the summary of `at` from its children.
-fn refresh<T: Summarize>(nodes: &mut [Node<T>], at: u32) {
-    let node = &nodes[at as usize];
-    let mut summary = node.value.summary();
-    if node.left != NIL {
-        summary = T::merge(nodes[node.left as usize].summary, summary);
-    }
-    if node.right != NIL {
-        summary = T::merge(summary, nodes[node.right as usize].summary);
-    }
-    nodes[at as usize].summary = summary;
-}
-
-/// Splits the tree at `at` into the nodes before `seq` and those from it on.
-fn split<T: Summarize>(nodes: &mut [Node<T>], at: u32, seq: u64) -> (u32, u32) {
-    if at == NIL {
-        return (NIL, NIL);
-    }
-    if nodes[at as usize].seq < seq {
-        let (left, right) = split(nodes, nodes[at as usize].right, seq);
-        nodes[at as usize].right = left;
-        refresh(nodes, at);
-        (at, right)
-    } else {
-        let (left, right) = split(nodes, nodes[at as usize].left, seq);
-        nodes[at as usize].left = right;
-        refresh(nodes, at);
-        (left, at)
-    }
-}
-
-/// Splits a tree whose seqs are all `seq` or later into the node at `seq`
-/// (or `NIL`) and the rest.
-fn split_after<T: Summarize>(nodes: &mut [Node<T>], at: u32, seq: u64) -> (u32, u32) {
-    match seq.checked_add(1) {
-        Some(next) => split(nodes, at, next),
-        None => (at, NIL),
-    }
-}
-
-/// Joins two trees, every seq of `left` before every seq of `right`.
-fn merge<T: Summarize>(nodes: &mut [Node<T>], left: u32, right: u32) -> u32 {
-    if left == NIL {
-        return right;
-    }
-    if right == NIL {
-        return left;
-    }
-    if priority(nodes[left as usize].seq) > priority(nodes[right as usize].seq) {
-        let joined = merge(nodes, nodes[left as usize].right, right);
-        nodes[left as usize].right = joined;
-        refresh(nodes, left);
-        left
-    } else {
-        let joined = merge(nodes, left, nodes[right as usize].left);
-        nodes[right as usize].left = joined;
-        refresh(nodes, right);
-        right
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -324,21 +398,50 @@ mod tests {
             (self.0, self.0)
         }
 
-        fn merge(left: (u32, u32), right: (u32, u32)) -> (u32, u32) {
-            (left.0.min(right.0), left.1.max(right.1))
+        fn merge(a: (u32, u32), b: (u32, u32)) -> (u32, u32) {
+            (a.0.min(b.0), a.1.max(b.1))
+        }
+    }
+
+    /// The layout's rules: leaves and groups neither empty nor over
+    /// capacity, seqs rising throughout, summaries and lengths right.
+    fn check_layout(lists: &SeqLists<u8, Number>) {
+        for list in lists.lists.values() {
+            let mut seqs = Vec::new();
+            assert!(!list.groups.is_empty());
+            for group in &list.groups {
+                assert!((1..=LEAF_CAPACITY).contains(&group.leaves.len()));
+                let mut min_max = (u32::MAX, 0);
+                for leaf in &group.leaves {
+                    assert!((1..=LEAF_CAPACITY).contains(&leaf.members.len()));
+                    let values = leaf.members.iter().map(|(_, n)| n.0);
+                    let leaf_min_max = (values.clone().min().unwrap(), values.max().unwrap());
+                    assert_eq!(leaf.summary, leaf_min_max);
+                    min_max = Number::merge(min_max, leaf_min_max);
+                    seqs.extend(leaf.members.iter().map(|(s, _)| *s));
+                }
+                assert_eq!(group.summary, min_max);
+            }
+            assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+            assert_eq!(seqs.len(), list.len);
         }
     }
 
     /// Random inserts, replacements and removes across a few lists agree
     /// with a `BTreeMap` per list, for every walk from every kind of start.
-    #[test]
-    fn lists_agree_with_a_btreemap_under_random_changes() {
-        let mut rng = ChaCha8Rng::seed_from_u64(7);
+    fn agree_with_a_btreemap(seqs: u64, steps: usize, appends: f64) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seqs);
         let mut lists: SeqLists<u8, Number> = SeqLists::default();
         let mut oracle: BTreeMap<u8, BTreeMap<u64, u32>> = BTreeMap::new();
-        for step in 0..4000 {
+        let mut next_seq = 0;
+        for step in 0..steps {
             let key = rng.gen_range(0..3u8);
-            let seq = rng.gen_range(0..300u64);
+            let seq = if rng.gen_bool(appends) {
+                next_seq += 1;
+                next_seq % seqs
+            } else {
+                rng.gen_range(0..seqs)
+            };
             if rng.gen_bool(0.6) {
                 let value = rng.gen_range(0..1000);
                 lists.insert(key, seq, Number(value));
@@ -348,15 +451,16 @@ mod tests {
                 assert_eq!(lists.remove(&key, seq), removed.is_some());
             }
             oracle.retain(|_, list| !list.is_empty());
-            if step % 50 != 0 {
+            if step % (steps / 80) != 0 {
                 continue;
             }
+            check_layout(&lists);
             assert_eq!(lists.list_count(), oracle.len());
             for key in 0..3u8 {
                 let expected = oracle.get(&key).cloned().unwrap_or_default();
                 assert_eq!(lists.len(&key), expected.len());
                 let (low, high) = (rng.gen_range(0..1000), rng.gen_range(0..1000));
-                let from = rng.gen_range(0..320u64);
+                let from = rng.gen_range(0..seqs + 20);
                 let found: Vec<(u64, u32)> = lists
                     .matching(
                         &key,
@@ -374,8 +478,31 @@ mod tests {
                 assert_eq!(found, wanted, "list {key} from {from}, {low}..={high}");
             }
         }
-        // Removed slots are reused: the arena holds no more than the peak.
-        assert!(lists.nodes.len() <= 3 * 300);
+    }
+
+    #[test]
+    fn small_lists_agree_with_a_btreemap() {
+        agree_with_a_btreemap(300, 4000, 0.0);
+    }
+
+    /// Lists of thousands of members: leaves and groups split and join.
+    #[test]
+    fn large_lists_agree_with_a_btreemap() {
+        agree_with_a_btreemap(20_000, 150_000, 0.0);
+        agree_with_a_btreemap(50_000, 150_000, 0.7);
+    }
+
+    /// Appending fills leaves and groups whole.
+    #[test]
+    fn appends_fill_leaves_and_groups() {
+        let mut lists: SeqLists<(), Number> = SeqLists::default();
+        let count = LEAF_CAPACITY * LEAF_CAPACITY * 3;
+        for seq in 0..count as u64 {
+            lists.insert((), seq, Number(0));
+        }
+        let list = &lists.lists[&()];
+        assert_eq!(list.groups.len(), 3);
+        assert!(list.groups.iter().all(|g| g.leaves.len() == LEAF_CAPACITY));
     }
 
     #[test]
