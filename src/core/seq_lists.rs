@@ -262,6 +262,7 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
     }
 
     /// How many members the list `key` has.
+    #[cfg(test)]
     pub fn len(&self, key: &K) -> usize {
         self.lists.get(key).map_or(0, |list| list.len)
     }
@@ -322,26 +323,51 @@ pub struct Matching<'a, T: Summarize, P, M> {
     matches: M,
 }
 
-impl<'a, T, P, M> Iterator for Matching<'a, T, P, M>
+/// What a walk given a number of steps came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step<X> {
+    Found(X),
+    /// The steps ran out first: call again to go on.
+    Paused,
+    Done,
+}
+
+impl<'a, T, P, M> Matching<'a, T, P, M>
 where
     T: Summarize,
     P: Fn(&T::Summary) -> bool,
     M: Fn(&T) -> bool,
 {
-    type Item = (u64, &'a T);
-
-    fn next(&mut self) -> Option<Self::Item> {
+    /// The next match, if found within `steps` (each summary and member
+    /// looked at is one; what is used is taken off).
+    pub fn next_within(&mut self, steps: &mut usize) -> Step<(u64, &'a T)> {
         let groups = self.groups;
         while let Some(group) = groups.get(self.group) {
-            if self.group_checked || (self.may_contain)(&group.summary) {
-                self.group_checked = true;
+            if !self.group_checked {
+                if *steps == 0 {
+                    return Step::Paused;
+                }
+                *steps -= 1;
+                self.group_checked = (self.may_contain)(&group.summary);
+            }
+            if self.group_checked {
                 while let Some(leaf) = group.leaves.get(self.leaf) {
-                    if self.leaf_checked || (self.may_contain)(&leaf.summary) {
-                        self.leaf_checked = true;
+                    if !self.leaf_checked {
+                        if *steps == 0 {
+                            return Step::Paused;
+                        }
+                        *steps -= 1;
+                        self.leaf_checked = (self.may_contain)(&leaf.summary);
+                    }
+                    if self.leaf_checked {
                         while let Some((seq, member)) = leaf.members.get(self.member) {
+                            if *steps == 0 {
+                                return Step::Paused;
+                            }
+                            *steps -= 1;
                             self.member += 1;
                             if (self.matches)(member) {
-                                return Some((*seq, member));
+                                return Step::Found((*seq, member));
                             }
                         }
                     }
@@ -351,7 +377,24 @@ where
             (self.group, self.leaf, self.member) = (self.group + 1, 0, 0);
             (self.group_checked, self.leaf_checked) = (false, false);
         }
-        None
+        Step::Done
+    }
+}
+
+impl<'a, T, P, M> Iterator for Matching<'a, T, P, M>
+where
+    T: Summarize,
+    P: Fn(&T::Summary) -> bool,
+    M: Fn(&T) -> bool,
+{
+    type Item = (u64, &'a T);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut unlimited = usize::MAX;
+        match self.next_within(&mut unlimited) {
+            Step::Found(found) => Some(found),
+            Step::Paused | Step::Done => None,
+        }
     }
 }
 

@@ -24,13 +24,16 @@
 //!   narrow window to the other, most stretches straddle it, and a page
 //!   may walk up to the whole list (the worst case).
 
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::access_policies::{AccessPolicy, PolicyStatus, RealmType};
 use super::tokens::Token;
 use super::{OrgId, RegionKey};
-use crate::core::seq_lists::{SeqLists, Summarize};
+use crate::core::seq_lists::{SeqLists, Step, Summarize};
 
 /// One list of an (org, region)'s policies or tokens, or of a policy's tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -208,6 +211,13 @@ pub struct ExpiryWindow {
 }
 
 impl ExpiryWindow {
+    /// Every expiry: no expiry filter.
+    pub const ANY: ExpiryWindow = ExpiryWindow {
+        after: None,
+        before: None,
+        never: true,
+    };
+
     /// `expiresBefore`, `expiresAfter` and `includeExpired=false` (at `now`)
     /// as one window.
     pub fn of(
@@ -267,30 +277,173 @@ fn token_keys(policy: &AccessPolicy) -> Vec<ListKey> {
     keys
 }
 
-/// The token's member (as it is now) in each list of its policy (as it is
-/// now); a member already there is replaced.
-pub(super) fn list_token(
-    lists: &mut SeqLists<ListKey, TokenEntry>,
-    token: &Token,
-    policy: &AccessPolicy,
-) {
-    let entry = TokenEntry {
-        id: token.id,
-        status: policy.status,
-        expires_at: token.expires_at,
-    };
-    for key in token_keys(policy) {
-        lists.insert(key, token.seq, entry);
+/// When a token expires, in the order of the expiry filters: never last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Expiry {
+    At(DateTime<Utc>),
+    Never,
+}
+
+impl Expiry {
+    fn of(expires_at: Option<DateTime<Utc>>) -> Self {
+        expires_at.map_or(Expiry::Never, Expiry::At)
     }
 }
 
-pub(super) fn unlist_token(
-    lists: &mut SeqLists<ListKey, TokenEntry>,
-    token: &Token,
-    policy: &AccessPolicy,
-) {
-    for key in token_keys(policy) {
-        lists.remove(&key, token.seq);
+/// The token lists, each in creation order ([`SeqLists`], with the
+/// expiries by status of each stretch) and in expiry order: a page whose
+/// window holds few of the list's tokens is drawn from the expiry order,
+/// any other from the creation order (see [`TokenLists::matching`]).
+#[derive(Debug, Default)]
+pub struct TokenLists {
+    by_seq: SeqLists<ListKey, TokenEntry>,
+    by_expiry: HashMap<ListKey, BTreeMap<(Expiry, u64), TokenEntry>>,
+}
+
+impl TokenLists {
+    /// The token (as it is now) in each list of its policy (as it is now).
+    pub(super) fn add(&mut self, token: &Token, policy: &AccessPolicy) {
+        let entry = TokenEntry {
+            id: token.id,
+            status: policy.status,
+            expires_at: token.expires_at,
+        };
+        let expiry = Expiry::of(token.expires_at);
+        for key in token_keys(policy) {
+            self.by_expiry
+                .entry(key.clone())
+                .or_default()
+                .insert((expiry, token.seq), entry);
+            self.by_seq.insert(key, token.seq, entry);
+        }
+    }
+
+    /// Takes the token (as it was added) out of the lists of its policy (as
+    /// it was then).
+    pub(super) fn remove(&mut self, token: &Token, policy: &AccessPolicy) {
+        let expiry = Expiry::of(token.expires_at);
+        for key in token_keys(policy) {
+            self.by_seq.remove(&key, token.seq);
+            if let Some(list) = self.by_expiry.get_mut(&key) {
+                list.remove(&(expiry, token.seq));
+                if list.is_empty() {
+                    self.by_expiry.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The ids of a policy's tokens, in creation order.
+    pub(super) fn of_policy(&self, policy_id: Uuid) -> Vec<Uuid> {
+        self.by_seq
+            .matching(&ListKey::Policy(policy_id), 0, |_| true, |_| true)
+            .map(|(_, entry)| entry.id)
+            .collect()
+    }
+
+    /// The first `wanted` tokens of the list `key` from `from_seq` on, in
+    /// seq order, with the status (if any) and an expiry in the window.
+    ///
+    /// Two walks take turns, a few thousand steps each, until one is done:
+    /// along the creation order from `from_seq`, skipping the stretches
+    /// whose statuses and expiries rule them out, until `wanted` are found;
+    /// and along the expiry order through the window, keeping the first
+    /// `wanted` by seq. So a page costs at most twice the cheaper walk:
+    /// with n tokens in the list, m in the window and k wanted, the first
+    /// costs about k n / m steps when the matches are spread evenly (and
+    /// O(k log n) for a status or a single bound, which the summaries
+    /// decide), the second m: at most about sqrt(k n) (from sqrt(k n) <=
+    /// either). The worst case is a window of many tokens created late,
+    /// after many tokens that expire on both sides of it: both walks are
+    /// long.
+    pub fn matching(
+        &self,
+        key: &ListKey,
+        from_seq: u64,
+        status: Option<PolicyStatus>,
+        window: ExpiryWindow,
+        wanted: usize,
+    ) -> Vec<(u64, &TokenEntry)> {
+        /// Steps of the creation-order walk a turn, and of the expiry
+        /// order's (a step of which costs more); short in tests, so that
+        /// their small lists take turns too.
+        const WALK_TURN: usize = if cfg!(test) { 5 } else { 4096 };
+        const WINDOW_TURN: usize = if cfg!(test) { 2 } else { 1024 };
+        let matches = |entry: &TokenEntry| {
+            status.is_none_or(|s| s == entry.status) && window.contains(entry.expires_at)
+        };
+        let mut walk = self.by_seq.matching(
+            key,
+            from_seq,
+            |summary| summary.may_hold(status, &window),
+            matches,
+        );
+        let mut walked = Vec::new();
+        if window == ExpiryWindow::ANY {
+            walked.extend(walk.take(wanted));
+            return walked;
+        }
+        let mut in_window = self.in_window(key, window);
+        let mut windowed = Vec::new();
+        loop {
+            let mut steps = WALK_TURN;
+            while walked.len() < wanted {
+                match walk.next_within(&mut steps) {
+                    Step::Found(found) => walked.push(found),
+                    Step::Paused => break,
+                    Step::Done => return walked,
+                }
+            }
+            if walked.len() == wanted {
+                return walked;
+            }
+            for _ in 0..WINDOW_TURN {
+                let Some(((_, seq), entry)) = in_window.next() else {
+                    if windowed.len() > wanted {
+                        windowed.select_nth_unstable_by_key(wanted, |(seq, _)| *seq);
+                        windowed.truncate(wanted);
+                    }
+                    windowed.sort_unstable_by_key(|(seq, _)| *seq);
+                    return windowed;
+                };
+                if *seq >= from_seq && matches(entry) {
+                    windowed.push((*seq, entry));
+                }
+            }
+        }
+    }
+
+    /// The tokens of the list `key` with an expiry in the window, in
+    /// expiry order.
+    fn in_window(
+        &self,
+        key: &ListKey,
+        window: ExpiryWindow,
+    ) -> impl Iterator<Item = (&(Expiry, u64), &TokenEntry)> {
+        let empty = window
+            .after
+            .zip(window.before)
+            .is_some_and(|(after, before)| after >= before);
+        let start = match window.after {
+            Some(after) => Bound::Excluded((Expiry::At(after), u64::MAX)),
+            None => Bound::Unbounded,
+        };
+        let end = match (window.before, window.never) {
+            (Some(before), _) => Bound::Excluded((Expiry::At(before), 0)),
+            (None, true) => Bound::Unbounded,
+            (None, false) => Bound::Excluded((Expiry::Never, 0)),
+        };
+        self.by_expiry
+            .get(key)
+            .filter(|_| !empty)
+            .into_iter()
+            .flat_map(move |list| list.range((start, end)))
+    }
+
+    /// How many lists are not empty, in each order.
+    #[cfg(test)]
+    pub fn list_counts(&self) -> (usize, usize) {
+        (self.by_seq.list_count(), self.by_expiry.len())
     }
 }
 

@@ -23,7 +23,7 @@ use self::access_policies::{AccessPolicy, PolicyStatus};
 use self::api_keys::{ApiKeyRole, OrgApiKey};
 use self::cidr::Cidr;
 use self::hosted_grafana::HostedGrafanaKey;
-use self::lists::{ListKey, PolicyEntry, TokenEntry};
+use self::lists::{ListKey, PolicyEntry, TokenLists};
 use self::stacks::{Stack, StackId};
 use self::tokens::{Token, TokenUse};
 use crate::core::error::{EngineError, EngineResult, bad_request};
@@ -82,7 +82,7 @@ pub struct GrafanaState {
     pub tokens: HashMap<Uuid, Token>,
     /// An (org, region)'s tokens in creation order, whole and by their
     /// policies' realms, and each policy's.
-    pub token_lists: SeqLists<ListKey, TokenEntry>,
+    pub token_lists: TokenLists,
     pub token_names: HashMap<(OrgId, RegionKey, String), Uuid>,
     /// Secret → token id.
     pub token_secrets: HashMap<String, Uuid>,
@@ -165,16 +165,16 @@ impl GrafanaState {
         }
         lists::unlist_policy(&mut self.policy_lists, &old);
         lists::list_policy(&mut self.policy_lists, &policy);
-        for token_id in self.policy_token_ids(policy.id) {
+        for token_id in self.token_lists.of_policy(policy.id) {
             let token = &self.tokens[&token_id];
-            lists::unlist_token(&mut self.token_lists, token, &old);
-            lists::list_token(&mut self.token_lists, token, &policy);
+            self.token_lists.remove(token, &old);
+            self.token_lists.add(token, &policy);
         }
     }
 
     /// Removes a policy and every token it holds; the tokens' ids.
     pub(crate) fn remove_policy(&mut self, id: Uuid) -> Vec<Uuid> {
-        let token_ids = self.policy_token_ids(id);
+        let token_ids = self.token_lists.of_policy(id);
         for &token_id in &token_ids {
             self.remove_token(token_id);
         }
@@ -186,18 +186,10 @@ impl GrafanaState {
         token_ids
     }
 
-    /// The policy's tokens, in creation order.
-    pub(crate) fn policy_token_ids(&self, policy_id: Uuid) -> Vec<Uuid> {
-        self.token_lists
-            .matching(&ListKey::Policy(policy_id), 0, |_| true, |_| true)
-            .map(|(_, entry)| entry.id)
-            .collect()
-    }
-
     /// Stores a new token of a stored policy (its name and secret are free).
     pub(crate) fn insert_token(&mut self, token: Token) {
         let policy = &self.policies[&token.access_policy_id];
-        lists::list_token(&mut self.token_lists, &token, policy);
+        self.token_lists.add(&token, policy);
         let name_key = (token.org_id, token.region.clone(), token.name.clone());
         self.token_names.insert(name_key, token.id);
         self.token_secrets.insert(token.secret.clone(), token.id);
@@ -208,7 +200,12 @@ impl GrafanaState {
     /// secret and seq unchanged).
     pub(crate) fn replace_token(&mut self, token: Token) {
         let policy = &self.policies[&token.access_policy_id];
-        lists::list_token(&mut self.token_lists, &token, policy);
+        let old = self
+            .tokens
+            .get(&token.id)
+            .expect("only a stored token is replaced");
+        self.token_lists.remove(old, policy);
+        self.token_lists.add(&token, policy);
         self.tokens.insert(token.id, token);
     }
 
@@ -219,7 +216,7 @@ impl GrafanaState {
         self.token_names
             .remove(&(token.org_id, token.region.clone(), token.name.clone()));
         let policy = &self.policies[&token.access_policy_id];
-        lists::unlist_token(&mut self.token_lists, &token, policy);
+        self.token_lists.remove(&token, policy);
         Some(token)
     }
 }

@@ -310,15 +310,12 @@ impl World {
         }
         let status = filter.access_policy_status;
         let window = filter.expiry_window(now);
+        // One more than the page, to tell whether another page exists.
         let walk = |list: &ListKey| {
-            grafana.token_lists.matching(
-                list,
-                cursor.start_seq(),
-                move |summary| summary.may_hold(status, &window),
-                move |entry| {
-                    status.is_none_or(|s| s == entry.status) && window.contains(entry.expires_at)
-                },
-            )
+            grafana
+                .token_lists
+                .matching(list, cursor.start_seq(), status, window, limit + 1)
+                .into_iter()
         };
         let Some(named) = named_policies(grafana, org_id, &region, filter) else {
             let list = ListKey::of_realm_filter(
