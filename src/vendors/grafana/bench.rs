@@ -103,7 +103,7 @@ impl ListsWorld {
                 )
                 .expect("a valid policy");
             let year = 365 * 24 * 60;
-            let expires_at = (hash(&[i, 3]) % 3 != 0).then(|| {
+            let expires_at = (!hash(&[i, 3]).is_multiple_of(3)).then(|| {
                 now + Duration::minutes((hash(&[i, 4]) % (2 * year)) as i64 - year as i64)
             });
             world

@@ -4,25 +4,32 @@
 //! tokens. A list sums up each stretch of its members by the statuses (for
 //! tokens: the expiries by status) it holds, so a page walks the one list
 //! its realm filter names and skips every stretch without a match
-//! ([`SeqLists`]).
+//! ([`SeqLists`]); token lists are also kept in expiry order
+//! ([`TokenLists`]). The lists are derived: never stored in the state
+//! document, rebuilt as objects are restored, changed in the same call as
+//! the objects they list ([`super::GrafanaState::insert_policy`] and its
+//! siblings).
 //!
-//! What each filter costs, with n the list's length and k a page:
+//! What a page of k costs, with n the list's length (a stretch is a leaf
+//! of at most 64 members, a group of at most 64 leaves):
 //! - `name` (of a policy or a token): one lookup, names being unique per
 //!   (org, region).
 //! - `realmType`, `realmIdentifier`, `status` and the token filters on the
 //!   policy (`accessPolicyRealmType`, `accessPolicyRealmIdentifier`,
-//!   `accessPolicyStatus`), in any combination: exact, O(k log n).
+//!   `accessPolicyStatus`), in any combination: exact, the matches only
+//!   (a summary of each group from the cursor on, n / 4096 of them, then
+//!   at most a group's leaves and a leaf's members a match).
 //! - `accessPolicyId(s)`, `accessPolicyName`: those policies' own lists,
 //!   merged by seq; the other policy filters are checked once per policy.
 //! - `expiresBefore`, `expiresAfter`, `includeExpired=false`, alone or with
-//!   any of the above: exact, O(k log n), because one bound on the expiry
-//!   (with or without never-expiring tokens) is decided by a stretch's
-//!   earliest and latest expiry. With two bounds (`expiresAfter` and
-//!   `expiresBefore`, or `includeExpired=false` and `expiresBefore`) a
-//!   stretch is skipped only when all of its expiries fall on one side of
-//!   the window: when expiries in creation order jump from one side of a
-//!   narrow window to the other, most stretches straddle it, and a page
-//!   may walk up to the whole list (the worst case).
+//!   any of the above: one bound on the expiry (with or without the tokens
+//!   that never expire) is decided exactly by a stretch's earliest and
+//!   latest expiry, as above; two bounds (`expiresAfter` and
+//!   `expiresBefore`, or `includeExpired=false` and `expiresBefore`) take
+//!   the cheaper of the creation order and the expiry order, at most about
+//!   sqrt(k n) steps when expiries are spread evenly over creation order,
+//!   more when they are correlated with it ([`TokenLists::matching`] says
+//!   when).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -291,13 +298,23 @@ impl Expiry {
 }
 
 /// The token lists, each in creation order ([`SeqLists`], with the
-/// expiries by status of each stretch) and in expiry order: a page whose
-/// window holds few of the list's tokens is drawn from the expiry order,
-/// any other from the creation order (see [`TokenLists::matching`]).
-#[derive(Debug, Default)]
+/// expiries by status of each stretch) and in expiry order: a page with
+/// an expiry filter is drawn from whichever order finds it first (see
+/// [`TokenLists::matching`]).
+#[derive(Default)]
 pub struct TokenLists {
     by_seq: SeqLists<ListKey, TokenEntry>,
     by_expiry: HashMap<ListKey, BTreeMap<(Expiry, u64), TokenEntry>>,
+}
+
+/// Sizes only, like [`SeqLists`]'s.
+impl std::fmt::Debug for TokenLists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenLists")
+            .field("by_seq", &self.by_seq)
+            .field("by_expiry", &self.by_expiry.len())
+            .finish()
+    }
 }
 
 impl TokenLists {
