@@ -2,7 +2,9 @@
 //! through the engine (no HTTP): the time of a page (500, the default size)
 //! for each documented filter, side by side with the unfiltered page, and
 //! the ratio. From the first page, and from a cursor halfway through the
-//! collection. The world is described in `mockcloud::bench::grafana_lists`.
+//! collection. Then the worst case of the expiry filters: two bounds on
+//! expiries correlated with creation order. The world is described in
+//! `mockcloud::bench::grafana_lists`.
 //!
 //! Run with `cargo bench --bench grafana_lists` (`-- 50000` for another
 //! number of policies).
@@ -45,6 +47,7 @@ fn cursor_after(pages: usize, page: impl Fn(&str) -> PageShape, query: &str) -> 
 /// `middle` (a cursor halfway through).
 fn table(
     title: &str,
+    region: &str,
     filters: &[(String, String)],
     page: impl Fn(&str) -> PageShape,
     middle: &str,
@@ -55,8 +58,8 @@ fn table(
         "filter", "items", "first", "unfilt.", "ratio", "items", "middle", "unfilt.", "ratio"
     );
     let run = |filter: &str, cursor: &str| {
-        let query = format!("region=us{filter}&pageCursor={cursor}");
-        let unfiltered = format!("region=us&pageCursor={cursor}");
+        let query = format!("region={region}{filter}&pageCursor={cursor}");
+        let unfiltered = format!("region={region}&pageCursor={cursor}");
         let items = page(&query).items;
         let time = time_per_call(|| page(&query));
         let base = time_per_call(|| page(&unfiltered));
@@ -181,6 +184,7 @@ fn main() {
     let middle = cursor_after(half, policies_page, "region=us");
     table(
         "GET /api/v1/accesspolicies?region=us&…",
+        "us",
         &policies,
         policies_page,
         &middle,
@@ -188,7 +192,23 @@ fn main() {
     let middle = cursor_after(half, tokens_page, "region=us");
     table(
         "GET /api/v1/tokens?region=us&…",
+        "us",
         &tokens,
+        tokens_page,
+        &middle,
+    );
+    // Expiries correlated with creation order: the first three quarters
+    // on either side of the window in turn, the last quarter within it.
+    let (after, before) = world.worst_case_window();
+    let worst = [f(
+        "two bounds, correlated: expiresAfter=now-2d&expiresBefore=now+2d",
+        format!("&expiresAfter={}&expiresBefore={}", iso(after), iso(before)),
+    )];
+    let middle = cursor_after(half, tokens_page, "region=eu");
+    table(
+        "GET /api/v1/tokens?region=eu&… (the worst case: 25% in the window, all created last)",
+        "eu",
+        &worst,
         tokens_page,
         &middle,
     );

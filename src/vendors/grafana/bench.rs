@@ -22,7 +22,9 @@ use crate::scenario::{Plan, Scenario, StackSpec};
 pub const RARE_STACK: u64 = 777;
 
 /// Org 1 of the default scenario with `count` more policies in region `us`
-/// and one token each. Policy `i` (named `policy-i`, its token `token-i`):
+/// and one token each, and the worst case of the expiry filters in region
+/// `eu` (see [`ListsWorld::worst_case_window`]). Policy `i` (named
+/// `policy-i`, its token `token-i`):
 /// - realms: 45% the org, 45% stack 123 or 456, 9% the org and stack 456,
 ///   1% stack [`RARE_STACK`];
 /// - status: 5% inactive;
@@ -122,6 +124,7 @@ impl ListsWorld {
                 .expect("a valid token");
             policies.push((policy.id, policy.name));
         }
+        worst_case_tokens(&mut world, &caller, count);
         ListsWorld {
             world,
             caller,
@@ -132,6 +135,14 @@ impl ListsWorld {
     /// The (frozen) time of the world.
     pub fn now(&self) -> DateTime<Utc> {
         self.world.clock.now()
+    }
+
+    /// The window of region `eu`'s tokens (one policy's) whose expiries
+    /// are correlated with creation order: the first three quarters expire
+    /// on either side of it in turn, the last quarter within it.
+    pub fn worst_case_window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let now = self.now();
+        (now - Duration::days(2), now + Duration::days(2))
     }
 
     /// The id and name of policy `i`.
@@ -168,6 +179,49 @@ impl ListsWorld {
             )
             .expect("a valid list")
             .into()
+    }
+}
+
+fn worst_case_tokens(world: &mut World, caller: &GrafanaCaller, count: usize) {
+    let policy = world
+        .create_access_policy(
+            caller,
+            "eu",
+            NewAccessPolicy {
+                name: "worst-case".into(),
+                display_name: None,
+                scopes: vec!["metrics:read".into()],
+                realms: vec![Realm {
+                    realm_type: RealmType::Org,
+                    identifier: "1".into(),
+                    label_policies: Vec::new(),
+                }],
+                conditions: None,
+                attributes: None,
+                status: None,
+            },
+        )
+        .expect("a valid policy");
+    let now = world.clock.now();
+    for i in 0..count {
+        let expires_at = if i < count / 4 * 3 {
+            now + Duration::days(if i % 2 == 0 { -30 } else { 30 })
+        } else {
+            now + Duration::minutes((i % (24 * 60)) as i64 - 12 * 60)
+        };
+        world
+            .create_token(
+                caller,
+                "eu",
+                NewToken {
+                    access_policy_id: policy.id,
+                    name: format!("worst-case-{i}"),
+                    display_name: None,
+                    expires_at: Some(expires_at),
+                    secret: Some(format!("bench-worst-case-{i}")),
+                },
+            )
+            .expect("a valid token");
     }
 }
 
