@@ -27,6 +27,18 @@ fn time_per_call<T>(mut f: impl FnMut() -> T) -> Duration {
     started.elapsed() / calls
 }
 
+/// The process's resident memory (Linux), to see what the world holds.
+fn resident() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+            let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{} MB resident", kb / 1024))
+        })
+        .unwrap_or_else(|| "resident memory unknown".into())
+}
+
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -88,8 +100,10 @@ fn main() {
     let started = Instant::now();
     let world = ListsWorld::build(count);
     println!(
-        "grafana lists: {count} policies and {count} tokens in one org and region, built in {:.1?}",
-        started.elapsed()
+        "grafana lists: {count} policies and {count} tokens in one org and region \
+         (and {count} tokens of one policy in another), built in {:.1?}, {}",
+        started.elapsed(),
+        resident()
     );
     let now = world.now();
     let at = |days: i64| iso(now + Span::days(days));

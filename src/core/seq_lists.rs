@@ -147,6 +147,8 @@ impl<T: Summarize> List<T> {
             leaf.summary = T::merge(leaf.summary, summary);
             if leaf.members.len() > LEAF_CAPACITY {
                 let upper = leaf.members.split_off(LEAF_CAPACITY / 2);
+                // The lower half keeps the room it grew to: half of it is enough.
+                leaf.members.shrink_to(LEAF_CAPACITY);
                 *leaf = Leaf::new(std::mem::take(&mut leaf.members));
                 group.leaves.insert(l + 1, Leaf::new(upper));
             }

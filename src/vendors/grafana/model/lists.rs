@@ -297,6 +297,9 @@ impl Expiry {
     }
 }
 
+/// A token list in expiry order: (expiry, seq) → (id, policy status).
+type ExpiryOrder = BTreeMap<(Expiry, u64), (Uuid, PolicyStatus)>;
+
 /// The token lists, each in creation order ([`SeqLists`], with the
 /// expiries by status of each stretch) and in expiry order: a page with
 /// an expiry filter is drawn from whichever order finds it first (see
@@ -304,7 +307,7 @@ impl Expiry {
 #[derive(Default)]
 pub struct TokenLists {
     by_seq: SeqLists<ListKey, TokenEntry>,
-    by_expiry: HashMap<ListKey, BTreeMap<(Expiry, u64), TokenEntry>>,
+    by_expiry: HashMap<ListKey, ExpiryOrder>,
 }
 
 /// Sizes only, like [`SeqLists`]'s.
@@ -330,7 +333,7 @@ impl TokenLists {
             self.by_expiry
                 .entry(key.clone())
                 .or_default()
-                .insert((expiry, token.seq), entry);
+                .insert((expiry, token.seq), (entry.id, entry.status));
             self.by_seq.insert(key, token.seq, entry);
         }
     }
@@ -380,7 +383,7 @@ impl TokenLists {
         status: Option<PolicyStatus>,
         window: ExpiryWindow,
         wanted: usize,
-    ) -> Vec<(u64, &TokenEntry)> {
+    ) -> Vec<(u64, Uuid)> {
         /// Steps of the creation-order walk a turn, and of the expiry
         /// order's (a step of which costs more); short in tests, so that
         /// their small lists take turns too.
@@ -397,7 +400,7 @@ impl TokenLists {
         );
         let mut walked = Vec::new();
         if window == ExpiryWindow::ANY {
-            walked.extend(walk.take(wanted));
+            walked.extend(walk.take(wanted).map(|(seq, entry)| (seq, entry.id)));
             return walked;
         }
         let mut in_window = self.in_window(key, window);
@@ -406,7 +409,7 @@ impl TokenLists {
             let mut steps = WALK_TURN;
             while walked.len() < wanted {
                 match walk.next_within(&mut steps) {
-                    Step::Found(found) => walked.push(found),
+                    Step::Found((seq, entry)) => walked.push((seq, entry.id)),
                     Step::Paused => break,
                     Step::Done => return walked,
                 }
@@ -415,7 +418,7 @@ impl TokenLists {
                 return walked;
             }
             for _ in 0..WINDOW_TURN {
-                let Some(((_, seq), entry)) = in_window.next() else {
+                let Some(((_, seq), (id, token_status))) = in_window.next() else {
                     if windowed.len() > wanted {
                         windowed.select_nth_unstable_by_key(wanted, |(seq, _)| *seq);
                         windowed.truncate(wanted);
@@ -423,8 +426,9 @@ impl TokenLists {
                     windowed.sort_unstable_by_key(|(seq, _)| *seq);
                     return windowed;
                 };
-                if *seq >= from_seq && matches(entry) {
-                    windowed.push((*seq, entry));
+                // In the window by the range read.
+                if *seq >= from_seq && status.is_none_or(|s| s == *token_status) {
+                    windowed.push((*seq, *id));
                 }
             }
         }
@@ -436,7 +440,7 @@ impl TokenLists {
         &self,
         key: &ListKey,
         window: ExpiryWindow,
-    ) -> impl Iterator<Item = (&(Expiry, u64), &TokenEntry)> {
+    ) -> impl Iterator<Item = (&(Expiry, u64), &(Uuid, PolicyStatus))> {
         let empty = window
             .after
             .zip(window.before)

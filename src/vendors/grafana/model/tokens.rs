@@ -324,7 +324,7 @@ impl World {
                 filter.access_policy_realm_type,
                 filter.access_policy_realm_identifier.as_deref(),
             );
-            let found = walk(&list).map(|(seq, entry)| (seq, shown(&entry.id)));
+            let found = walk(&list).map(|(seq, id)| (seq, shown(&id)));
             return Ok(page_of(found, limit));
         };
         // Each named policy's own list, if the other policy filters keep it.
@@ -333,7 +333,7 @@ impl World {
             .filter(|policy| filter.policy_matches(policy))
             .map(|policy| walk(&ListKey::Policy(policy.id)))
             .collect();
-        let found = merged_by_seq(lists).map(|(seq, entry)| (seq, shown(&entry.id)));
+        let found = merged_by_seq(lists).map(|(seq, id)| (seq, shown(&id)));
         Ok(page_of(found, limit))
     }
 
