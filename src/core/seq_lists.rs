@@ -264,7 +264,6 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
     }
 
     /// How many members the list `key` has.
-    #[cfg(test)]
     pub fn len(&self, key: &K) -> usize {
         self.lists.get(key).map_or(0, |list| list.len)
     }

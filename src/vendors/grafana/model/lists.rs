@@ -260,6 +260,30 @@ impl ExpiryWindow {
     }
 }
 
+/// The tokens of a list in expiry order with an expiry in the window.
+fn in_window(
+    order: &ExpiryOrder,
+    window: ExpiryWindow,
+) -> impl Iterator<Item = (&(Expiry, u64), &(Uuid, PolicyStatus))> {
+    let empty = window
+        .after
+        .zip(window.before)
+        .is_some_and(|(after, before)| after >= before);
+    let start = match window.after {
+        Some(after) => Bound::Excluded((Expiry::At(after), u64::MAX)),
+        None => Bound::Unbounded,
+    };
+    let end = match (window.before, window.never) {
+        (Some(before), _) => Bound::Excluded((Expiry::At(before), 0)),
+        (None, true) => Bound::Unbounded,
+        (None, false) => Bound::Excluded((Expiry::Never, 0)),
+    };
+    (!empty)
+        .then(|| order.range((start, end)))
+        .into_iter()
+        .flatten()
+}
+
 /// The policy's member in each of its lists.
 pub(super) fn list_policy(lists: &mut SeqLists<ListKey, PolicyEntry>, policy: &AccessPolicy) {
     let entry = PolicyEntry {
@@ -298,7 +322,12 @@ impl Expiry {
 }
 
 /// A token list in expiry order: (expiry, seq) → (id, policy status).
+/// Kept for lists of [`EXPIRY_ORDER_FROM`] tokens or more (until they
+/// shrink to half of that): a shorter list is walked whole at less cost
+/// than the order would take in memory (one policy's tokens, mostly).
 type ExpiryOrder = BTreeMap<(Expiry, u64), (Uuid, PolicyStatus)>;
+
+const EXPIRY_ORDER_FROM: usize = if cfg!(test) { 4 } else { 256 };
 
 /// The token lists, each in creation order ([`SeqLists`], with the
 /// expiries by status of each stretch) and in expiry order: a page with
@@ -330,11 +359,21 @@ impl TokenLists {
         };
         let expiry = Expiry::of(token.expires_at);
         for key in token_keys(policy) {
-            self.by_expiry
-                .entry(key.clone())
-                .or_default()
-                .insert((expiry, token.seq), (entry.id, entry.status));
-            self.by_seq.insert(key, token.seq, entry);
+            self.by_seq.insert(key.clone(), token.seq, entry);
+            match self.by_expiry.get_mut(&key) {
+                Some(order) => {
+                    order.insert((expiry, token.seq), (entry.id, entry.status));
+                }
+                None if self.by_seq.len(&key) >= EXPIRY_ORDER_FROM => {
+                    let order = self
+                        .by_seq
+                        .matching(&key, 0, |_| true, |_| true)
+                        .map(|(seq, e)| ((Expiry::of(e.expires_at), seq), (e.id, e.status)))
+                        .collect();
+                    self.by_expiry.insert(key, order);
+                }
+                None => {}
+            }
         }
     }
 
@@ -344,9 +383,9 @@ impl TokenLists {
         let expiry = Expiry::of(token.expires_at);
         for key in token_keys(policy) {
             self.by_seq.remove(&key, token.seq);
-            if let Some(list) = self.by_expiry.get_mut(&key) {
-                list.remove(&(expiry, token.seq));
-                if list.is_empty() {
+            if let Some(order) = self.by_expiry.get_mut(&key) {
+                order.remove(&(expiry, token.seq));
+                if self.by_seq.len(&key) < EXPIRY_ORDER_FROM / 2 {
                     self.by_expiry.remove(&key);
                 }
             }
@@ -392,7 +431,7 @@ impl TokenLists {
         let matches = |entry: &TokenEntry| {
             status.is_none_or(|s| s == entry.status) && window.contains(entry.expires_at)
         };
-        let mut walk = self.by_seq.matching(
+        let walk = self.by_seq.matching(
             key,
             from_seq,
             |summary| summary.may_hold(status, &window),
@@ -403,7 +442,13 @@ impl TokenLists {
             walked.extend(walk.take(wanted).map(|(seq, entry)| (seq, entry.id)));
             return walked;
         }
-        let mut in_window = self.in_window(key, window);
+        let mut walk = walk;
+        let Some(order) = self.by_expiry.get(key) else {
+            // A short list: walked whole, at most.
+            walked.extend(walk.map(|(seq, entry)| (seq, entry.id)).take(wanted));
+            return walked;
+        };
+        let mut in_window = in_window(order, window);
         let mut windowed = Vec::new();
         loop {
             let mut steps = WALK_TURN;
@@ -432,33 +477,6 @@ impl TokenLists {
                 }
             }
         }
-    }
-
-    /// The tokens of the list `key` with an expiry in the window, in
-    /// expiry order.
-    fn in_window(
-        &self,
-        key: &ListKey,
-        window: ExpiryWindow,
-    ) -> impl Iterator<Item = (&(Expiry, u64), &(Uuid, PolicyStatus))> {
-        let empty = window
-            .after
-            .zip(window.before)
-            .is_some_and(|(after, before)| after >= before);
-        let start = match window.after {
-            Some(after) => Bound::Excluded((Expiry::At(after), u64::MAX)),
-            None => Bound::Unbounded,
-        };
-        let end = match (window.before, window.never) {
-            (Some(before), _) => Bound::Excluded((Expiry::At(before), 0)),
-            (None, true) => Bound::Unbounded,
-            (None, false) => Bound::Excluded((Expiry::Never, 0)),
-        };
-        self.by_expiry
-            .get(key)
-            .filter(|_| !empty)
-            .into_iter()
-            .flat_map(move |list| list.range((start, end)))
     }
 
     /// How many lists are not empty, in each order.
