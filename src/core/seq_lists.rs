@@ -27,8 +27,9 @@ pub trait Summarize {
     fn merge(a: Self::Summary, b: Self::Summary) -> Self::Summary;
 }
 
-/// The most members of a leaf, and the most leaves of a group.
-pub const LEAF_CAPACITY: usize = 64;
+/// The most members of a leaf, and the most leaves of a group; small in
+/// tests, so that their small lists grow into trees too.
+pub const LEAF_CAPACITY: usize = if cfg!(test) { 4 } else { 64 };
 
 /// Members in seq order, never empty.
 struct Leaf<T: Summarize> {
@@ -42,7 +43,14 @@ struct Group<T: Summarize> {
     summary: T::Summary,
 }
 
-struct List<T: Summarize> {
+/// A list: up to a leaf's worth of members in one run, without summaries
+/// (most lists are short: one policy's tokens, mostly); a tree beyond.
+enum List<T: Summarize> {
+    Short(Vec<(u64, T)>),
+    Tree(Tree<T>),
+}
+
+struct Tree<T: Summarize> {
     groups: Vec<Group<T>>,
     len: usize,
 }
@@ -67,7 +75,7 @@ impl<K, T: Summarize> std::fmt::Debug for SeqLists<K, T> {
             .field("lists", &self.lists.len())
             .field(
                 "members",
-                &self.lists.values().map(|l| l.len).sum::<usize>(),
+                &self.lists.values().map(List::len).sum::<usize>(),
             )
             .finish()
     }
@@ -104,6 +112,77 @@ impl<T: Summarize> Group<T> {
 }
 
 impl<T: Summarize> List<T> {
+    fn len(&self) -> usize {
+        match self {
+            List::Short(members) => members.len(),
+            List::Tree(tree) => tree.len,
+        }
+    }
+
+    /// Puts `value` at `seq` (replacing what was there).
+    fn insert(&mut self, seq: u64, value: T) {
+        match self {
+            List::Tree(tree) => tree.insert(seq, value),
+            List::Short(members) => {
+                match members.binary_search_by_key(&seq, |(s, _)| *s) {
+                    Ok(at) => members[at].1 = value,
+                    Err(at) => members.insert(at, (seq, value)),
+                }
+                if members.len() > LEAF_CAPACITY {
+                    *self = List::Tree(Tree::of(std::mem::take(members)));
+                }
+            }
+        }
+    }
+
+    /// Takes `seq` out; false if it was not there.
+    fn remove(&mut self, seq: u64) -> bool {
+        match self {
+            List::Short(members) => match members.binary_search_by_key(&seq, |(s, _)| *s) {
+                Ok(at) => {
+                    members.remove(at);
+                    true
+                }
+                Err(_) => false,
+            },
+            List::Tree(tree) => {
+                let removed = tree.remove(seq);
+                if tree.len <= LEAF_CAPACITY / 2 {
+                    *self = List::Short(tree.take_members());
+                }
+                removed
+            }
+        }
+    }
+}
+
+impl<T: Summarize> Tree<T> {
+    /// A tree of `members`, in seq order: full leaves and groups.
+    fn of(mut members: Vec<(u64, T)>) -> Self {
+        let len = members.len();
+        let mut leaves = Vec::new();
+        while !members.is_empty() {
+            let rest = members.split_off(members.len().min(LEAF_CAPACITY));
+            leaves.push(Leaf::new(std::mem::replace(&mut members, rest)));
+        }
+        let mut groups = Vec::new();
+        while !leaves.is_empty() {
+            let rest = leaves.split_off(leaves.len().min(LEAF_CAPACITY));
+            groups.push(Group::new(std::mem::replace(&mut leaves, rest)));
+        }
+        Tree { groups, len }
+    }
+
+    /// Every member, in seq order, leaving the tree empty.
+    fn take_members(&mut self) -> Vec<(u64, T)> {
+        self.len = 0;
+        std::mem::take(&mut self.groups)
+            .into_iter()
+            .flat_map(|group| group.leaves)
+            .flat_map(|leaf| leaf.members)
+            .collect()
+    }
+
     /// The group and leaf where `seq` is or would go: the first whose last
     /// seq is `seq` or later, or the last one.
     fn locate(&self, seq: u64) -> (usize, usize) {
@@ -119,12 +198,6 @@ impl<T: Summarize> List<T> {
     }
 
     fn insert(&mut self, seq: u64, value: T) {
-        if self.groups.is_empty() {
-            self.groups
-                .push(Group::new(vec![Leaf::new(vec![(seq, value)])]));
-            self.len = 1;
-            return;
-        }
         let (g, l) = self.locate(seq);
         let last_group = g + 1 == self.groups.len();
         let group = &mut self.groups[g];
@@ -169,9 +242,6 @@ impl<T: Summarize> List<T> {
 
     /// Takes `seq` out; false if it was not there.
     fn remove(&mut self, seq: u64) -> bool {
-        if self.groups.is_empty() {
-            return false;
-        }
         let (g, l) = self.locate(seq);
         let group = &mut self.groups[g];
         let leaf = &mut group.leaves[l];
@@ -244,10 +314,7 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
     pub fn insert(&mut self, key: K, seq: u64, value: T) {
         self.lists
             .entry(key)
-            .or_insert_with(|| List {
-                groups: Vec::new(),
-                len: 0,
-            })
+            .or_insert_with(|| List::Short(Vec::new()))
             .insert(seq, value);
     }
 
@@ -257,7 +324,7 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
             return false;
         };
         let removed = list.remove(seq);
-        if list.len == 0 {
+        if list.len() == 0 {
             self.lists.remove(key);
         }
         removed
@@ -265,7 +332,7 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
 
     /// How many members the list `key` has.
     pub fn len(&self, key: &K) -> usize {
-        self.lists.get(key).map_or(0, |list| list.len)
+        self.lists.get(key).map_or(0, List::len)
     }
 
     /// How many lists are not empty.
@@ -289,8 +356,14 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
         P: Fn(&T::Summary) -> bool,
         M: Fn(&T) -> bool,
     {
-        let groups: &[Group<T>] = self.lists.get(key).map_or(&[], |list| &list.groups);
+        let (short, groups): (&[(u64, T)], &[Group<T>]) = match self.lists.get(key) {
+            None => (&[], &[]),
+            Some(List::Short(members)) => (members, &[]),
+            Some(List::Tree(tree)) => (&[], &tree.groups),
+        };
         let mut walk = Matching {
+            short,
+            short_member: short.partition_point(|(s, _)| *s < from_seq),
             groups,
             group: groups.partition_point(|g| g.last_seq() < from_seq),
             leaf: 0,
@@ -312,6 +385,9 @@ impl<K: Hash + Eq, T: Summarize> SeqLists<K, T> {
 /// The members of one list that match, in seq order (see
 /// [`SeqLists::matching`]).
 pub struct Matching<'a, T: Summarize, P, M> {
+    /// A short list's members, and where the walk is in them.
+    short: &'a [(u64, T)],
+    short_member: usize,
     groups: &'a [Group<T>],
     /// Where the walk is.
     group: usize,
@@ -342,6 +418,17 @@ where
     /// The next match, if found within `steps` (each summary and member
     /// looked at is one; what is used is taken off).
     pub fn next_within(&mut self, steps: &mut usize) -> Step<(u64, &'a T)> {
+        let short = self.short;
+        while let Some((seq, member)) = short.get(self.short_member) {
+            if *steps == 0 {
+                return Step::Paused;
+            }
+            *steps -= 1;
+            self.short_member += 1;
+            if (self.matches)(member) {
+                return Step::Found((*seq, member));
+            }
+        }
         let groups = self.groups;
         while let Some(group) = groups.get(self.group) {
             if !self.group_checked {
@@ -451,6 +538,15 @@ mod tests {
     /// capacity, seqs rising throughout, summaries and lengths right.
     fn check_layout(lists: &SeqLists<u8, Number>) {
         for list in lists.lists.values() {
+            let list = match list {
+                List::Short(members) => {
+                    assert!((1..=LEAF_CAPACITY).contains(&members.len()));
+                    assert!(members.windows(2).all(|w| w[0].0 < w[1].0));
+                    continue;
+                }
+                List::Tree(tree) => tree,
+            };
+            assert!(list.len > LEAF_CAPACITY / 2);
             let mut seqs = Vec::new();
             assert!(!list.groups.is_empty());
             for group in &list.groups {
@@ -544,7 +640,9 @@ mod tests {
         for seq in 0..count as u64 {
             lists.insert((), seq, Number(0));
         }
-        let list = &lists.lists[&()];
+        let List::Tree(list) = &lists.lists[&()] else {
+            panic!("a tree");
+        };
         assert_eq!(list.groups.len(), 3);
         assert!(list.groups.iter().all(|g| g.leaves.len() == LEAF_CAPACITY));
     }
@@ -586,6 +684,10 @@ mod tests {
             .map(|(seq, _)| seq)
             .collect();
         assert_eq!(found, vec![7, 25_007, 50_007, 75_007]);
-        assert!(visited.get() < 1000, "visited {} stretches", visited.get());
+        assert!(
+            visited.get() < 100_000 / 8,
+            "visited {} stretches",
+            visited.get()
+        );
     }
 }
