@@ -5,13 +5,15 @@
 //! the summary rules out. A filtered page then costs what its matches cost,
 //! not what the collection holds.
 //!
-//! A list is a tree of fixed height, laid out for the cache: groups of up
-//! to [`LEAF_CAPACITY`] leaves, each leaf up to as many members in one
-//! contiguous run, every group and leaf with the summary of its members. A
-//! walk checks the summaries of the groups from the cursor on, of the
-//! leaves of each group not ruled out, and the members of each leaf not
-//! ruled out. Members are mostly added at the end (a new seq is the
-//! largest), which fills leaves and groups whole.
+//! A list of more than [`LEAF_CAPACITY`] members is a tree of fixed height,
+//! laid out for the cache: groups of up to that many leaves, each leaf up
+//! to as many members in one contiguous run, every group and leaf with the
+//! summary of its members. A walk checks the summaries of the groups from
+//! the cursor on, of the leaves of each group not ruled out, and the
+//! members of each leaf not ruled out. Members are mostly added at the end
+//! (a new seq is the largest), which fills leaves and groups whole. A
+//! shorter list (most of them: one policy's tokens) is one run without
+//! summaries.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

@@ -410,11 +410,12 @@ impl TokenLists {
     /// `wanted` by seq. So a page costs at most twice the cheaper walk:
     /// with n tokens in the list, m in the window and k wanted, the first
     /// costs about k n / m steps when the matches are spread evenly (and
-    /// O(k log n) for a status or a single bound, which the summaries
-    /// decide), the second m: at most about sqrt(k n) (from sqrt(k n) <=
-    /// either). The worst case is a window of many tokens created late,
-    /// after many tokens that expire on both sides of it: both walks are
-    /// long.
+    /// only the stretches holding matches for a status or a single bound,
+    /// which the summaries decide exactly), the second m: at most about
+    /// sqrt(k n) (from sqrt(k n) <= either). The worst case is a window of
+    /// many tokens created late, after many tokens that expire on both
+    /// sides of it: both walks are long. Without an expiry filter, or for
+    /// a list too short to keep in expiry order, only the first walks.
     pub fn matching(
         &self,
         key: &ListKey,
@@ -431,23 +432,18 @@ impl TokenLists {
         let matches = |entry: &TokenEntry| {
             status.is_none_or(|s| s == entry.status) && window.contains(entry.expires_at)
         };
-        let walk = self.by_seq.matching(
+        let mut walk = self.by_seq.matching(
             key,
             from_seq,
             |summary| summary.may_hold(status, &window),
             matches,
         );
-        let mut walked = Vec::new();
-        if window == ExpiryWindow::ANY {
-            walked.extend(walk.take(wanted).map(|(seq, entry)| (seq, entry.id)));
-            return walked;
-        }
-        let mut walk = walk;
-        let Some(order) = self.by_expiry.get(key) else {
-            // A short list: walked whole, at most.
-            walked.extend(walk.map(|(seq, entry)| (seq, entry.id)).take(wanted));
-            return walked;
+        let order = self.by_expiry.get(key);
+        let Some(order) = order.filter(|_| window != ExpiryWindow::ANY) else {
+            // No expiry filter, or a short list: the creation order alone.
+            return walk.take(wanted).map(|(seq, e)| (seq, e.id)).collect();
         };
+        let mut walked = Vec::new();
         let mut in_window = in_window(order, window);
         let mut windowed = Vec::new();
         loop {
