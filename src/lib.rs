@@ -116,6 +116,7 @@ pub use chrono;
 #[doc(hidden)]
 pub mod bench {
     pub use crate::vendors::datadog::usage::hourly::one_org_page as datadog_hourly_one_org_page;
+    pub use crate::vendors::grafana::bench as grafana_lists;
 }
 
 /// How to run a server. The default listens on `127.0.0.1:0` (a free port)

@@ -2,11 +2,9 @@
 //! sequence number handed out at creation; a cursor is "the last sequence
 //! number the previous page showed". Objects created later sort after every
 //! existing one, so walking the pages while others write returns each object
-//! that existed throughout exactly once, and a page costs a range lookup in a
-//! `BTreeMap`, not a scan of the collection.
-
-use std::collections::BTreeMap;
-use std::ops::Bound;
+//! that existed throughout exactly once, and a page costs a lookup in an
+//! ordered index (a `BTreeMap`, [`super::seq_lists`]), not a scan of the
+//! collection.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -52,32 +50,20 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
-/// Walks `index` (keys ending in a sequence number) from just after `cursor`
-/// within the key range `[lo, hi]`, keeping values that `keep` accepts, until
-/// `limit` are found. One extra match is looked for to tell whether another
-/// page exists.
-pub fn page_of<K, V, T>(
-    index: &BTreeMap<K, V>,
-    lo: K,
-    hi: K,
-    seq_of: impl Fn(&K) -> u64,
-    limit: usize,
-    mut keep: impl FnMut(&V) -> Option<T>,
-) -> Page<T>
-where
-    K: Ord,
-{
+/// The first page of `matches` (sequence numbers with their objects, in
+/// order, from the cursor on): up to `limit` of them, and the cursor after
+/// the last one when one more match exists.
+pub fn page_of<T>(matches: impl IntoIterator<Item = (u64, T)>, limit: usize) -> Page<T> {
     let mut items = Vec::with_capacity(limit.min(64));
     let mut last_seq = None;
-    for (key, value) in index.range((Bound::Included(lo), Bound::Included(hi))) {
-        let Some(item) = keep(value) else { continue };
+    for (seq, item) in matches {
         if items.len() == limit {
             return Page {
                 items,
                 next: last_seq.map(|after_seq| Cursor { after_seq }),
             };
         }
-        last_seq = Some(seq_of(key));
+        last_seq = Some(seq);
         items.push(item);
     }
     Page { items, next: None }
@@ -110,6 +96,8 @@ impl Cursor {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]
@@ -129,14 +117,11 @@ mod tests {
         let mut cursor = Cursor::first_page();
         let mut seen = Vec::new();
         loop {
-            let page = page_of(
-                &index,
-                cursor.start_seq(),
-                u64::MAX,
-                |k| *k,
-                3,
-                |v| (v % 2 == 0).then_some(*v),
-            );
+            let matches = index
+                .range(cursor.start_seq()..)
+                .filter(|(_, v)| *v % 2 == 0)
+                .map(|(k, v)| (*k, *v));
+            let page = page_of(matches, 3);
             seen.extend(page.items);
             match page.next {
                 Some(next) => cursor = next,

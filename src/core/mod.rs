@@ -1,6 +1,7 @@
 //! What every vendor shares, and imports no vendor: the clock, ids, cursors,
 //! the neutral error type, the deterministic series, rate limiting, fault
-//! rules, the request id, query and JSON parsing, and the world's store.
+//! rules, the request id, query and JSON parsing, ordered filter lists
+//! (`seq_lists`), and the world's store.
 
 pub mod changes;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod memo;
 pub mod params;
 pub mod rate_limit;
 pub mod request_id;
+pub mod seq_lists;
 pub mod series;
 pub mod store;
 pub mod strict_json;

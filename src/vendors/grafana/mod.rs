@@ -3,6 +3,8 @@
 mod access_policies;
 mod api;
 mod api_keys;
+#[doc(hidden)]
+pub mod bench;
 mod billed_usage;
 pub mod errors;
 mod extract;

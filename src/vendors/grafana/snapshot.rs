@@ -109,12 +109,11 @@ pub fn of(grafana: &GrafanaState) -> GrafanaSnapshot {
         orgs,
         regions,
         policies,
-        policy_order: _,
+        policy_lists: _,
         policy_names: _,
         tokens,
-        token_order: _,
+        token_lists: _,
         token_names: _,
-        tokens_by_policy: _,
         token_secrets: _,
         token_use,
         stacks,
@@ -630,27 +629,21 @@ fn load_policies_and_tokens(
                 .map_err(|e| ScenarioError::at(at("attributes"), e))?,
             None => None,
         };
-        g.policy_names.insert(name_key, p.id);
-        g.policy_order
-            .insert((p.org_id, p.region.clone(), p.seq), p.id);
-        g.policies.insert(
-            p.id,
-            AccessPolicy {
-                id: p.id,
-                seq: p.seq,
-                org_id: p.org_id,
-                region: p.region,
-                name: p.name,
-                display_name: p.display_name,
-                scopes: p.scopes,
-                realms: p.realms,
-                allowed_subnets,
-                attributes,
-                status: p.status,
-                created_at: p.created_at,
-                updated_at: p.updated_at,
-            },
-        );
+        g.insert_policy(AccessPolicy {
+            id: p.id,
+            seq: p.seq,
+            org_id: p.org_id,
+            region: p.region,
+            name: p.name,
+            display_name: p.display_name,
+            scopes: p.scopes,
+            realms: p.realms,
+            allowed_subnets,
+            attributes,
+            status: p.status,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        });
     }
     for (i, mut t) in tokens.into_iter().enumerate() {
         let at = |field: &str| format!("grafana.tokens[{i}].{field}");
@@ -688,12 +681,7 @@ fn load_policies_and_tokens(
                 "secrets must be non-empty and unique",
             ));
         }
-        g.token_names.insert(name_key, t.id);
-        g.token_order
-            .insert((t.org_id, t.region.clone(), t.seq), t.id);
-        g.tokens_by_policy.insert((t.access_policy_id, t.seq), t.id);
-        g.token_secrets.insert(t.secret.clone(), t.id);
-        g.tokens.insert(t.id, t);
+        g.insert_token(t);
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::cidr::Cidr;
+use super::lists::ListKey;
 use super::{GrafanaCaller, GrafanaState, OrgId, RegionKey, validate_display_name, validate_name};
 use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
@@ -394,7 +395,7 @@ pub struct AccessPolicyFilter {
 }
 
 impl AccessPolicyFilter {
-    fn matches(&self, policy: &AccessPolicy) -> bool {
+    pub(crate) fn matches(&self, policy: &AccessPolicy) -> bool {
         self.name.as_ref().is_none_or(|n| *n == policy.name)
             && self.status.is_none_or(|s| s == policy.status)
             && (self.realm_type.is_none()
@@ -529,18 +530,7 @@ impl World {
             created_at: now,
             updated_at: now,
         };
-        self.sections
-            .grafana_mut()
-            .policy_names
-            .insert(name_key, policy.id);
-        self.sections
-            .grafana_mut()
-            .policy_order
-            .insert((org_id, region, policy.seq), policy.id);
-        self.sections
-            .grafana_mut()
-            .policies
-            .insert(policy.id, policy.clone());
+        self.sections.grafana_mut().insert_policy(policy.clone());
         log_policy(self, policy.id);
         Ok(policy)
     }
@@ -560,6 +550,9 @@ impl World {
             .ok_or_else(|| not_found(id, &region))
     }
 
+    /// A page of the caller's policies in the region: the one named, or
+    /// those of the list the realm filter names, with the status asked for
+    /// (see [`super::lists`] for what each filter costs).
     pub fn list_access_policies(
         &self,
         caller: &GrafanaCaller,
@@ -569,31 +562,39 @@ impl World {
         limit: usize,
     ) -> EngineResult<Page<AccessPolicy>> {
         let org_id = caller.org_id;
-        let region = self.sections.grafana().org_region(org_id, region)?;
-        let policies = &self.sections.grafana().policies;
-        let keep = |id: &Uuid| policies.get(id).filter(|p| filter.matches(p)).cloned();
+        let grafana = self.sections.grafana();
+        let region = grafana.org_region(org_id, region)?;
+        let policies = &grafana.policies;
         // A name is unique per (org, region): answer from the name index.
         if let Some(name) = &filter.name {
-            let found = self
-                .sections
-                .grafana()
+            let found = grafana
                 .policy_names
-                .get(&(org_id, region.clone(), name.clone()))
-                .and_then(keep)
-                .filter(|p| p.seq >= cursor.start_seq());
+                .get(&(org_id, region, name.clone()))
+                .and_then(|id| policies.get(id))
+                .filter(|p| filter.matches(p) && p.seq >= cursor.start_seq())
+                .cloned();
             return Ok(Page {
                 items: found.into_iter().collect(),
                 next: None,
             });
         }
-        Ok(page_of(
-            &self.sections.grafana().policy_order,
-            (org_id, region.clone(), cursor.start_seq()),
-            (org_id, region, u64::MAX),
-            |key| key.2,
-            limit,
-            keep,
-        ))
+        let list = ListKey::of_realm_filter(
+            org_id,
+            region,
+            filter.realm_type,
+            filter.realm_identifier.as_deref(),
+        );
+        let status = filter.status;
+        let found = grafana
+            .policy_lists
+            .matching(
+                &list,
+                cursor.start_seq(),
+                |statuses| statuses.may_hold(status),
+                |entry| status.is_none_or(|s| s == entry.status),
+            )
+            .map(|(seq, entry)| (seq, policies[&entry.id].clone()));
+        Ok(page_of(found, limit))
     }
 
     pub fn update_access_policy(
@@ -620,13 +621,7 @@ impl World {
             AttributesChange::Set(a) => a.validated()?,
         };
         // Everything is validated: from here on the change cannot fail.
-        let now = self.clock.now();
-        let policy = self
-            .sections
-            .grafana_mut()
-            .policies
-            .get_mut(&id)
-            .expect("looked up above under the same lock");
+        let mut policy = current.clone();
         if let Some(display_name) = changes.display_name {
             policy.display_name = display_name;
         }
@@ -637,8 +632,8 @@ impl World {
         if let Some(status) = changes.status {
             policy.status = status;
         }
-        policy.updated_at = now;
-        let policy = policy.clone();
+        policy.updated_at = self.clock.now();
+        self.sections.grafana_mut().replace_policy(policy.clone());
         log_policy(self, id);
         Ok(policy)
     }
@@ -650,28 +645,8 @@ impl World {
         region: &str,
         id: Uuid,
     ) -> EngineResult<()> {
-        let policy = self.access_policy(caller, region, id)?.clone();
-        let token_ids: Vec<Uuid> = self
-            .sections
-            .grafana()
-            .tokens_by_policy
-            .range((id, 0)..=(id, u64::MAX))
-            .map(|(_, token_id)| *token_id)
-            .collect();
-        for &token_id in &token_ids {
-            self.sections.grafana_mut().remove_token(token_id);
-        }
-        self.sections.grafana_mut().policy_names.remove(&(
-            policy.org_id,
-            policy.region.clone(),
-            policy.name,
-        ));
-        self.sections.grafana_mut().policy_order.remove(&(
-            policy.org_id,
-            policy.region,
-            policy.seq,
-        ));
-        self.sections.grafana_mut().policies.remove(&id);
+        self.access_policy(caller, region, id)?;
+        let token_ids = self.sections.grafana_mut().remove_policy(id);
         for token_id in token_ids {
             log_token(self, token_id);
         }

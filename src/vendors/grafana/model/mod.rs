@@ -5,6 +5,9 @@ pub mod access_policies;
 pub mod api_keys;
 pub mod cidr;
 pub mod hosted_grafana;
+#[cfg(test)]
+mod list_oracle;
+pub mod lists;
 pub mod plugins;
 pub mod stacks;
 pub mod tokens;
@@ -20,18 +23,18 @@ use self::access_policies::{AccessPolicy, PolicyStatus};
 use self::api_keys::{ApiKeyRole, OrgApiKey};
 use self::cidr::Cidr;
 use self::hosted_grafana::HostedGrafanaKey;
+use self::lists::{ListKey, PolicyEntry, TokenLists};
 use self::stacks::{Stack, StackId};
 use self::tokens::{Token, TokenUse};
 use crate::core::error::{EngineError, EngineResult, bad_request};
 use crate::core::rate_limit::RateLimitSpec;
+use crate::core::seq_lists::SeqLists;
 use crate::core::world::World;
 use crate::vendors::grafana::scenario::Plan;
 
 pub type OrgId = u64;
 /// A region's slug (`us`, `prod-eu-west-2`, …).
 pub type RegionKey = String;
-/// Key of a keyset index: objects of one org and region in creation order.
-pub type ScopedSeq = (OrgId, RegionKey, u64);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,14 +72,18 @@ pub struct Region {
 pub struct GrafanaState {
     pub orgs: BTreeMap<OrgId, Org>,
     pub regions: BTreeMap<RegionKey, Region>,
+    /// Changed only through [`GrafanaState::insert_policy`] and its
+    /// siblings, which keep the indexes in step.
     pub policies: HashMap<Uuid, AccessPolicy>,
-    pub policy_order: BTreeMap<ScopedSeq, Uuid>,
+    /// An (org, region)'s policies in creation order, whole and by realm.
+    pub policy_lists: SeqLists<ListKey, PolicyEntry>,
     pub policy_names: HashMap<(OrgId, RegionKey, String), Uuid>,
+    /// Changed only through [`GrafanaState::insert_token`] and its siblings.
     pub tokens: HashMap<Uuid, Token>,
-    pub token_order: BTreeMap<ScopedSeq, Uuid>,
+    /// An (org, region)'s tokens in creation order, whole and by their
+    /// policies' realms, and each policy's.
+    pub token_lists: TokenLists,
     pub token_names: HashMap<(OrgId, RegionKey, String), Uuid>,
-    /// (policy id, token seq) → token id: a policy's tokens in creation order.
-    pub tokens_by_policy: BTreeMap<(Uuid, u64), Uuid>,
     /// Secret → token id.
     pub token_secrets: HashMap<String, Uuid>,
     /// When each token was used: recorded under a read guard of the world.
@@ -133,6 +140,74 @@ impl GrafanaState {
             )))
         }
     }
+}
+
+/// Every change to the policies and tokens: each keeps the collection and
+/// all of its indexes in step, in one call under the world's write guard.
+impl GrafanaState {
+    /// Stores a new policy (its name is free in its region).
+    pub(crate) fn insert_policy(&mut self, policy: AccessPolicy) {
+        let name_key = (policy.org_id, policy.region.clone(), policy.name.clone());
+        self.policy_names.insert(name_key, policy.id);
+        lists::list_policy(&mut self.policy_lists, &policy);
+        self.policies.insert(policy.id, policy);
+    }
+
+    /// Stores a changed policy over the one with its id (org, region, name
+    /// and seq unchanged); its tokens follow a change of status or realms.
+    pub(crate) fn replace_policy(&mut self, policy: AccessPolicy) {
+        let old = self
+            .policies
+            .insert(policy.id, policy.clone())
+            .expect("only a stored policy is replaced");
+        if old.status == policy.status && ListKey::of_policy(&old) == ListKey::of_policy(&policy) {
+            return;
+        }
+        lists::unlist_policy(&mut self.policy_lists, &old);
+        lists::list_policy(&mut self.policy_lists, &policy);
+        for token_id in self.token_lists.of_policy(policy.id) {
+            let token = &self.tokens[&token_id];
+            self.token_lists.remove(token, &old);
+            self.token_lists.add(token, &policy);
+        }
+    }
+
+    /// Removes a policy and every token it holds; the tokens' ids.
+    pub(crate) fn remove_policy(&mut self, id: Uuid) -> Vec<Uuid> {
+        let token_ids = self.token_lists.of_policy(id);
+        for &token_id in &token_ids {
+            self.remove_token(token_id);
+        }
+        if let Some(policy) = self.policies.remove(&id) {
+            self.policy_names
+                .remove(&(policy.org_id, policy.region.clone(), policy.name.clone()));
+            lists::unlist_policy(&mut self.policy_lists, &policy);
+        }
+        token_ids
+    }
+
+    /// Stores a new token of a stored policy (its name and secret are free).
+    pub(crate) fn insert_token(&mut self, token: Token) {
+        let policy = &self.policies[&token.access_policy_id];
+        self.token_lists.add(&token, policy);
+        let name_key = (token.org_id, token.region.clone(), token.name.clone());
+        self.token_names.insert(name_key, token.id);
+        self.token_secrets.insert(token.secret.clone(), token.id);
+        self.tokens.insert(token.id, token);
+    }
+
+    /// Stores a changed token over the one with its id (policy, name,
+    /// secret and seq unchanged).
+    pub(crate) fn replace_token(&mut self, token: Token) {
+        let policy = &self.policies[&token.access_policy_id];
+        let old = self
+            .tokens
+            .get(&token.id)
+            .expect("only a stored token is replaced");
+        self.token_lists.remove(old, policy);
+        self.token_lists.add(&token, policy);
+        self.tokens.insert(token.id, token);
+    }
 
     pub(crate) fn remove_token(&mut self, id: Uuid) -> Option<Token> {
         let token = self.tokens.remove(&id)?;
@@ -140,10 +215,8 @@ impl GrafanaState {
         self.token_secrets.remove(&token.secret);
         self.token_names
             .remove(&(token.org_id, token.region.clone(), token.name.clone()));
-        self.token_order
-            .remove(&(token.org_id, token.region.clone(), token.seq));
-        self.tokens_by_policy
-            .remove(&(token.access_policy_id, token.seq));
+        let policy = &self.policies[&token.access_policy_id];
+        self.token_lists.remove(&token, policy);
         Some(token)
     }
 }

@@ -1,7 +1,7 @@
 //! Grafana Cloud access-policy tokens: secrets shown once, expiry, name
 //! uniqueness per (org, region), and the list filters of the seed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use base64::Engine as _;
@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::access_policies::{AccessPolicy, PolicyStatus, RealmType};
-use super::{GrafanaCaller, OrgId, RegionKey, validate_display_name, validate_name};
+use super::lists::{ExpiryWindow, ListKey};
+use super::{GrafanaCaller, GrafanaState, OrgId, RegionKey, validate_display_name, validate_name};
 use crate::core::clock::truncate_to_millis;
 use crate::core::cursor::{Cursor, Page, page_of};
 use crate::core::error::{EngineError, EngineResult, bad_request};
+use crate::core::seq_lists::merged_by_seq;
 use crate::core::world::World;
 use crate::vendors::grafana::snapshot::log_token;
 
@@ -124,14 +126,25 @@ pub struct TokenFilter {
 }
 
 impl TokenFilter {
-    fn matches(&self, token: &Token, policy: Option<&AccessPolicy>, now: DateTime<Utc>) -> bool {
+    /// Whether the filter keeps `token` of `policy` at `now`.
+    pub(crate) fn matches(
+        &self,
+        token: &Token,
+        policy: Option<&AccessPolicy>,
+        now: DateTime<Utc>,
+    ) -> bool {
         let Some(policy) = policy else { return false };
-        let expires = token.expires_at;
         self.name.as_ref().is_none_or(|n| *n == token.name)
-            && self
-                .access_policy_ids
-                .as_ref()
-                .is_none_or(|ids| ids.contains(&token.access_policy_id))
+            && self.policy_matches(policy)
+            && self.expiry_window(now).contains(token.expires_at)
+    }
+
+    /// Whether the filters on the policy (`accessPolicyId(s)`,
+    /// `accessPolicyName`, its status and realm) keep its tokens.
+    fn policy_matches(&self, policy: &AccessPolicy) -> bool {
+        self.access_policy_ids
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&policy.id))
             && self
                 .access_policy_name
                 .as_ref()
@@ -145,13 +158,16 @@ impl TokenFilter {
                             .as_ref()
                             .is_none_or(|id| *id == realm.identifier)
                 }))
-            && self
-                .expires_before
-                .is_none_or(|t| expires.is_some_and(|e| e < t))
-            && self
-                .expires_after
-                .is_none_or(|t| expires.is_some_and(|e| e > t))
-            && (self.include_expired != Some(false) || expires.is_none_or(|e| e > now))
+    }
+
+    /// `expiresBefore`, `expiresAfter` and `includeExpired` at `now`.
+    fn expiry_window(&self, now: DateTime<Utc>) -> ExpiryWindow {
+        ExpiryWindow::of(
+            self.expires_before,
+            self.expires_after,
+            self.include_expired == Some(false),
+            now,
+        )
     }
 }
 
@@ -223,16 +239,7 @@ impl World {
             updated_at: now,
             secret,
         };
-        let grafana = self.sections.grafana_mut();
-        grafana.token_names.insert(name_key, token.id);
-        grafana
-            .token_order
-            .insert((org_id, region, token.seq), token.id);
-        grafana
-            .tokens_by_policy
-            .insert((token.access_policy_id, token.seq), token.id);
-        grafana.token_secrets.insert(token.secret.clone(), token.id);
-        grafana.tokens.insert(token.id, token.clone());
+        self.sections.grafana_mut().insert_token(token.clone());
         log_token(self, token.id);
         Ok(token)
     }
@@ -269,6 +276,10 @@ impl World {
             })
     }
 
+    /// A page of the caller's tokens in the region: the one named, the
+    /// tokens of the policies named, or those of the list the realm filter
+    /// names, with the policy status and expiries asked for (see
+    /// [`super::lists`] for what each filter costs).
     pub fn list_tokens(
         &self,
         caller: &GrafanaCaller,
@@ -278,46 +289,52 @@ impl World {
         limit: usize,
     ) -> EngineResult<Page<Token>> {
         let org_id = caller.org_id;
-        let region = self.sections.grafana().org_region(org_id, region)?;
+        let grafana = self.sections.grafana();
+        let region = grafana.org_region(org_id, region)?;
         let now = self.clock.now();
-        let grafana = &self.sections.grafana();
-        let keep = |id: &Uuid| {
-            let token = grafana.tokens.get(id)?;
-            let policy = grafana.policies.get(&token.access_policy_id);
-            filter
-                .matches(token, policy, now)
-                .then(|| grafana.token_use.applied(token))
-        };
+        let shown = |id: &Uuid| grafana.token_use.applied(&grafana.tokens[id]);
         if let Some(name) = &filter.name {
             let found = grafana
                 .token_names
-                .get(&(org_id, region.clone(), name.clone()))
-                .and_then(keep)
-                .filter(|t| t.seq >= cursor.start_seq());
+                .get(&(org_id, region, name.clone()))
+                .map(|id| &grafana.tokens[id])
+                .filter(|t| {
+                    let policy = grafana.policies.get(&t.access_policy_id);
+                    filter.matches(t, policy, now) && t.seq >= cursor.start_seq()
+                })
+                .map(|t| grafana.token_use.applied(t));
             return Ok(Page {
                 items: found.into_iter().collect(),
                 next: None,
             });
         }
-        // Filtering by one policy walks that policy's tokens only.
-        if let Some([policy_id]) = filter.access_policy_ids.as_deref() {
-            return Ok(page_of(
-                &grafana.tokens_by_policy,
-                (*policy_id, cursor.start_seq()),
-                (*policy_id, u64::MAX),
-                |key| key.1,
-                limit,
-                |id| keep(id).filter(|t| t.org_id == org_id && t.region == region),
-            ));
-        }
-        Ok(page_of(
-            &grafana.token_order,
-            (org_id, region.clone(), cursor.start_seq()),
-            (org_id, region, u64::MAX),
-            |key| key.2,
-            limit,
-            keep,
-        ))
+        let status = filter.access_policy_status;
+        let window = filter.expiry_window(now);
+        // One more than the page, to tell whether another page exists.
+        let walk = |list: &ListKey| {
+            grafana
+                .token_lists
+                .matching(list, cursor.start_seq(), status, window, limit + 1)
+                .into_iter()
+        };
+        let Some(named) = named_policies(grafana, org_id, &region, filter) else {
+            let list = ListKey::of_realm_filter(
+                org_id,
+                region,
+                filter.access_policy_realm_type,
+                filter.access_policy_realm_identifier.as_deref(),
+            );
+            let found = walk(&list).map(|(seq, id)| (seq, shown(&id)));
+            return Ok(page_of(found, limit));
+        };
+        // Each named policy's own list, if the other policy filters keep it.
+        let lists: Vec<_> = named
+            .into_iter()
+            .filter(|policy| filter.policy_matches(policy))
+            .map(|policy| walk(&ListKey::Policy(policy.id)))
+            .collect();
+        let found = merged_by_seq(lists).map(|(seq, id)| (seq, shown(&id)));
+        Ok(page_of(found, limit))
     }
 
     pub fn update_token(
@@ -339,10 +356,7 @@ impl World {
             refuse_past_expiry(at, now)?;
         }
         let grafana = self.sections.grafana_mut();
-        let token = grafana
-            .tokens
-            .get_mut(&id)
-            .expect("looked up above under the same lock");
+        let mut token = grafana.tokens[&id].clone();
         if let Some(display_name) = changes.display_name {
             token.display_name = display_name;
         }
@@ -350,9 +364,10 @@ impl World {
             token.expires_at = expires_at;
         }
         token.updated_at = now;
-        let token = grafana.token_use.applied(token);
+        let shown = grafana.token_use.applied(&token);
+        grafana.replace_token(token);
         log_token(self, id);
-        Ok(token)
+        Ok(shown)
     }
 
     pub fn delete_token(
@@ -366,6 +381,32 @@ impl World {
         log_token(self, id);
         Ok(())
     }
+}
+
+/// The caller's policies in the region that `accessPolicyId(s)` and
+/// `accessPolicyName` name, each once; `None` when neither is given.
+fn named_policies<'a>(
+    grafana: &'a GrafanaState,
+    org_id: OrgId,
+    region: &str,
+    filter: &TokenFilter,
+) -> Option<Vec<&'a AccessPolicy>> {
+    let by_name = filter.access_policy_name.as_ref().map(|name| {
+        let key = (org_id, region.to_string(), name.clone());
+        grafana.policy_names.get(&key).copied()
+    });
+    let ids: BTreeSet<Uuid> = match (&filter.access_policy_ids, by_name) {
+        (None, None) => return None,
+        (Some(ids), None) => ids.iter().copied().collect(),
+        (None, Some(id)) => id.into_iter().collect(),
+        (Some(ids), Some(id)) => id.filter(|id| ids.contains(id)).into_iter().collect(),
+    };
+    let policies = ids
+        .iter()
+        .filter_map(|id| grafana.policies.get(id))
+        .filter(|p| p.org_id == org_id && p.region == region)
+        .collect();
+    Some(policies)
 }
 
 fn refuse_past_expiry(at: DateTime<Utc>, now: DateTime<Utc>) -> EngineResult<()> {
