@@ -81,6 +81,7 @@
 //! | time travel | yes | no | no |
 
 mod admin;
+mod console;
 mod core;
 pub mod credentials;
 mod engine;

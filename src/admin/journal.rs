@@ -70,6 +70,8 @@ pub struct FaultApplied {
 pub struct Journal {
     capacity: usize,
     inner: Mutex<Kept>,
+    /// Each entry as it is recorded, for the console's live view.
+    live: tokio::sync::broadcast::Sender<Entry>,
 }
 
 #[derive(Debug, Default)]
@@ -84,6 +86,7 @@ impl Journal {
         Journal {
             capacity,
             inner: Mutex::new(Kept::default()),
+            live: tokio::sync::broadcast::channel(256).0,
         }
     }
 
@@ -102,7 +105,17 @@ impl Journal {
         if kept.entries.len() == self.capacity {
             kept.entries.pop_front();
         }
+        if self.live.receiver_count() > 0 {
+            // No watcher lagging behind can hold up a request: old entries
+            // are dropped for it (`RecvError::Lagged`).
+            let _ = self.live.send(entry.clone());
+        }
         kept.entries.push_back(entry);
+    }
+
+    /// Entries as they are recorded (the console's live view).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Entry> {
+        self.live.subscribe()
     }
 
     /// How many entries it keeps (the newest).
@@ -116,7 +129,7 @@ impl Journal {
     }
 
     /// Entries passing `filter`, oldest first, at most its `limit` newest.
-    fn matching(&self, filter: &Filter) -> Vec<Entry> {
+    pub(crate) fn matching(&self, filter: &Filter) -> Vec<Entry> {
         let kept = self.kept();
         let mut found: Vec<Entry> = kept
             .entries
@@ -259,20 +272,20 @@ fn milliseconds(latency: Duration) -> f64 {
 /// `GET /__admin/journal`'s query: every field optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Filter {
+pub(crate) struct Filter {
     /// `grafana`, `datadog`, `gcore` or `other` (paths no vendor owns).
-    vendor: Option<String>,
+    pub(crate) vendor: Option<String>,
     /// Entries whose path contains this.
-    path: Option<String>,
-    method: Option<String>,
+    pub(crate) path: Option<String>,
+    pub(crate) method: Option<String>,
     /// `429`, or a class: `4xx`.
-    status: Option<String>,
+    pub(crate) status: Option<String>,
     /// At most this many, the newest.
-    limit: Option<usize>,
+    pub(crate) limit: Option<usize>,
 }
 
 impl Filter {
-    fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         if let Some(vendor) = &self.vendor
             && !["grafana", "datadog", "gcore", "other"].contains(&vendor.as_str())
         {
@@ -290,7 +303,7 @@ impl Filter {
         Ok(())
     }
 
-    fn admits(&self, entry: &Entry) -> bool {
+    pub(crate) fn admits(&self, entry: &Entry) -> bool {
         self.vendor.as_deref().is_none_or(|v| v == entry.vendor)
             && self.path.as_deref().is_none_or(|p| entry.path.contains(p))
             && self

@@ -9,7 +9,7 @@ mod openapi;
 mod rate_limits;
 mod scenarios;
 mod state;
-mod token;
+pub(crate) mod token;
 
 use std::sync::Arc;
 
@@ -49,6 +49,7 @@ pub struct Options {
 }
 
 pub fn routes(state: AppState) -> Router<AppState> {
+    let state_for_console = state.clone();
     protected_routes()
         // Innermost: a change must come as JSON (no browser sends that
         // cross-site without a preflight) ...
@@ -67,6 +68,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         // Health is exempt from all three: container health checks send
         // no token and whatever Host their probe uses.
         .route("/__admin/health", get(health))
+        // The console, with the same guards (see `crate::console`).
+        .merge(crate::console::routes(state_for_console))
 }
 
 fn protected_routes() -> Router<AppState> {

@@ -1,7 +1,9 @@
 //! The admin token: when the server is started with one (`--admin-token`,
 //! `MOCKCLOUD_ADMIN_TOKEN`, `Config::with_admin_token`), every `/__admin`
 //! endpoint but `health` wants it as `Authorization: Bearer TOKEN` or
-//! `X-Admin-Token: TOKEN`, and answers 401 `{"error": ...}` without it.
+//! `X-Admin-Token: TOKEN` (or the console's `mockcloud_admin` cookie, set
+//! by its login form: HttpOnly, SameSite=Strict), and answers 401
+//! `{"error": ...}` without it.
 //! It runs after the Host and Origin checks and before the content-type
 //! check (`guard`). An empty token never gets here: `MockCloud::start`
 //! refuses it.
@@ -17,11 +19,14 @@ use super::admin_error;
 
 pub const ADMIN_TOKEN_HEADER: &str = "x-admin-token";
 
+/// The cookie the console's login form sets (`crate::console`).
+pub const ADMIN_TOKEN_COOKIE: &str = "mockcloud_admin";
+
 pub async fn require(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let Some(expected) = app.admin_token.as_deref() else {
         return next.run(request).await;
     };
-    if presented(request.headers()).any(|given| same(given.as_bytes(), expected.as_bytes())) {
+    if holds_token(request.headers(), expected) {
         return next.run(request).await;
     }
     let mut refused = admin_error(
@@ -36,7 +41,12 @@ pub async fn require(State(app): State<AppState>, request: Request, next: Next) 
     refused
 }
 
-/// The tokens a request presents, in either header.
+/// Whether a request presents `expected` (in a header or the cookie).
+pub fn holds_token(headers: &HeaderMap, expected: &str) -> bool {
+    presented(headers).any(|given| same(given.as_bytes(), expected.as_bytes()))
+}
+
+/// The tokens a request presents, in either header or the console's cookie.
 fn presented(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     let bearer = headers
         .get(AUTHORIZATION)
@@ -48,11 +58,19 @@ fn presented(headers: &HeaderMap) -> impl Iterator<Item = &str> {
         .get(ADMIN_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
-    bearer.into_iter().chain(header)
+    let cookie = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| *name == ADMIN_TOKEN_COOKIE)
+        .map(|(_, value)| value.trim());
+    bearer.into_iter().chain(header).chain(cookie)
 }
 
 /// Equality in time independent of where the first difference is.
-fn same(given: &[u8], expected: &[u8]) -> bool {
+pub fn same(given: &[u8], expected: &[u8]) -> bool {
     given.len() == expected.len()
         && given
             .iter()

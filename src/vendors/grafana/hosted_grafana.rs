@@ -107,6 +107,15 @@ struct Provisioned {
     json_data: &'static [(&'static str, &'static str)],
 }
 
+/// The names and types of the stack's data sources, as
+/// `GET /api/instances/{stack}/datasources` lists them (for the console).
+pub(crate) fn data_source_names(stack: &Stack, region: &Region) -> Vec<(String, &'static str)> {
+    provisioned_data_sources(stack, region)
+        .into_iter()
+        .map(|source| (source.name, source.source_type))
+        .collect()
+}
+
 /// The data sources Grafana Cloud provisions in every stack, pointing at the
 /// stack's own metrics, logs, traces and profiles instances.
 fn provisioned_data_sources(stack: &Stack, region: &Region) -> Vec<DataSourceView> {

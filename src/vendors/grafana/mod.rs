@@ -9,7 +9,7 @@ mod billed_usage;
 pub mod errors;
 mod extract;
 pub mod generate;
-mod hosted_grafana;
+pub(crate) mod hosted_grafana;
 pub mod model;
 mod orgs;
 mod pagination;

@@ -1,0 +1,238 @@
+//! Gcore: the inventory by project, region and type, filtered like the usage
+//! report; billing totals by type over a period as a chart and a table,
+//! from `usage_report`, the function `POST /cloud/v1/usage_report` calls.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::{Datelike, NaiveDate, NaiveTime};
+use serde::Deserialize;
+
+use super::charts::{self, Series};
+use super::{Chrome, render};
+use crate::admin::AppState;
+use crate::core::clock::timestamp;
+use crate::core::world::World;
+use crate::vendors::gcore::model::ResourceType;
+use crate::vendors::gcore::usage::{Period, UsageReportQuery, usage_report};
+
+/// The page's query, all in the URL; empty means every one.
+#[derive(Debug, Default, Deserialize)]
+pub struct GcoreQuery {
+    project: Option<String>,
+    region: Option<String>,
+    #[serde(rename = "type")]
+    resource_type: Option<String>,
+    /// `YYYY-MM-DD`: the report's `time_from` and (inclusive) last day.
+    from: Option<String>,
+    to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "gcore.html")]
+struct GcorePage {
+    chrome: Chrome,
+    projects: Vec<(u64, String)>,
+    regions: Vec<(u64, String)>,
+    types: Vec<&'static str>,
+    project: String,
+    region: String,
+    resource_type: String,
+    from: String,
+    to: String,
+    count: u64,
+    resources: Vec<ResourceRow>,
+    chart: String,
+    totals: Vec<TotalRow>,
+    problem: Option<String>,
+}
+
+struct ResourceRow {
+    name: String,
+    resource_type: &'static str,
+    project: String,
+    region: String,
+    metric: String,
+    value: f64,
+    unit: &'static str,
+    first_seen: String,
+    last_seen: String,
+}
+
+struct TotalRow {
+    resource_type: &'static str,
+    region: String,
+    metric: String,
+    value: f64,
+    unit: &'static str,
+    group: String,
+}
+
+pub async fn page(State(app): State<AppState>, Query(query): Query<GcoreQuery>) -> Response {
+    let chrome = Chrome::of(&app, "/__admin/ui/gcore");
+    let engine = app.engine.clone();
+    let page = crate::vendors::off_the_workers(move || {
+        let world = engine.read();
+        build(&world, chrome, query)
+    })
+    .await;
+    render(&page)
+}
+
+fn type_name(resource_type: ResourceType) -> &'static str {
+    resource_type.name()
+}
+
+fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
+    let gcore = world.sections.gcore();
+    let now = world.clock.now();
+    let projects: Vec<(u64, String)> = gcore.projects.iter().map(|p| (p.id, p.name.clone())).collect();
+    let regions: Vec<(u64, String)> = gcore.regions.iter().map(|r| (r.id, r.name.clone())).collect();
+    let mut types: Vec<ResourceType> = gcore.resources.iter().map(|r| r.resource_type).collect();
+    types.sort();
+    types.dedup();
+    let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+    let project = given(&query.project).and_then(|p| p.parse::<u64>().ok());
+    let region = given(&query.region).and_then(|r| r.parse::<u64>().ok());
+    let resource_type: Option<ResourceType> = given(&query.resource_type)
+        .and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok());
+    let today = now.date_naive();
+    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("a month");
+    let from = given(&query.from)
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .unwrap_or(first);
+    let to = given(&query.to)
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .unwrap_or(today);
+    let name_of = |list: &[(u64, String)], id: u64| {
+        list.iter()
+            .find(|(i, _)| *i == id)
+            .map_or_else(|| id.to_string(), |(_, n)| format!("{n} ({id})"))
+    };
+    let mut page = GcorePage {
+        chrome,
+        projects: projects.clone(),
+        regions: regions.clone(),
+        types: types.iter().map(|t| type_name(*t)).collect(),
+        project: project.map(|p| p.to_string()).unwrap_or_default(),
+        region: region.map(|r| r.to_string()).unwrap_or_default(),
+        resource_type: resource_type.map(|t| type_name(t).to_string()).unwrap_or_default(),
+        from: from.to_string(),
+        to: to.to_string(),
+        count: 0,
+        resources: Vec::new(),
+        chart: String::new(),
+        totals: Vec::new(),
+        problem: None,
+    };
+    let period = match Period::new(
+        from.and_time(NaiveTime::MIN).and_utc(),
+        to.and_time(NaiveTime::MIN).and_utc(),
+        true,
+    ) {
+        Ok(period) => period,
+        Err(e) => {
+            page.problem = Some(e.to_string());
+            return page;
+        }
+    };
+    let report_query = UsageReportQuery {
+        period,
+        projects: project.map(|p| vec![p]),
+        regions: region.map(|r| vec![r]),
+        types: resource_type.map(|t| vec![t]),
+        schema_filter: None,
+        tags: None,
+        order: Vec::new(),
+        limit: 1000,
+        offset: 0,
+    };
+    let report = match usage_report(world.seed, now, &gcore.resources, &report_query) {
+        Ok(report) => report,
+        Err(e) => {
+            page.problem = Some(e.to_string());
+            return page;
+        }
+    };
+    page.count = report.count;
+    page.resources = report
+        .resources
+        .iter()
+        .map(|line| ResourceRow {
+            name: line
+                .resource
+                .last_name
+                .clone()
+                .or_else(|| line.resource.uuid.clone())
+                .unwrap_or_default(),
+            resource_type: type_name(line.resource.resource_type),
+            project: name_of(&projects, line.resource.project_id),
+            region: name_of(&regions, line.resource.region_id),
+            metric: line.billing_metric_name.clone(),
+            value: line.billing_value,
+            unit: line.billing_value_unit,
+            first_seen: timestamp(line.first_seen),
+            last_seen: timestamp(line.last_seen),
+        })
+        .collect();
+    page.totals = report
+        .totals
+        .iter()
+        .map(|total| TotalRow {
+            resource_type: type_name(total.resource_type),
+            region: name_of(&regions, total.region_id),
+            metric: total.billing_metric_name.clone(),
+            value: total.billing_value,
+            unit: total.billing_value_unit,
+            group: [&total.flavor, &total.instance_type, &total.file_share_type, &total.volume_type]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+        })
+        .collect();
+    // The chart: the totals summed by type and metric, a bar each, stacked
+    // by region.
+    let mut categories: Vec<String> = Vec::new();
+    let mut by_region: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for total in &report.totals {
+        let category = format!(
+            "{} {} ({})",
+            type_name(total.resource_type),
+            total.billing_metric_name,
+            total.billing_value_unit
+        );
+        if !categories.contains(&category) {
+            categories.push(category.clone());
+        }
+        *by_region
+            .entry(name_of(&regions, total.region_id))
+            .or_default()
+            .entry(category)
+            .or_default() += total.billing_value;
+    }
+    let series: Vec<Series> = by_region
+        .into_iter()
+        .map(|(region, values)| Series {
+            name: region,
+            values: categories
+                .iter()
+                .map(|c| values.get(c).copied().unwrap_or(0.0))
+                .collect(),
+        })
+        .collect();
+    let short: Vec<String> = categories
+        .iter()
+        .map(|c| c.split(" (").next().unwrap_or(c).to_string())
+        .collect();
+    page.chart = charts::stacked_bars(
+        &format!("Billing totals by type, {from} to {to}"),
+        &short,
+        &series,
+        charts::short_number,
+    );
+    page
+}

@@ -1,0 +1,204 @@
+//! The console at `/__admin/ui/`: server-rendered pages that show and steer
+//! each vendor's world. Pages read the world through the same engine
+//! functions the vendor handlers use, so they cannot disagree with the API;
+//! every change goes through the admin API the documentation describes (the
+//! page's script calls it), except the stack delete-protection toggle,
+//! a console endpoint that calls the Grafana model's `update_stack`.
+//!
+//! Templates (`templates/`, askama) and assets (`assets/`) are compiled in:
+//! nothing is fetched at run time. Charts are SVG drawn by `plotters`.
+
+mod charts;
+mod datadog;
+mod gcore;
+mod grafana;
+mod live;
+mod overview;
+mod controls;
+
+use std::time::Instant;
+
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+
+use crate::admin::token::{ADMIN_TOKEN_COOKIE, holds_token, same};
+use crate::admin::{AppState, admin_error, guard};
+
+pub const PREFIX: &str = "/__admin/ui";
+
+/// When this server's console was mounted: the uptime on the overview.
+#[derive(Debug, Clone, Copy)]
+struct Started(Instant);
+
+/// The console's routes; `crate::admin::routes` merges them.
+pub fn routes(state: AppState) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/__admin/ui/", get(overview::page))
+        .route("/__admin/ui/grafana", get(grafana::page))
+        .route(
+            "/__admin/ui/grafana/stacks/{slug}/delete-protection",
+            post(grafana::set_delete_protection),
+        )
+        .route("/__admin/ui/datadog", get(datadog::page))
+        .route("/__admin/ui/gcore", get(gcore::page))
+        .route("/__admin/ui/live", get(live::page))
+        .route("/__admin/ui/live/events", get(live::events))
+        .route("/__admin/ui/controls", get(controls::page))
+        .route_layer(middleware::from_fn(guard::json_only))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_login));
+    Router::new()
+        .merge(pages)
+        .route("/__admin/ui", get(|| async { Redirect::permanent("/__admin/ui/") }))
+        .route("/__admin/ui/login", get(login_page))
+        .route(
+            "/__admin/ui/session",
+            post(log_in).route_layer(middleware::from_fn(guard::json_only)),
+        )
+        .route("/__admin/ui/assets/console.css", get(css))
+        .route("/__admin/ui/assets/console.js", get(js))
+        // The admin API's Host and Origin checks, on every console request.
+        .route_layer(middleware::from_fn_with_state(state, guard::host_and_origin))
+        .layer(Extension(Started(Instant::now())))
+}
+
+/// With `--admin-token`, pages want the token (the login cookie or a
+/// header); without it a page is the login form, an endpoint a 401.
+async fn require_login(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(expected) = app.admin_token.as_deref() else {
+        return next.run(request).await;
+    };
+    if holds_token(request.headers(), expected) {
+        return next.run(request).await;
+    }
+    if request.method() == axum::http::Method::GET {
+        let next_page = request
+            .uri()
+            .path_and_query()
+            .map_or(PREFIX.to_string(), |p| p.to_string());
+        let mut page = render(&Login { next: next_page }).into_response();
+        *page.status_mut() = StatusCode::UNAUTHORIZED;
+        return page;
+    }
+    admin_error(StatusCode::UNAUTHORIZED, "admin token required: log in at /__admin/ui/login")
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct Login {
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+}
+
+async fn login_page(axum::extract::Query(query): axum::extract::Query<LoginQuery>) -> Response {
+    render(&Login {
+        next: query.next.unwrap_or_else(|| format!("{PREFIX}/")),
+    })
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    token: String,
+}
+
+/// `POST /__admin/ui/session {"token": ...}`: sets the login cookie when
+/// the token is the admin token (or none is set).
+async fn log_in(State(app): State<AppState>, Json(given): Json<Credentials>) -> Response {
+    if let Some(expected) = app.admin_token.as_deref()
+        && !same(given.token.as_bytes(), expected.as_bytes())
+    {
+        return admin_error(StatusCode::UNAUTHORIZED, "wrong admin token").into_response();
+    }
+    let cookie = format!(
+        "{ADMIN_TOKEN_COOKIE}={}; Path=/__admin; HttpOnly; SameSite=Strict",
+        given.token
+    );
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    match HeaderValue::from_str(&cookie) {
+        Ok(value) => {
+            response.headers_mut().insert(SET_COOKIE, value);
+            response
+        }
+        Err(_) => admin_error(
+            StatusCode::BAD_REQUEST,
+            "the token cannot be kept in a cookie: use Authorization: Bearer",
+        )
+        .into_response(),
+    }
+}
+
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", include_str!("assets/console.css"))
+}
+
+async fn js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("assets/console.js"),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A page, or a 500 naming the template error (a bug).
+fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// The navigation: (path, title) of every page.
+pub const PAGES: [(&str, &str); 6] = [
+    ("/__admin/ui/", "Overview"),
+    ("/__admin/ui/grafana", "Grafana"),
+    ("/__admin/ui/datadog", "Datadog"),
+    ("/__admin/ui/gcore", "Gcore"),
+    ("/__admin/ui/live", "Live requests"),
+    ("/__admin/ui/controls", "Controls"),
+];
+
+/// What every page's layout shows.
+pub struct Chrome {
+    /// The page's path, to mark it in the navigation.
+    pub current: &'static str,
+    pub scenario: String,
+    pub now: String,
+    pub frozen: bool,
+}
+
+impl Chrome {
+    fn of(app: &AppState, current: &'static str) -> Self {
+        let clock = app.engine.clock();
+        Chrome {
+            current,
+            scenario: app.engine.scenario().name.clone(),
+            now: crate::core::clock::timestamp(clock.now()),
+            frozen: clock.is_frozen(),
+        }
+    }
+
+    pub fn pages(&self) -> &'static [(&'static str, &'static str)] {
+        &PAGES
+    }
+}
