@@ -5,8 +5,10 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-const WIDTH: u32 = 960;
-const HEIGHT: u32 = 380;
+const WIDTH: u32 = 1200;
+const HEIGHT: u32 = 440;
+/// Beside the plot, so that the legend never covers a bar or a line.
+const LEGEND_WIDTH: u32 = 250;
 const FONT: &str = "sans-serif";
 
 /// One named series of values, one per category (or per x position).
@@ -38,15 +40,17 @@ fn draw_stacked_bars(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE)?;
+    let (plot, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+    legend(&legend_area, series, true)?;
     let totals: Vec<f64> = (0..categories.len())
         .map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum())
         .collect();
     let top = totals.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.15;
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(&plot)
         .caption(caption, (FONT, 18))
         .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(80)
+        .x_label_area_size(150)
+        .y_label_area_size(90)
         .build_cartesian_2d((0..categories.len()).into_segmented(), 0f64..top)?;
     chart
         .configure_mesh()
@@ -58,6 +62,13 @@ fn draw_stacked_bars(
         })
         .y_label_formatter(&|y| format(*y))
         .label_style((FONT, 12))
+        .x_label_style(
+            (FONT, 12)
+                .into_font()
+                .transform(FontTransform::Rotate90)
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        )
         .draw()?;
     let mut base = vec![0.0; categories.len()];
     for (k, one) in series.iter().enumerate() {
@@ -77,27 +88,15 @@ fn draw_stacked_bars(
                 bar
             })
             .collect();
-        chart
-            .draw_series(bars)?
-            .label(one.name.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], Palette99::pick(k).filled()));
+        chart.draw_series(bars)?;
     }
     chart.draw_series(totals.iter().enumerate().map(|(i, total)| {
         Text::new(
             format(*total),
             (SegmentValue::CenterOf(i), *total),
-            (FONT, 12).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            (FONT, 11).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)),
         )
     }))?;
-    if !series.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 11))
-            .draw()?;
-    }
     root.present()?;
     Ok(())
 }
@@ -126,7 +125,9 @@ fn draw_lines(
         .max(1.0)
         * 1.1;
     let points = x_labels.len().max(2);
-    let mut chart = ChartBuilder::on(&root)
+    let (plot, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+    legend(&legend_area, series, false)?;
+    let mut chart = ChartBuilder::on(&plot)
         .caption(caption, (FONT, 18))
         .margin(12)
         .x_label_area_size(40)
@@ -141,24 +142,35 @@ fn draw_lines(
         .draw()?;
     for (k, one) in series.iter().enumerate() {
         let color = Palette99::pick(k);
-        chart
-            .draw_series(LineSeries::new(
-                one.values.iter().enumerate().map(|(i, v)| (i, *v)),
-                color.stroke_width(2),
-            ))?
-            .label(one.name.as_str())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 14, y)], Palette99::pick(k).stroke_width(2)));
-    }
-    if !series.is_empty() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 11))
-            .draw()?;
+        chart.draw_series(LineSeries::new(
+            one.values.iter().enumerate().map(|(i, v)| (i, *v)),
+            color.stroke_width(2),
+        ))?;
     }
     root.present()?;
+    Ok(())
+}
+
+/// The series' names with their colours, a row each, in `area`.
+fn legend(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    series: &[Series],
+    filled: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for (k, one) in series.iter().enumerate() {
+        let y = 40 + 20 * k as i32;
+        let color = Palette99::pick(k);
+        if filled {
+            area.draw(&Rectangle::new([(8, y - 6), (22, y + 6)], color.filled()))?;
+        } else {
+            area.draw(&PathElement::new([(6, y), (24, y)], color.stroke_width(3)))?;
+        }
+        area.draw(&Text::new(
+            one.name.clone(),
+            (30, y),
+            (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
     Ok(())
 }
 

@@ -13,7 +13,6 @@ use serde::Deserialize;
 use super::charts::{self, Series};
 use super::{Chrome, render};
 use crate::admin::AppState;
-use crate::core::clock::timestamp;
 use crate::core::world::World;
 use crate::vendors::gcore::model::ResourceType;
 use crate::vendors::gcore::usage::{Period, UsageReportQuery, usage_report};
@@ -28,6 +27,9 @@ pub struct GcoreQuery {
     /// `YYYY-MM-DD`: the report's `time_from` and (inclusive) last day.
     from: Option<String>,
     to: Option<String>,
+    /// The unit charted (totals of different units do not add up): the
+    /// most common one by default.
+    unit: Option<String>,
 }
 
 #[derive(Template)]
@@ -42,6 +44,8 @@ struct GcorePage {
     resource_type: String,
     from: String,
     to: String,
+    units: Vec<&'static str>,
+    unit: String,
     count: u64,
     resources: Vec<ResourceRow>,
     chart: String,
@@ -121,6 +125,8 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
         resource_type: resource_type.map(|t| type_name(t).to_string()).unwrap_or_default(),
         from: from.to_string(),
         to: to.to_string(),
+        units: Vec::new(),
+        unit: String::new(),
         count: 0,
         resources: Vec::new(),
         chart: String::new(),
@@ -173,8 +179,8 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
             metric: line.billing_metric_name.clone(),
             value: line.billing_value,
             unit: line.billing_value_unit,
-            first_seen: timestamp(line.first_seen),
-            last_seen: timestamp(line.last_seen),
+            first_seen: line.first_seen.format("%Y-%m-%d %H:%M").to_string(),
+            last_seen: line.last_seen.format("%Y-%m-%d %H:%M").to_string(),
         })
         .collect();
     page.totals = report
@@ -194,19 +200,27 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
                 .join(" "),
         })
         .collect();
-    // The chart: the totals summed by type and metric, a bar each, stacked
-    // by region.
-    let mut categories: Vec<String> = Vec::new();
-    let mut by_region: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    // The chart: the totals of one unit summed by type, a bar each,
+    // stacked by region.
+    let mut units: Vec<(&'static str, usize)> = Vec::new();
     for total in &report.totals {
-        let category = format!(
-            "{} {} ({})",
-            type_name(total.resource_type),
-            total.billing_metric_name,
-            total.billing_value_unit
-        );
+        match units.iter_mut().find(|(u, _)| *u == total.billing_value_unit) {
+            Some((_, n)) => *n += 1,
+            None => units.push((total.billing_value_unit, 1)),
+        }
+    }
+    let most_common = units.iter().max_by_key(|(_, n)| *n).map(|(u, _)| *u);
+    units.sort();
+    let unit = given(&query.unit)
+        .and_then(|wanted| units.iter().find(|(u, _)| *u == wanted).map(|(u, _)| *u))
+        .or(most_common)
+        .unwrap_or("");
+    let mut categories: Vec<&'static str> = Vec::new();
+    let mut by_region: BTreeMap<String, BTreeMap<&'static str, f64>> = BTreeMap::new();
+    for total in report.totals.iter().filter(|t| t.billing_value_unit == unit) {
+        let category = type_name(total.resource_type);
         if !categories.contains(&category) {
-            categories.push(category.clone());
+            categories.push(category);
         }
         *by_region
             .entry(name_of(&regions, total.region_id))
@@ -224,15 +238,14 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
                 .collect(),
         })
         .collect();
-    let short: Vec<String> = categories
-        .iter()
-        .map(|c| c.split(" (").next().unwrap_or(c).to_string())
-        .collect();
+    let labels: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
     page.chart = charts::stacked_bars(
-        &format!("Billing totals by type, {from} to {to}"),
-        &short,
+        &format!("Billing totals in {unit} by type and region, {from} to {to}"),
+        &labels,
         &series,
         charts::short_number,
     );
+    page.units = units.into_iter().map(|(u, _)| u).collect();
+    page.unit = unit.to_string();
     page
 }

@@ -9,6 +9,9 @@ function show(message, ok) {
   if (!out) return;
   out.textContent = message;
   out.className = ok ? "ok" : "failed";
+  clearTimeout(show.timer);
+  // Out of the way again after a while: it covers the page's bottom.
+  show.timer = setTimeout(() => { out.textContent = ""; }, ok ? 4000 : 12000);
 }
 
 // One admin API call: JSON in and out, the token as a bearer when known.
