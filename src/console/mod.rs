@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -69,7 +69,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 /// With `--admin-token`, pages want the token (the login cookie or a
-/// header); without it a page is the login form, an endpoint a 401.
+/// header); without it a browser is sent to the login form, anything else
+/// gets a 401.
 async fn require_login(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let Some(expected) = app.admin_token.as_deref() else {
         return next.run(request).await;
@@ -77,14 +78,20 @@ async fn require_login(State(app): State<AppState>, request: Request, next: Next
     if holds_token(request.headers(), expected) {
         return next.run(request).await;
     }
-    if request.method() == axum::http::Method::GET {
+    // A browser opening a page is sent to the login form; anything else
+    // gets the admin API's 401.
+    let wants_html = request
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if request.method() == axum::http::Method::GET && wants_html {
         let next_page = request
             .uri()
             .path_and_query()
-            .map_or(PREFIX.to_string(), |p| p.to_string());
-        let mut page = render(&Login { next: next_page }).into_response();
-        *page.status_mut() = StatusCode::UNAUTHORIZED;
-        return page;
+            .map_or(format!("{PREFIX}/"), |p| p.to_string());
+        let query = serde_urlencoded::to_string([("next", next_page)]).unwrap_or_default();
+        return Redirect::to(&format!("{PREFIX}/login?{query}")).into_response();
     }
     admin_error(StatusCode::UNAUTHORIZED, "admin token required: log in at /__admin/ui/login")
         .into_response()
@@ -102,9 +109,12 @@ struct LoginQuery {
 }
 
 async fn login_page(axum::extract::Query(query): axum::extract::Query<LoginQuery>) -> Response {
-    render(&Login {
-        next: query.next.unwrap_or_else(|| format!("{PREFIX}/")),
-    })
+    // Only back into the console: never an open redirect.
+    let next = query
+        .next
+        .filter(|next| next.starts_with("/__admin/ui/") && !next.contains("//"))
+        .unwrap_or_else(|| format!("{PREFIX}/"));
+    render(&Login { next })
 }
 
 #[derive(Deserialize)]

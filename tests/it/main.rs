@@ -11,6 +11,7 @@ mod bounds;
 mod cli;
 mod clock_extremes;
 mod connections;
+mod console;
 mod contract;
 mod datadog_attribution;
 mod datadog_costs;
