@@ -40,10 +40,13 @@ pub async fn page(State(app): State<AppState>) -> Response {
         crate::vendors::ALL
             .iter()
             .map(|vendor| {
-                (
-                    vendor.name(),
-                    serde_json::to_string_pretty(vendor.rate_limits(&world)).unwrap_or_default(),
-                )
+                let rules: Vec<String> = vendor
+                    .rate_limits(&world)
+                    .iter()
+                    .map(|rule| serde_json::to_string(rule).unwrap_or_default())
+                    .collect();
+                // A rule a line: short enough to read and edit in place.
+                (vendor.name(), format!("[\n  {}\n]", rules.join(",\n  ")))
             })
             .collect()
     };

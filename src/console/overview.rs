@@ -63,13 +63,14 @@ pub async fn page(
         or_none(&grafana_token)
     );
     let datadog_snippet = format!(
-        "from datadog_api_client import ApiClient, Configuration\n\
+        "from datetime import datetime\n\n\
+         from datadog_api_client import ApiClient, Configuration\n\
          from datadog_api_client.v1.api.usage_metering_api import UsageMeteringApi\n\n\
          configuration = Configuration(host=\"{base_url}\")\n\
          configuration.api_key[\"apiKeyAuth\"] = \"{}\"\n\
          configuration.api_key[\"appKeyAuth\"] = \"{}\"\n\
          with ApiClient(configuration) as client:\n    \
-         print(UsageMeteringApi(client).get_usage_summary(start_month=...))",
+         print(UsageMeteringApi(client).get_usage_summary(start_month=datetime(2026, 1, 1)))",
         or_none(&dd_api),
         or_none(&dd_app)
     );
