@@ -43,7 +43,12 @@ fn draw_stacked_bars(
     let (plot, legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
     legend(&legend_area, series, true)?;
     let totals: Vec<f64> = (0..categories.len())
-        .map(|i| series.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum())
+        .map(|i| {
+            series
+                .iter()
+                .map(|s| s.values.get(i).copied().unwrap_or(0.0))
+                .sum()
+        })
         .collect();
     let top = totals.iter().copied().fold(0.0, f64::max).max(1e-9) * 1.15;
     let mut chart = ChartBuilder::on(&plot)
@@ -81,7 +86,10 @@ fn draw_stacked_bars(
                 let from = base[i];
                 base[i] += value;
                 let mut bar = Rectangle::new(
-                    [(SegmentValue::Exact(i), from), (SegmentValue::Exact(i + 1), base[i])],
+                    [
+                        (SegmentValue::Exact(i), from),
+                        (SegmentValue::Exact(i + 1), base[i]),
+                    ],
                     color,
                 );
                 bar.set_margin(0, 0, 6, 6);
@@ -94,7 +102,10 @@ fn draw_stacked_bars(
         Text::new(
             format(*total),
             (SegmentValue::CenterOf(i), *total),
-            (FONT, 11).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom)),
+            (FONT, 11)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Bottom)),
         )
     }))?;
     root.present()?;
@@ -168,7 +179,10 @@ fn legend(
         area.draw(&Text::new(
             one.name.clone(),
             (30, y),
-            (FONT, 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+            (FONT, 13)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
     }
     Ok(())

@@ -136,7 +136,11 @@ fn build(world: &World, chrome: Chrome, query: DatadogQuery) -> DatadogPage {
         .unwrap_or_else(|| "infra_hosts".to_string());
 
     let default_end = last_hour_with_data(now) + Duration::hours(1);
-    let end = query.end.as_deref().and_then(parse_hour).unwrap_or(default_end);
+    let end = query
+        .end
+        .as_deref()
+        .and_then(parse_hour)
+        .unwrap_or(default_end);
     let start = query
         .start
         .as_deref()
@@ -156,11 +160,8 @@ fn build(world: &World, chrome: Chrome, query: DatadogQuery) -> DatadogPage {
                         (s.name.clone(), sum, max)
                     })
                     .collect();
-                hourly_chart = charts::lines(
-                    &format!("{family}, hourly, {}", org.name),
-                    &labels,
-                    &series,
-                );
+                hourly_chart =
+                    charts::lines(&format!("{family}, hourly, {}", org.name), &labels, &series);
             }
             Err(problem) => problems.push(problem),
         }
@@ -173,24 +174,42 @@ fn build(world: &World, chrome: Chrome, query: DatadogQuery) -> DatadogPage {
     } else {
         this_month - chrono::Months::new(6)
     };
-    let start_month = query.start_month.as_deref().and_then(parse_month).unwrap_or(default_start);
+    let start_month = query
+        .start_month
+        .as_deref()
+        .and_then(parse_month)
+        .unwrap_or(default_start);
     let end_month = query.end_month.as_deref().and_then(parse_month);
     let (mut cost_chart, mut cost_rows) = (String::new(), Vec::new());
     if let Some(org) = org {
         // Costs are the account's: the parent's, with every child org.
-        let caller = DatadogCaller { org: org.parent.unwrap_or(org_index) };
+        let caller = DatadogCaller {
+            org: org.parent.unwrap_or(org_index),
+        };
         let records = if estimated {
-            costs::estimated(state, world.seed, now, caller, &EstimatedQuery {
-                start: Period::Month(start_month),
-                end: end_month,
-                view: View::SubOrg,
-            })
+            costs::estimated(
+                state,
+                world.seed,
+                now,
+                caller,
+                &EstimatedQuery {
+                    start: Period::Month(start_month),
+                    end: end_month,
+                    view: View::SubOrg,
+                },
+            )
         } else {
-            costs::historical(state, world.seed, now, caller, &HistoricalQuery {
-                start_month,
-                end_month,
-                view: View::SubOrg,
-            })
+            costs::historical(
+                state,
+                world.seed,
+                now,
+                caller,
+                &HistoricalQuery {
+                    start_month,
+                    end_month,
+                    view: View::SubOrg,
+                },
+            )
         };
         match records {
             Ok(records) => {
@@ -216,13 +235,19 @@ fn build(world: &World, chrome: Chrome, query: DatadogQuery) -> DatadogPage {
                 let mut other = vec![0.0; records.len()];
                 for (k, (name, values)) in products.into_iter().enumerate() {
                     if k < PRODUCTS_SHOWN {
-                        series.push(Series { name: name.to_string(), values });
+                        series.push(Series {
+                            name: name.to_string(),
+                            values,
+                        });
                     } else {
                         other.iter_mut().zip(values).for_each(|(o, v)| *o += v);
                     }
                 }
                 if other.iter().any(|v| *v != 0.0) {
-                    series.push(Series { name: "other".into(), values: other });
+                    series.push(Series {
+                        name: "other".into(),
+                        values: other,
+                    });
                 }
                 cost_rows = records
                     .iter()
@@ -233,7 +258,10 @@ fn build(world: &World, chrome: Chrome, query: DatadogQuery) -> DatadogPage {
                     })
                     .collect();
                 cost_chart = charts::stacked_bars(
-                    &format!("{} cost by org and product ($)", if estimated { "Estimated" } else { "Historical" }),
+                    &format!(
+                        "{} cost by org and product ($)",
+                        if estimated { "Estimated" } else { "Historical" }
+                    ),
                     &categories,
                     &series,
                     charts::dollars,
@@ -259,7 +287,14 @@ fn build(world: &World, chrome: Chrome, query: DatadogQuery) -> DatadogPage {
         top = page
             .records
             .into_iter()
-            .map(|m| (m.name, m.category.name(), m.avg_metric_hour, m.max_metric_hour))
+            .map(|m| {
+                (
+                    m.name,
+                    m.category.name(),
+                    m.avg_metric_hour,
+                    m.max_metric_hour,
+                )
+            })
             .collect();
     }
 
@@ -275,7 +310,9 @@ fn build(world: &World, chrome: Chrome, query: DatadogQuery) -> DatadogPage {
         hourly_summary,
         cost: if estimated { "estimated" } else { "historical" }.to_string(),
         start_month: start_month.format("%Y-%m").to_string(),
-        end_month: end_month.map(|m| m.format("%Y-%m").to_string()).unwrap_or_default(),
+        end_month: end_month
+            .map(|m| m.format("%Y-%m").to_string())
+            .unwrap_or_default(),
         cost_chart,
         cost_rows,
         top_month: this_month.format("%Y-%m").to_string(),
@@ -306,11 +343,20 @@ fn hourly(
     let mut series: Vec<Series> = family
         .usage_types
         .iter()
-        .map(|t| Series { name: t.name.to_string(), values: Vec::new() })
+        .map(|t| Series {
+            name: t.name.to_string(),
+            values: Vec::new(),
+        })
         .collect();
     loop {
-        let page = hourly_usage(world.sections.datadog(), world.seed, world.clock.now(), caller, &query)
-            .map_err(|e| e.to_string())?;
+        let page = hourly_usage(
+            world.sections.datadog(),
+            world.seed,
+            world.clock.now(),
+            caller,
+            &query,
+        )
+        .map_err(|e| e.to_string())?;
         for record in &page.records {
             labels.push(record.hour.format("%m-%d %Hh").to_string());
             for (one, (_, value)) in series.iter_mut().zip(&record.measurements) {

@@ -92,8 +92,16 @@ fn type_name(resource_type: ResourceType) -> &'static str {
 fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
     let gcore = world.sections.gcore();
     let now = world.clock.now();
-    let projects: Vec<(u64, String)> = gcore.projects.iter().map(|p| (p.id, p.name.clone())).collect();
-    let regions: Vec<(u64, String)> = gcore.regions.iter().map(|r| (r.id, r.name.clone())).collect();
+    let projects: Vec<(u64, String)> = gcore
+        .projects
+        .iter()
+        .map(|p| (p.id, p.name.clone()))
+        .collect();
+    let regions: Vec<(u64, String)> = gcore
+        .regions
+        .iter()
+        .map(|r| (r.id, r.name.clone()))
+        .collect();
     let mut types: Vec<ResourceType> = gcore.resources.iter().map(|r| r.resource_type).collect();
     types.sort();
     types.dedup();
@@ -122,7 +130,9 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
         types: types.iter().map(|t| type_name(*t)).collect(),
         project: project.map(|p| p.to_string()).unwrap_or_default(),
         region: region.map(|r| r.to_string()).unwrap_or_default(),
-        resource_type: resource_type.map(|t| type_name(t).to_string()).unwrap_or_default(),
+        resource_type: resource_type
+            .map(|t| type_name(t).to_string())
+            .unwrap_or_default(),
         from: from.to_string(),
         to: to.to_string(),
         units: Vec::new(),
@@ -192,19 +202,27 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
             metric: total.billing_metric_name.clone(),
             value: total.billing_value,
             unit: total.billing_value_unit,
-            group: [&total.flavor, &total.instance_type, &total.file_share_type, &total.volume_type]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
+            group: [
+                &total.flavor,
+                &total.instance_type,
+                &total.file_share_type,
+                &total.volume_type,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
         })
         .collect();
     // The chart: the totals of one unit summed by type, a bar each,
     // stacked by region.
     let mut units: Vec<(&'static str, usize)> = Vec::new();
     for total in &report.totals {
-        match units.iter_mut().find(|(u, _)| *u == total.billing_value_unit) {
+        match units
+            .iter_mut()
+            .find(|(u, _)| *u == total.billing_value_unit)
+        {
             Some((_, n)) => *n += 1,
             None => units.push((total.billing_value_unit, 1)),
         }
@@ -217,7 +235,11 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
         .unwrap_or("");
     let mut categories: Vec<&'static str> = Vec::new();
     let mut by_region: BTreeMap<String, BTreeMap<&'static str, f64>> = BTreeMap::new();
-    for total in report.totals.iter().filter(|t| t.billing_value_unit == unit) {
+    for total in report
+        .totals
+        .iter()
+        .filter(|t| t.billing_value_unit == unit)
+    {
         let category = type_name(total.resource_type);
         if !categories.contains(&category) {
             categories.push(category);

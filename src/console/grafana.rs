@@ -151,7 +151,12 @@ fn build(world: &World, chrome: Chrome, query: GrafanaQuery) -> GrafanaPage {
     let org = query
         .org
         .as_deref()
-        .and_then(|wanted| grafana.orgs.values().find(|o| o.slug == wanted || o.id.to_string() == wanted))
+        .and_then(|wanted| {
+            grafana
+                .orgs
+                .values()
+                .find(|o| o.slug == wanted || o.id.to_string() == wanted)
+        })
         .or_else(|| grafana.orgs.values().next());
     let now = world.clock.now();
     let month = query
@@ -286,7 +291,13 @@ fn policies(
             realms: policy
                 .realms
                 .iter()
-                .map(|r| format!("{}:{}", format!("{:?}", r.realm_type).to_lowercase(), r.identifier))
+                .map(|r| {
+                    format!(
+                        "{}:{}",
+                        format!("{:?}", r.realm_type).to_lowercase(),
+                        r.identifier
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             scopes: policy.scopes.join(" "),
@@ -306,9 +317,18 @@ fn policies(
             let token = grafana.token_use.applied(&token);
             tokens.push(TokenRow {
                 name: token.name.clone(),
-                policy: names.get(&token.access_policy_id).cloned().unwrap_or_default(),
-                expires_at: token.expires_at.map(timestamp).unwrap_or_else(|| "never".into()),
-                last_used_at: token.last_used_at.map(timestamp).unwrap_or_else(|| "never".into()),
+                policy: names
+                    .get(&token.access_policy_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                expires_at: token
+                    .expires_at
+                    .map(timestamp)
+                    .unwrap_or_else(|| "never".into()),
+                last_used_at: token
+                    .last_used_at
+                    .map(timestamp)
+                    .unwrap_or_else(|| "never".into()),
                 created_at: timestamp(token.created_at),
             });
         }

@@ -9,12 +9,12 @@
 //! nothing is fetched at run time. Charts are SVG drawn by `plotters`.
 
 mod charts;
+mod controls;
 mod datadog;
 mod gcore;
 mod grafana;
 mod live;
 mod overview;
-mod controls;
 
 use std::time::Instant;
 
@@ -55,7 +55,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state.clone(), require_login));
     Router::new()
         .merge(pages)
-        .route("/__admin/ui", get(|| async { Redirect::permanent("/__admin/ui/") }))
+        .route(
+            "/__admin/ui",
+            get(|| async { Redirect::permanent("/__admin/ui/") }),
+        )
         .route("/__admin/ui/login", get(login_page))
         .route(
             "/__admin/ui/session",
@@ -64,7 +67,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/__admin/ui/assets/console.css", get(css))
         .route("/__admin/ui/assets/console.js", get(js))
         // The admin API's Host and Origin checks, on every console request.
-        .route_layer(middleware::from_fn_with_state(state, guard::host_and_origin))
+        .route_layer(middleware::from_fn_with_state(
+            state,
+            guard::host_and_origin,
+        ))
         .layer(Extension(Started(Instant::now())))
 }
 
@@ -93,8 +99,11 @@ async fn require_login(State(app): State<AppState>, request: Request, next: Next
         let query = serde_urlencoded::to_string([("next", next_page)]).unwrap_or_default();
         return Redirect::to(&format!("{PREFIX}/login?{query}")).into_response();
     }
-    admin_error(StatusCode::UNAUTHORIZED, "admin token required: log in at /__admin/ui/login")
-        .into_response()
+    admin_error(
+        StatusCode::UNAUTHORIZED,
+        "admin token required: log in at /__admin/ui/login",
+    )
+    .into_response()
 }
 
 #[derive(Template)]
@@ -149,7 +158,10 @@ async fn log_in(State(app): State<AppState>, Json(given): Json<Credentials>) -> 
 }
 
 async fn css() -> Response {
-    asset("text/css; charset=utf-8", include_str!("assets/console.css"))
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("assets/console.css"),
+    )
 }
 
 async fn js() -> Response {

@@ -39,10 +39,10 @@ pub async fn page(
     Extension(Started(started)): Extension<Started>,
     headers: HeaderMap,
 ) -> Response {
-    let base_url = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .map_or_else(|| "http://localhost:8080".to_string(), |h| format!("http://{h}"));
+    let base_url = headers.get(HOST).and_then(|h| h.to_str().ok()).map_or_else(
+        || "http://localhost:8080".to_string(),
+        |h| format!("http://{h}"),
+    );
     let scenario = app.engine.scenario();
     let grafana_token = scenario
         .grafana
@@ -56,7 +56,10 @@ pub async fn page(
     let dd_api = datadog.and_then(|org| org.api_keys.first().cloned());
     let dd_app = datadog.and_then(|org| org.application_keys.first().cloned());
     let gcore_key = scenario.gcore.api_keys.first().cloned();
-    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none in this scenario)".into());
+    let or_none = |v: &Option<String>| {
+        v.clone()
+            .unwrap_or_else(|| "(none in this scenario)".into())
+    };
 
     let grafana_snippet = format!(
         "curl -H 'Authorization: Bearer {}' \\\n  '{base_url}/api/v1/accesspolicies?region=us'",
@@ -120,7 +123,12 @@ pub async fn page(
         description: scenario.description.clone().unwrap_or_default(),
         seed: app.engine.seed(),
         started_at: crate::core::clock::timestamp(app.engine.started_at()),
-        uptime: format!("{}h {:02}m {:02}s", uptime / 3600, uptime / 60 % 60, uptime % 60),
+        uptime: format!(
+            "{}h {:02}m {:02}s",
+            uptime / 3600,
+            uptime / 60 % 60,
+            uptime % 60
+        ),
         requests: request_counts(&app.metrics.render()),
         vendors,
     })

@@ -47,10 +47,31 @@ async fn page(server: &MockCloud, path: &str) -> (StatusCode, String) {
 async fn every_page_answers_with_the_scenarios_objects() {
     let server = start_demo(Config::default()).await;
     for (path, expected) in [
-        ("/", &["demo", "mock-acme-token", "mock-dd-demo-api-key", "datadog_api_client"][..]),
-        ("/grafana", &["acme", "globex", "initech", "acmeprod", "acme-admin", "alloy-prod"]),
+        (
+            "/",
+            &[
+                "demo",
+                "mock-acme-token",
+                "mock-dd-demo-api-key",
+                "datadog_api_client",
+            ][..],
+        ),
+        (
+            "/grafana",
+            &[
+                "acme",
+                "globex",
+                "initech",
+                "acmeprod",
+                "acme-admin",
+                "alloy-prod",
+            ],
+        ),
         ("/grafana?org=globex", &["globexdev"]),
-        ("/datadog", &["Demo Holdings", "Demo Labs", "demoparent001", "<svg"]),
+        (
+            "/datadog",
+            &["Demo Holdings", "Demo Labs", "demoparent001", "<svg"],
+        ),
         ("/gcore", &["shop-prod", "Luxembourg-2", "<svg"]),
         ("/live", &["Live requests", "/__admin/ui/live/events"]),
         ("/controls", &["Fault rules", "/__admin/faults", "demo"]),
@@ -86,12 +107,19 @@ async fn the_cost_chart_shows_the_totals_the_api_returns() {
         .map(|row| format!("${:.2}", row["attributes"]["total_cost"].as_f64().unwrap()))
         .collect();
     assert!(totals.len() >= 4, "{costs}");
-    let (status, html) = page(&server, &format!("/datadog?cost=historical&start_month={start}")).await;
+    let (status, html) = page(
+        &server,
+        &format!("/datadog?cost=historical&start_month={start}"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let chart = &html[html.find("id=\"cost-chart\"").unwrap()..];
     let chart = &chart[..chart.find("</svg>").unwrap()];
     for total in &totals {
-        assert!(chart.contains(&format!(">\n{total}\n</text>")), "the chart lacks {total}");
+        assert!(
+            chart.contains(&format!(">\n{total}\n</text>")),
+            "the chart lacks {total}"
+        );
     }
 }
 
@@ -101,20 +129,29 @@ async fn the_gcore_totals_are_the_usage_reports() {
     let report: Value = reqwest::Client::new()
         .post(format!("{}/cloud/v1/usage_report", server.base_url()))
         .header("Authorization", "APIKey mock-gcore-key")
-        .json(&json!({"time_from": "2026-01-01T00:00:00Z", "time_to": "2026-01-31T00:00:00Z",
-                      "enable_last_day": true, "types": ["instance"]}))
+        .json(
+            &json!({"time_from": "2026-01-01T00:00:00Z", "time_to": "2026-01-31T00:00:00Z",
+                      "enable_last_day": true, "types": ["instance"]}),
+        )
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let (status, html) = page(&server, "/gcore?type=instance&from=2026-01-01&to=2026-01-31").await;
+    let (status, html) = page(
+        &server,
+        "/gcore?type=instance&from=2026-01-01&to=2026-01-31",
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let totals = report["totals"].as_array().expect("totals");
     assert!(!totals.is_empty(), "{report}");
     for total in totals {
-        let cell = format!("<td class=\"num\">{}</td>", total["billing_value"].as_f64().unwrap());
+        let cell = format!(
+            "<td class=\"num\">{}</td>",
+            total["billing_value"].as_f64().unwrap()
+        );
         assert!(html.contains(&cell), "no {cell}");
     }
 }
@@ -189,8 +226,14 @@ async fn the_live_stream_sends_each_request_as_it_is_answered() {
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(seen.starts_with("event: entry\ndata: {"), "{seen}");
-    assert!(seen.contains("\"path\":\"/cloud/v1/usage_report\""), "{seen}");
-    assert!(!seen.contains("accesspolicies"), "filtered by vendor: {seen}");
+    assert!(
+        seen.contains("\"path\":\"/cloud/v1/usage_report\""),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("accesspolicies"),
+        "filtered by vendor: {seen}"
+    );
 }
 
 #[tokio::test]
@@ -200,7 +243,10 @@ async fn with_an_admin_token_the_console_wants_it() {
     let base = server.base_url();
     let (status, body) = page(&server, "/grafana").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(body.contains("admin token required") && !body.contains("acmeprod"), "{body}");
+    assert!(
+        body.contains("admin token required") && !body.contains("acmeprod"),
+        "{body}"
+    );
     // A browser is sent to the login form, and back after it.
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -214,10 +260,18 @@ async fn with_an_admin_token_the_console_wants_it() {
         .unwrap();
     assert_eq!(browser.status(), StatusCode::SEE_OTHER);
     let login = browser.headers()["location"].to_str().unwrap().to_string();
-    assert_eq!(login, "/__admin/ui/login?next=%2F__admin%2Fui%2Fgrafana%3Forg%3Dacme");
+    assert_eq!(
+        login,
+        "/__admin/ui/login?next=%2F__admin%2Fui%2Fgrafana%3Forg%3Dacme"
+    );
     let form = client.get(format!("{base}{login}")).send().await.unwrap();
     assert_eq!(form.status(), StatusCode::OK);
-    assert!(form.text().await.unwrap().contains("data-next=\"/__admin/ui/grafana?org=acme\""));
+    assert!(
+        form.text()
+            .await
+            .unwrap()
+            .contains("data-next=\"/__admin/ui/grafana?org=acme\"")
+    );
     let (status, _) = page(&server, "/live/events").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -227,11 +281,17 @@ async fn with_an_admin_token_the_console_wants_it() {
             .json(&json!({"token": token}))
             .send()
     };
-    assert_eq!(log_in("wrong").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        log_in("wrong").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
     let reply = log_in("console-secret").await.unwrap();
     assert_eq!(reply.status(), StatusCode::NO_CONTENT);
     let cookie = reply.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let cookie = cookie.split(';').next().unwrap().to_string();
 
     let with_cookie = client
@@ -302,9 +362,13 @@ fn browser_tools() -> Result<Browser, String> {
     let chromedriver = std::env::var_os("MOCKCLOUD_CHROMEDRIVER")
         .map_or_else(|| PathBuf::from("/usr/bin/chromedriver"), PathBuf::from);
     if !chromedriver.is_file() {
-        return Err(format!("no {} (apt install chromium-driver)", chromedriver.display()));
+        return Err(format!(
+            "no {} (apt install chromium-driver)",
+            chromedriver.display()
+        ));
     }
-    if !Path::new("/usr/bin/chromium").is_file() && std::env::var_os("MOCKCLOUD_CHROMIUM").is_none() {
+    if !Path::new("/usr/bin/chromium").is_file() && std::env::var_os("MOCKCLOUD_CHROMIUM").is_none()
+    {
         return Err("no /usr/bin/chromium (apt install chromium)".to_string());
     }
     Ok(Browser {
@@ -325,11 +389,21 @@ async fn in_a_browser() {
     }
     let mut pytest = Command::new(&tools.python);
     pytest
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/console/test_console.py"])
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/console/test_console.py",
+        ])
         .current_dir(ROOT)
         .env("MOCKCLOUD_URL", server.base_url())
         .env("MOCKCLOUD_CHROMEDRIVER", &tools.chromedriver)
-        .env("MOCKCLOUD_SCREENSHOTS", std::env::join_paths(&folders).unwrap());
+        .env(
+            "MOCKCLOUD_SCREENSHOTS",
+            std::env::join_paths(&folders).unwrap(),
+        );
     let output = tokio::task::spawn_blocking(move || pytest.output())
         .await
         .unwrap()
