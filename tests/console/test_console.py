@@ -177,3 +177,29 @@ def test_freezing_the_clock_shows_the_frozen_instant(browser):
         assert "2026-01-31T23:59:00.000Z" in browser.find_element(By.ID, "main").text
     finally:
         call("POST", "/__admin/clock/real", {})
+
+
+def test_with_an_admin_token_the_console_asks_for_it_once(browser):
+    base = os.environ.get("MOCKCLOUD_TOKEN_URL", "").rstrip("/")
+    token = os.environ.get("MOCKCLOUD_TOKEN")
+    if not base or not token:
+        pytest.skip("no server with an admin token (MOCKCLOUD_TOKEN_URL, MOCKCLOUD_TOKEN)")
+    browser.get(base + "/__admin/ui/grafana?org=acme")
+    wait(browser).until(EC.presence_of_element_located((By.ID, "login")))
+    assert "acmeprod" not in browser.page_source
+    screenshot(browser, "login")
+    field = browser.find_element(By.ID, "token")
+    field.send_keys("not-the-token")
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#login button"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "result"), "not the admin token"))
+    browser.get_log("browser")  # the refused login's 401, as expected
+    field.clear()
+    field.send_keys(token)
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#login button"))
+    wait(browser).until(EC.presence_of_element_located((By.ID, "stacks")))
+    assert "acmeprod" in browser.find_element(By.ID, "main").text
+    # Once: the other pages and the controls' admin calls need no new login.
+    browser.get(base + "/__admin/ui/controls")
+    click(browser, browser.find_element(By.ID, "reset"))
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "result"), "200"))
+    assert errors_in_console(browser) == []

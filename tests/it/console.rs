@@ -383,6 +383,7 @@ async fn in_a_browser() {
         return;
     };
     let server = start_demo(Config::default()).await;
+    let guarded = start_demo(Config::default().with_admin_token("browser-secret")).await;
     let mut folders = vec![PathBuf::from(ROOT).join("target/console-screenshots")];
     if std::env::var("MOCKCLOUD_CONSOLE_SCREENSHOTS_TO_DOCS").is_ok_and(|v| v == "1") {
         folders.push(PathBuf::from(ROOT).join("docs/console"));
@@ -399,6 +400,8 @@ async fn in_a_browser() {
         ])
         .current_dir(ROOT)
         .env("MOCKCLOUD_URL", server.base_url())
+        .env("MOCKCLOUD_TOKEN_URL", guarded.base_url())
+        .env("MOCKCLOUD_TOKEN", "browser-secret")
         .env("MOCKCLOUD_CHROMEDRIVER", &tools.chromedriver)
         .env(
             "MOCKCLOUD_SCREENSHOTS",
@@ -416,4 +419,5 @@ async fn in_a_browser() {
         String::from_utf8_lossy(&output.stderr)
     );
     server.stop().await;
+    guarded.stop().await;
 }
