@@ -124,6 +124,45 @@ async fn the_cost_chart_shows_the_totals_the_api_returns() {
 }
 
 #[tokio::test]
+async fn the_billed_usage_total_is_the_apis() {
+    let server = start_demo(Config::default()).await;
+    let last_month = server.clock().now().date_naive() - chrono::Months::new(1);
+    let (year, month) = (
+        last_month.format("%Y").to_string(),
+        last_month.format("%-m").to_string(),
+    );
+    let bill: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/orgs/acme/billed-usage?year={year}&month={month}",
+            server.base_url()
+        ))
+        .bearer_auth(ACME_STACKS_READER)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let due: f64 = bill["items"]
+        .as_array()
+        .expect("billed items")
+        .iter()
+        .map(|item| item["amountDue"].as_f64().unwrap())
+        .sum();
+    assert!(due > 0.0, "{bill}");
+    let (status, html) = page(
+        &server,
+        &format!("/grafana?org=acme&month={}", last_month.format("%Y-%m")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("id=\"billing-total\">{due:.2}<")),
+        "the page's total is not {due:.2}"
+    );
+}
+
+#[tokio::test]
 async fn the_gcore_totals_are_the_usage_reports() {
     let server = start_demo(Config::default()).await;
     let report: Value = reqwest::Client::new()
