@@ -86,6 +86,7 @@ mod core;
 pub mod credentials;
 mod engine;
 mod handles;
+mod logs;
 pub mod scenario;
 mod server;
 mod snapshot;

@@ -127,6 +127,25 @@ struct ServeArgs {
         default_value_t = 1000
     )]
     journal_size: usize,
+    /// Request logs on stderr, one line per request: text, or json (one
+    /// object a line).
+    #[arg(
+        long,
+        env = "MOCKCLOUD_LOG_FORMAT",
+        value_name = "text|json",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
+    /// What is logged: info (a line per request; the default), debug (health
+    /// checks too), warn, error or off. Without it RUST_LOG applies
+    /// (tracing's directives, e.g. "mockcloud=debug").
+    #[arg(
+        long,
+        env = "MOCKCLOUD_LOG_LEVEL",
+        value_name = "LEVEL",
+        value_parser = ["off", "error", "warn", "info", "debug", "trace"]
+    )]
+    log_level: Option<String>,
     /// How long a request's line and headers may take from their first byte;
     /// then the connection is closed. A number of seconds, or with a unit
     /// (500ms, 10s, 2m).
@@ -228,7 +247,55 @@ fn validate_scenarios(files: &[String]) -> ExitCode {
     }
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Writes the library's events (a line per request) to stderr, from a
+/// background thread: a slow reader never blocks a request (lines beyond
+/// its buffer are dropped). stdout keeps the one "listening" line. The
+/// guard flushes what is buffered when dropped, at exit.
+fn init_logs(
+    format: LogFormat,
+    level: Option<&str>,
+) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let directives = match (level, std::env::var("RUST_LOG")) {
+        (Some(level), _) => format!("warn,mockcloud={level}"),
+        (None, Ok(rust_log)) if !rust_log.trim().is_empty() => rust_log,
+        (None, _) => "warn,mockcloud=info".to_string(),
+    };
+    let filter = EnvFilter::try_new(&directives)
+        .map_err(|e| format!("invalid log level or RUST_LOG {directives:?}: {e}"))?;
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(guard)
+}
+
 fn serve(args: ServeArgs) -> ExitCode {
+    let _logs = match init_logs(args.log_format, args.log_level.as_deref()) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("mockcloud: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let scenario = match Scenario::resolve(&args.scenario) {
         Ok(scenario) => scenario,
         Err(e) => {

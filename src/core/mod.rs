@@ -14,6 +14,7 @@ pub mod ids;
 pub mod memo;
 pub mod params;
 pub mod rate_limit;
+pub mod refused;
 pub mod request_id;
 pub mod seq_lists;
 pub mod series;

@@ -57,6 +57,8 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
             state.clone(),
             admin::journal::observe,
         ))
+        // A line per request on stderr, when the binary writes logs.
+        .layer(crate::logs::layer())
 }
 
 /// A known path asked with a method it does not take: the owning vendor's

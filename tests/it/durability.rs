@@ -51,7 +51,8 @@ impl Drop for Server {
 
 fn serve(state_file: &Path, sync: &str) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mockcloud"))
-        .args(["serve", "--port", "0", "--state-sync", sync, "--state-file"])
+        .args(["serve", "--port", "0", "--log-level", "warn"])
+        .args(["--state-sync", sync, "--state-file"])
         .arg(state_file)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

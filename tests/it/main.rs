@@ -23,6 +23,7 @@ mod faults;
 mod gcore_usage_report;
 mod journal_and_metrics;
 mod library;
+mod logs;
 mod openapi;
 mod orgs_and_api_keys;
 mod plugins;

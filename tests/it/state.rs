@@ -353,7 +353,14 @@ fn temp_dir(name: &str) -> PathBuf {
 /// `mockcloud serve --port 0 --state-file PATH` and its base URL.
 fn serve(state_file: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mockcloud"))
-        .args(["serve", "--port", "0", "--state-file"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--log-level",
+            "warn",
+            "--state-file",
+        ])
         .arg(state_file)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -65,6 +65,7 @@ impl From<EngineError> for DatadogError {
 
 impl IntoResponse for DatadogError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let message = self.body.errors.join("; ");
+        crate::core::refused::mark((self.status, Json(self.body)).into_response(), &message)
     }
 }

@@ -133,6 +133,7 @@ impl From<EngineError> for GcoreError {
 
 impl IntoResponse for GcoreError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let message = self.body.message.clone();
+        crate::core::refused::mark((self.status, Json(self.body)).into_response(), &message)
     }
 }

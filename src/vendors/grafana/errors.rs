@@ -183,12 +183,13 @@ struct ErrorPayload {
 
 impl IntoResponse for GrafanaError {
     fn into_response(self) -> Response {
+        let message = self.body.message.clone();
         let payload = ErrorPayload {
             code: self.body.code,
             message: self.body.message,
             status_code: self.status.as_u16(),
             request_id: request_id::current(),
         };
-        (self.status, Json(payload)).into_response()
+        crate::core::refused::mark((self.status, Json(payload)).into_response(), &message)
     }
 }
