@@ -216,3 +216,50 @@ fn failed(why: &str) -> String {
         .replace('>', "&gt;");
     format!("<p class=\"problem\">chart not drawn: {why}</p>")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_series() -> Vec<Series> {
+        vec![
+            Series {
+                name: "infra_hosts".into(),
+                values: vec![1.5, 2.25],
+            },
+            Series {
+                name: "logs".into(),
+                values: vec![0.5, 0.75],
+            },
+        ]
+    }
+
+    #[test]
+    fn stacked_bars_write_each_bars_total_and_the_legend() {
+        let svg = stacked_bars(
+            "cost",
+            &["2026-01 a".into(), "2026-02 a".into()],
+            &two_series(),
+            dollars,
+        );
+        assert!(svg.starts_with("<svg"), "{svg}");
+        for text in ["$2.00", "$3.00", "infra_hosts", "logs", "2026-01 a"] {
+            assert!(svg.contains(&format!(">\n{text}\n</text>")), "no {text}");
+        }
+    }
+
+    #[test]
+    fn lines_draw_a_polyline_per_series() {
+        let svg = lines("hourly", &["00h".into(), "01h".into()], &two_series());
+        assert!(svg.matches("<polyline").count() >= 2);
+        assert!(svg.contains(">\ninfra_hosts\n</text>"));
+    }
+
+    #[test]
+    fn numbers_are_short_on_axes() {
+        assert_eq!(short_number(1_234_567.0), "1.23M");
+        assert_eq!(short_number(12_500.0), "12.5k");
+        assert_eq!(short_number(42.0), "42");
+        assert_eq!(dollars(3.0), "$3.00");
+    }
+}

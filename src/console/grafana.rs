@@ -223,6 +223,32 @@ fn build(world: &World, chrome: Chrome, query: GrafanaQuery) -> GrafanaPage {
         });
     }
 
+    // Deleted stacks stay for billing; the API no longer lists them.
+    let mut deleted: Vec<_> = grafana
+        .deleted_stacks
+        .iter()
+        .filter(|stack| stack.org_id == org.id)
+        .collect();
+    deleted.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    for stack in deleted {
+        page.stacks.push(StackRow {
+            slug: stack.slug.clone(),
+            name: stack.name.clone(),
+            status: "deleted",
+            region: stack.region.clone(),
+            url: stack.url(),
+            delete_protection: stack.delete_protection,
+            labels: stack
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            plugins: Vec::new(),
+            data_sources: Vec::new(),
+        });
+    }
+
     match policies(world, &caller, &page.region, &query) {
         Ok((rows, next, tokens)) => {
             page.policies = rows;
