@@ -151,6 +151,7 @@ fn build(world: &World, chrome: Chrome, query: GrafanaQuery) -> GrafanaPage {
     let org = query
         .org
         .as_deref()
+        .filter(|o| !o.is_empty())
         .and_then(|wanted| {
             grafana
                 .orgs
@@ -162,6 +163,7 @@ fn build(world: &World, chrome: Chrome, query: GrafanaQuery) -> GrafanaPage {
     let month = query
         .month
         .clone()
+        .filter(|m| !m.is_empty())
         .unwrap_or_else(|| format!("{:04}-{:02}", now.year(), now.month()));
     let mut page = GrafanaPage {
         chrome,
@@ -188,6 +190,7 @@ fn build(world: &World, chrome: Chrome, query: GrafanaQuery) -> GrafanaPage {
     page.region = query
         .region
         .clone()
+        .filter(|r| !r.is_empty())
         .or_else(|| org.regions.first().cloned())
         .unwrap_or_default();
 

@@ -51,7 +51,20 @@ impl Row {
     }
 }
 
+/// The filter as the page's form sends it: an empty field is no filter.
+fn given(filter: Filter) -> Filter {
+    let some = |value: Option<String>| value.filter(|v| !v.is_empty());
+    Filter {
+        vendor: some(filter.vendor),
+        path: some(filter.path),
+        method: some(filter.method),
+        status: some(filter.status),
+        limit: filter.limit,
+    }
+}
+
 pub async fn page(State(app): State<AppState>, Query(filter): Query<Filter>) -> Response {
+    let filter = given(filter);
     if let Err(problem) = filter.check() {
         return admin_error(StatusCode::BAD_REQUEST, problem).into_response();
     }
@@ -83,6 +96,7 @@ pub async fn page(State(app): State<AppState>, Query(filter): Query<Filter>) -> 
 /// recorded from now on that passes the filter, as an SSE `entry` event
 /// whose data is the entry's JSON (as `GET /__admin/journal` shows it).
 pub async fn events(State(app): State<AppState>, Query(filter): Query<Filter>) -> Response {
+    let filter = given(filter);
     if let Err(problem) = filter.check() {
         return admin_error(StatusCode::BAD_REQUEST, problem).into_response();
     }

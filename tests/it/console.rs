@@ -88,6 +88,21 @@ async fn every_page_answers_with_the_scenarios_objects() {
 }
 
 #[tokio::test]
+async fn a_form_sent_with_every_field_empty_shows_the_defaults() {
+    let server = start_demo(Config::default()).await;
+    for path in [
+        "/grafana?org=&region=&realm=&realm_id=&status=&page=&month=",
+        "/datadog?org=&family=&start=&end=&cost=&start_month=&end_month=",
+        "/gcore?project=&region=&type=&from=&to=&unit=",
+        "/live?vendor=&status=&method=&path=",
+    ] {
+        let (status, html) = page(&server, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {html}");
+        assert!(!html.contains("class=\"problem\""), "{path}: {html}");
+    }
+}
+
+#[tokio::test]
 async fn the_cost_chart_shows_the_totals_the_api_returns() {
     let server = start_demo(Config::default()).await;
     let now = server.clock().now();
