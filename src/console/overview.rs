@@ -73,7 +73,7 @@ pub async fn page(
          configuration.api_key[\"apiKeyAuth\"] = \"{}\"\n\
          configuration.api_key[\"appKeyAuth\"] = \"{}\"\n\
          with ApiClient(configuration) as client:\n    \
-         print(UsageMeteringApi(client).get_usage_summary(start_month=datetime(2026, 1, 1)))",
+         print(UsageMeteringApi(client).get_usage_billable_summary(month=datetime(2026, 1, 1)))",
         or_none(&dd_api),
         or_none(&dd_app)
     );

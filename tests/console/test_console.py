@@ -203,3 +203,23 @@ def test_with_an_admin_token_the_console_asks_for_it_once(browser):
     click(browser, browser.find_element(By.ID, "reset"))
     wait(browser).until(EC.text_to_be_present_in_element((By.ID, "result"), "200"))
     assert errors_in_console(browser) == []
+
+
+def test_the_live_filters_are_in_the_url_and_apply_to_the_stream(browser):
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(UI + "/live")
+    Select(browser.find_element(By.NAME, "vendor")).select_by_visible_text("datadog")
+    browser.find_element(By.NAME, "status").send_keys("4xx")
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
+    wait(browser).until(lambda d: "vendor=datadog" in d.current_url and "status=4xx" in d.current_url)
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "live-state"), "live"))
+    call("GET", "/cloud/v1/usage_report")  # Gcore's: not shown
+    status, _ = call("GET", "/api/v1/usage/billable-summary",
+                     headers={"DD-API-KEY": "wrong", "DD-APPLICATION-KEY": "wrong"})
+    assert status == 403
+    row = wait(browser).until(EC.presence_of_element_located(
+        (By.XPATH, '//table[@id="journal"]/tbody/tr[contains(., "/api/v1/usage/billable-summary")]')))
+    assert "403" in row.text
+    assert "/cloud/v1/usage_report" not in browser.find_element(By.ID, "journal").text
+    assert errors_in_console(browser) == []
