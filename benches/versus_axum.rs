@@ -47,6 +47,7 @@ const BARE_ROUTES: [&str; 2] = ["/api/instances/{slug}", "/api/v1/accesspolicies
 
 const CONNECTIONS: usize = 64;
 
+#[derive(Clone, Copy)]
 struct Settings {
     startups: usize,
     warm_up: Duration,
@@ -88,6 +89,11 @@ fn main() {
         return;
     }
     let settings = Settings::from_env();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "load") {
+        load_alone(&args[at + 1..], &settings);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -445,6 +451,33 @@ async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) {
     let n = stream.read(&mut chunk).await.expect("the answer");
     assert!(n > 0, "the server closed the connection");
     buffer.extend_from_slice(&chunk[..n]);
+}
+
+/// `-- load URL [SECONDS]`: only the load generator, against a server
+/// started by hand (to profile it), with the default Grafana token.
+fn load_alone(args: &[String], settings: &Settings) {
+    let url = args
+        .first()
+        .expect("-- load http://HOST:PORT/PATH [SECONDS]");
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (addr, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let addr: SocketAddr = addr.parse().expect("an IP address and port");
+    let seconds: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let settings = Settings {
+        measure: Duration::from_secs(seconds),
+        ..*settings
+    };
+    let token = mockcloud::credentials::GRAFANA_TOKEN;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\n\
+         accept: application/json\r\n\r\n"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let per_second = runtime.block_on(load(addr, request, &settings));
+    println!("{} {url}", rate(per_second));
 }
 
 // ---------------------------------------------------------------- usage

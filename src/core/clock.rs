@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Datelike, Duration, DurationRound, Timelike, Utc};
 
 /// The earliest instant the clock shows: 1970-01-01T00:00:00.000Z.
 pub const EARLIEST: DateTime<Utc> = DateTime::UNIX_EPOCH;
@@ -178,12 +178,90 @@ pub fn truncate_to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    Shown(at).to_string()
+}
+
+/// An instant as [`timestamp`] writes it, written in place (serialized or
+/// displayed) instead of through a `String`: answers render many, and
+/// chrono's format strings are parsed anew on every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown(pub DateTime<Utc>);
+
+impl Shown {
+    /// The 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ`; `None` for the instants
+    /// that format has no room for (years past 9999, leap seconds).
+    fn digits(self) -> Option<[u8; 24]> {
+        let at = self.0;
+        let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
+        let millis = at.nanosecond() / 1_000_000;
+        if millis > 999 {
+            return None;
+        }
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, at.month());
+        put(8, 2, at.day());
+        put(11, 2, at.hour());
+        put(14, 2, at.minute());
+        put(17, 2, at.second());
+        put(20, 3, millis);
+        Some(out)
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.digits() {
+            // ASCII digits and punctuation only.
+            Some(digits) => f.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?),
+            None => write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ")),
+        }
+    }
+}
+
+impl serde::Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.digits() {
+            Some(digits) => serializer.serialize_str(std::str::from_utf8(&digits).unwrap_or("")),
+            None => serializer.collect_str(self),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_chrono_s_format_to_the_millisecond() {
+        let chrono = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let mut seconds: i64 = 0;
+        for i in 0..20_000i64 {
+            // Every month, day and hour of a few centuries, odd milliseconds.
+            seconds = (seconds + 3_599_999 * 7 + i * 13) % 253_402_300_799;
+            let at =
+                DateTime::from_timestamp(seconds, (i as u32 % 1000) * 1_000_000 + 999).unwrap();
+            assert_eq!(timestamp(at), chrono(at));
+            assert_eq!(
+                serde_json::to_string(&Shown(at)).unwrap(),
+                format!("\"{}\"", chrono(at))
+            );
+        }
+        for at in [
+            EARLIEST,
+            LATEST,
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MIN_UTC,
+        ] {
+            assert_eq!(timestamp(at), chrono(at));
+        }
+    }
 
     #[test]
     fn frozen_clock_moves_only_when_advanced() {
