@@ -85,23 +85,42 @@ where
 /// guard is held. `capacity` is the size the body usually has (the buffer
 /// then grows no more).
 pub fn json_response<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Response {
-    let mut body = BytesMut::with_capacity(capacity).writer();
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => (
-            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            body.into_inner().freeze(),
-        )
-            .into_response(),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            [(
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            )],
-            e.to_string(),
-        )
-            .into_response(),
+    match json_bytes(value, capacity) {
+        Ok(body) => json_answer(body),
+        Err(e) => unserializable(e),
     }
+}
+
+/// `value` serialized, into a buffer of `capacity` bytes to start with.
+pub fn json_bytes<T: Serialize + ?Sized>(
+    value: &T,
+    capacity: usize,
+) -> Result<Bytes, serde_json::Error> {
+    let mut body = BytesMut::with_capacity(capacity).writer();
+    serde_json::to_writer(&mut body, value)?;
+    Ok(body.into_inner().freeze())
+}
+
+/// A JSON body already serialized ([`json_bytes`]), as a `200` answer.
+pub fn json_answer(body: Bytes) -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+/// What `axum::Json` answers for a value it cannot serialize.
+pub fn unserializable(e: serde_json::Error) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        e.to_string(),
+    )
+        .into_response()
 }
 
 /// Serialized as the string its `Display` writes, written in place: derived

@@ -4,7 +4,7 @@
 //! around each of its routes: axum clones a route's whole stack of layers on
 //! every call, so a layer added per route costs every layer beneath it an
 //! allocation on every request. Per route there are only the fault layer,
-//! each vendor's own layers ([`VendorApi::wrap`], on the router of the
+//! each vendor's own layers (`VendorApi::wrap`, on the router of the
 //! requests it owns) and [`RecordOperation`].
 
 use std::convert::Infallible;

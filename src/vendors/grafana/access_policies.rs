@@ -16,7 +16,9 @@ use super::extract::{Authorized, FromFilter, ListQuery, Path, Region, path_uuid}
 use super::pagination::{ListResponse, list_response};
 use super::scopes::{AccessPoliciesDelete, AccessPoliciesRead, AccessPoliciesWrite};
 use crate::core::clock::Shown;
-use crate::core::http::{Text, json_body, json_response, nullable};
+use crate::core::http::{
+    Text, json_answer, json_body, json_bytes, json_response, nullable, unserializable,
+};
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::vendors::grafana::model::OrgId;
@@ -211,7 +213,10 @@ pub async fn get(
     let id = path_uuid(&id, "accessPolicyId")?;
     let world = store.read();
     let policy = world.access_policy(&caller, &region, id)?;
-    Ok(json_response(&AccessPolicyView::from(policy), POLICY_BYTES))
+    let rendered = store.rendered(&world, ("grafana.policy", policy.id.as_u128()), |_| {
+        json_bytes(&AccessPolicyView::from(policy), POLICY_BYTES)
+    });
+    Ok(rendered.map_or_else(unserializable, json_answer))
 }
 
 pub async fn update(

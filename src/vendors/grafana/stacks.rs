@@ -18,7 +18,7 @@ use super::scopes::{StacksDelete, StacksRead, StacksWrite};
 use crate::core::clock::Shown;
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, bad_request};
-use crate::core::http::{Text, json_body, json_response};
+use crate::core::http::{Text, json_answer, json_body, json_bytes, json_response, unserializable};
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::core::world::World;
@@ -458,7 +458,10 @@ pub async fn get(
 ) -> Result<Response, GcomError> {
     let world = store.read();
     let stack = world.stack(&caller, &slug_or_id)?;
-    Ok(json_response(&stack_view(&world, stack), STACK_BYTES))
+    let rendered = store.rendered(&world, ("grafana.stack", u128::from(stack.id)), |world| {
+        json_bytes(&stack_view(world, stack), STACK_BYTES)
+    });
+    Ok(rendered.map_or_else(unserializable, json_answer))
 }
 
 pub async fn update(
