@@ -260,9 +260,8 @@ pub fn redact_query(query: &str) -> String {
 
 /// A request on its way, as the journal and the metrics will see it: taken
 /// before anything else runs ([`Observed::start`]), recorded with the
-/// answer as sent ([`Observed::finish`]), faults, rate limits and panics
-/// included. The route template matched is read from the answer's
-/// extensions (the router puts the `MatchedPath` there).
+/// answer as sent and the route template it matched
+/// ([`Observed::finish`]), faults, rate limits and panics included.
 #[derive(Debug)]
 pub struct Observed {
     started: Instant,
@@ -309,12 +308,11 @@ impl Observed {
 
     /// Records the answer in the metrics and (but for `/__admin`) the
     /// journal, and echoes the request id in `X-Request-Id`.
-    pub fn finish(self, app: &AppState, response: &mut Response) {
+    pub fn finish(self, app: &AppState, response: &mut Response, operation: Option<&MatchedPath>) {
         response
             .headers_mut()
             .insert(request_id::HEADER, self.request_id.header_value());
         let latency = self.started.elapsed();
-        let operation = response.extensions().get::<MatchedPath>();
         let fault = response.extensions().get::<AppliedFault>();
         // A dropped connection's response never reaches the client.
         let dropped = fault.is_some_and(|f| f.effect.split('+').any(|e| e == "drop"));

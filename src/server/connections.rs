@@ -107,7 +107,8 @@ const SPARE_FDS: u64 = 64;
 /// buffer), else 431.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
-/// At most this many header fields (hyper's default), else 431.
+/// At most this many header fields (hyper's default, which it keeps to
+/// unless told another), else 431.
 pub const MAX_HEADERS: usize = 100;
 
 /// How long a connection being stopped may finish its request.
@@ -274,9 +275,10 @@ impl Task {
         });
         let io = TokioIo::new(Watched::new(stream, conn.clone()));
         let mut builder = http1::Builder::new();
+        // MAX_HEADERS is hyper's default: setting it would make hyper fill
+        // a table of that many entries for every request it parses.
         builder
             .max_buf_size(MAX_HEAD_BYTES)
-            .max_headers(MAX_HEADERS)
             .keep_alive(lane == Lane::Full);
         let mut connection = std::pin::pin!(builder.serve_connection(io, service));
         let mut check_at = Instant::now() + limits.header_read_timeout.min(limits.idle_timeout);
@@ -616,17 +618,17 @@ impl AsyncRead for Watched {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
-        let read = &buf.filled()[before..];
-        if !read.is_empty() {
-            self.conn.bytes_read();
-            if self.written {
-                self.written = false;
-                self.recent.clear();
+        let read = buf.filled().len() - before;
+        if read > 0 {
+            let this = &mut *self;
+            this.conn.bytes_read();
+            if this.written {
+                this.written = false;
+                this.recent.clear();
             }
-            let room = RECENT_BYTES.saturating_sub(self.recent.len());
-            let take = read.len().min(room);
-            let read = read[..take].to_vec();
-            self.recent.extend_from_slice(&read);
+            let take = read.min(RECENT_BYTES.saturating_sub(this.recent.len()));
+            this.recent
+                .extend_from_slice(&buf.filled()[before..before + take]);
         }
         Poll::Ready(Ok(()))
     }

@@ -7,6 +7,7 @@
 //! each vendor's own layers (`VendorApi::wrap`, on the router of the
 //! requests it owns) and [`RecordOperation`].
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -57,15 +58,14 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         .layer(FaultLayer::new(store.clone()));
     // Around the faults and the fallbacks, on the requests under its paths,
     // what a vendor marks every answer with (Datadog's rate-limit headers).
-    let guarded = |app: Router| DefaultBodyLimit::max(MAX_BODY_BYTES).layer(app);
     let vendors = vendors::ALL
         .iter()
         .map(|vendor| {
             let app = vendor.wrap(app.clone(), store.clone());
-            (vendor.name(), guarded(app.layer(RecordOperation)))
+            (vendor.name(), Routed::new(app.layer(RecordOperation)))
         })
         .collect();
-    let unowned = guarded(app.layer(RecordOperation));
+    let unowned = Routed::new(app.layer(RecordOperation));
     Router::new().fallback_service(Front(Arc::new(FrontState {
         state,
         vendors,
@@ -73,8 +73,31 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
     })))
 }
 
-/// The router of a vendor's requests (or of the rest), with the body limit.
-type Guarded = <DefaultBodyLimit as Layer<Router>>::Service;
+/// The router of a vendor's requests (or of the rest), and the same with
+/// the body limit, for the requests that have a body (the limit is a
+/// request extension: a request without a body is spared making it).
+#[derive(Clone)]
+struct Routed {
+    app: Router,
+    limited: <DefaultBodyLimit as Layer<Router>>::Service,
+}
+
+impl Routed {
+    fn new(app: Router) -> Self {
+        Routed {
+            limited: DefaultBodyLimit::max(MAX_BODY_BYTES).layer(app.clone()),
+            app,
+        }
+    }
+
+    fn call(&self, request: Request) -> axum::routing::future::RouteFuture<Infallible> {
+        if http_body::Body::is_end_stream(request.body()) {
+            self.app.clone().call(request)
+        } else {
+            self.limited.clone().call(request)
+        }
+    }
+}
 
 /// What every request meets first: the journal and the metrics (outermost:
 /// they see every answer as sent, faults, rate limits and panics
@@ -87,8 +110,8 @@ struct Front(Arc<FrontState>);
 struct FrontState {
     state: AppState,
     /// By vendor name (vendors are unit types: their addresses can be one).
-    vendors: Vec<(&'static str, Guarded)>,
-    unowned: Guarded,
+    vendors: Vec<(&'static str, Routed)>,
+    unowned: Routed,
 }
 
 impl Service<Request> for Front {
@@ -117,28 +140,29 @@ impl FrontState {
             .extensions()
             .get::<connections::BodyTimeout>()
             .cloned();
-        let mut app = match owner {
+        let routed = match owner {
             Some(owner) => self
                 .vendors
                 .iter()
                 .find(|(vendor, _)| *vendor == owner.name())
-                .map_or(&self.unowned, |(_, app)| app),
+                .map_or(&self.unowned, |(_, routed)| routed),
             None => &self.unowned,
-        }
-        .clone();
+        };
         let answer = async move {
-            let response = AssertUnwindSafe(async move { app.call(request).await })
+            let response = AssertUnwindSafe(async move { routed.call(request).await })
                 .catch_unwind()
                 .await
                 .map_or_else(
                     |_| panicked(),
                     |answered| answered.unwrap_or_else(|e| match e {}),
                 );
-            shape_error(uri.path(), body_timeout, response).await
+            let response = shape_error(uri.path(), body_timeout, response).await;
+            (response, OPERATION.with(RefCell::take))
         };
-        let mut response =
+        let answer = OPERATION.scope(RefCell::new(None), answer);
+        let (mut response, operation) =
             crate::core::request_id::scope(observed.request_id().clone(), answer).await;
-        observed.finish(&self.state, &mut response);
+        observed.finish(&self.state, &mut response, operation.as_ref());
         response
     }
 }
@@ -157,10 +181,16 @@ fn panicked() -> Response {
         .into_response()
 }
 
-/// Puts the route template a request matched (its `MatchedPath`) on the
-/// answer, for the journal and the metrics, which see the answer outside
-/// the router. Per route, outside the vendors' own layers, so an answer
-/// they give themselves (a rate-limit refusal) carries it too.
+tokio::task_local! {
+    /// The route template the request being answered matched, told by
+    /// [`RecordOperation`] to the front (which answers in the same task).
+    static OPERATION: RefCell<Option<MatchedPath>>;
+}
+
+/// Tells the front the route template a request matched (its
+/// `MatchedPath`), for the journal and the metrics, which see the answer
+/// outside the router. Per route, outside the vendors' own layers, so an
+/// answer they give themselves (a rate-limit refusal) is told too.
 #[derive(Debug, Clone, Copy)]
 struct RecordOperation;
 
@@ -183,41 +213,17 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = RecordedFuture<S::Future>;
+    type Future = S::Future;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        RecordedFuture {
-            operation: request.extensions().get::<MatchedPath>().cloned(),
-            inner: self.inner.call(request),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    struct RecordedFuture<F> {
-        operation: Option<MatchedPath>,
-        #[pin]
-        inner: F,
-    }
-}
-
-impl<F, E> Future for RecordedFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = std::task::ready!(this.inner.poll(cx))?;
-        if let Some(operation) = this.operation.take() {
-            response.extensions_mut().insert(operation);
-        }
-        Poll::Ready(Ok(response))
+        let matched = request.extensions().get::<MatchedPath>();
+        // Outside a front (a router served on its own) nobody asks.
+        let _ = OPERATION.try_with(|operation| *operation.borrow_mut() = matched.cloned());
+        self.inner.call(request)
     }
 }
 
@@ -330,10 +336,6 @@ async fn shape_error(
         if let Some(value) = parts.headers.get(&name) {
             shaped.headers_mut().insert(name, value.clone());
         }
-    }
-    // The journal and the metrics still see which route answered.
-    if let Some(operation) = parts.extensions.get::<MatchedPath>() {
-        shaped.extensions_mut().insert(operation.clone());
     }
     shaped
 }
