@@ -10,6 +10,8 @@
 //! reaches an end stays there.
 
 use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Datelike, Duration, DurationRound, Timelike, Utc};
@@ -71,7 +73,97 @@ struct ClockState {
 /// A cheaply clonable handle on the server clock.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    state: Arc<Mutex<ClockState>>,
+    shared: Arc<Shared>,
+}
+
+/// The clock's state: changed under a lock, one change at a time; read
+/// without one (every request reads the clock, often more than once) from
+/// a copy published with a sequence number, odd while it is being written
+/// (a seqlock: a reader that saw it move reads again).
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<ClockState>,
+    sequence: AtomicU64,
+    frozen: AtomicBool,
+    /// The frozen instant's, or else the offset's, seconds and nanoseconds.
+    seconds: AtomicI64,
+    nanos: AtomicI64,
+}
+
+impl Shared {
+    fn publish(&self, state: &ClockState) {
+        let sequence = self.sequence.load(Ordering::Relaxed);
+        self.sequence.store(sequence + 1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        let (frozen, seconds, nanos) = match state.frozen_at {
+            Some(at) => (true, at.timestamp(), i64::from(at.timestamp_subsec_nanos())),
+            None => (
+                false,
+                state.offset.num_seconds(),
+                i64::from(state.offset.subsec_nanos()),
+            ),
+        };
+        self.frozen.store(frozen, Ordering::Relaxed);
+        self.seconds.store(seconds, Ordering::Relaxed);
+        self.nanos.store(nanos, Ordering::Relaxed);
+        self.sequence.store(sequence + 2, Ordering::Release);
+    }
+
+    fn published(&self) -> ClockState {
+        loop {
+            let before = self.sequence.load(Ordering::Acquire);
+            if before % 2 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let frozen = self.frozen.load(Ordering::Relaxed);
+            let seconds = self.seconds.load(Ordering::Relaxed);
+            let nanos = self.nanos.load(Ordering::Relaxed);
+            fence(Ordering::Acquire);
+            if self.sequence.load(Ordering::Relaxed) != before {
+                continue;
+            }
+            return if frozen {
+                ClockState {
+                    offset: Duration::zero(),
+                    frozen_at: Some(
+                        DateTime::from_timestamp(seconds, nanos as u32).unwrap_or(LATEST),
+                    ),
+                }
+            } else {
+                ClockState {
+                    offset: Duration::seconds(seconds) + Duration::nanoseconds(nanos),
+                    frozen_at: None,
+                }
+            };
+        }
+    }
+}
+
+/// A change to the clock's state, published when dropped.
+struct Changing<'a> {
+    state: MutexGuard<'a, ClockState>,
+    shared: &'a Shared,
+}
+
+impl Deref for Changing<'_> {
+    type Target = ClockState;
+
+    fn deref(&self) -> &ClockState {
+        &self.state
+    }
+}
+
+impl DerefMut for Changing<'_> {
+    fn deref_mut(&mut self) -> &mut ClockState {
+        &mut self.state
+    }
+}
+
+impl Drop for Changing<'_> {
+    fn drop(&mut self) {
+        self.shared.publish(&self.state);
+    }
 }
 
 impl Clock {
@@ -79,7 +171,7 @@ impl Clock {
     /// vendor timestamp is rendered with, so what we store is what we show.
     /// Always within `EARLIEST`..=`LATEST`.
     pub fn now(&self) -> DateTime<Utc> {
-        Self::shown(&self.lock())
+        Self::shown(&self.shared.published())
     }
 
     fn shown(state: &ClockState) -> DateTime<Utc> {
@@ -163,12 +255,15 @@ impl Clock {
 
     /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
-        self.lock().frozen_at.is_some()
+        self.shared.published().frozen_at.is_some()
     }
 
-    fn lock(&self) -> MutexGuard<'_, ClockState> {
-        // The state is two plain values: a poisoned lock still holds valid data.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> Changing<'_> {
+        Changing {
+            // The state is two plain values: a poisoned lock still holds valid data.
+            state: self.shared.state.lock().unwrap_or_else(|e| e.into_inner()),
+            shared: &self.shared,
+        }
     }
 }
 
@@ -261,6 +356,35 @@ mod tests {
         ] {
             assert_eq!(timestamp(at), chrono(at));
         }
+    }
+
+    #[test]
+    fn readers_never_see_a_change_half_made() {
+        let clock = Clock::default();
+        let a: DateTime<Utc> = "2026-01-31T23:59:59.500Z".parse().unwrap();
+        let b: DateTime<Utc> = "2031-07-01T00:00:00.001Z".parse().unwrap();
+        clock.freeze(Some(a));
+        let reader = {
+            let clock = clock.clone();
+            std::thread::spawn(move || {
+                for _ in 0..200_000 {
+                    let now = clock.now();
+                    assert!(now == a || now == b, "{now}");
+                }
+            })
+        };
+        for i in 0..20_000 {
+            clock.freeze(Some(if i % 2 == 0 { b } else { a }));
+        }
+        reader.join().unwrap();
+        clock.resume();
+        clock.advance(Duration::milliseconds(-1500));
+        let running = clock.now();
+        assert!(!clock.is_frozen());
+        assert!(
+            running <= Utc::now() - Duration::milliseconds(1400),
+            "{running}"
+        );
     }
 
     #[test]
