@@ -52,8 +52,10 @@ struct Settings {
     startups: usize,
     warm_up: Duration,
     measure: Duration,
-    /// Bare and mockcloud, alternately, this many times each; the best
-    /// round counts (other work on the machine only ever slows a round).
+    /// Bare and mockcloud, back to back, this many times each (which goes
+    /// first alternates); the figures are the medians, and the ratio is the
+    /// median of each pair's ratio (a pair shares the machine's load of the
+    /// moment).
     rounds: usize,
     latency_runs: usize,
     health_for: Duration,
@@ -64,18 +66,18 @@ impl Settings {
         if std::env::var_os("MOCKCLOUD_BENCH_QUICK").is_some_and(|v| v != "0") {
             Settings {
                 startups: 5,
-                warm_up: Duration::from_millis(300),
-                measure: Duration::from_secs(1),
-                rounds: 1,
+                warm_up: Duration::from_millis(200),
+                measure: Duration::from_millis(800),
+                rounds: 3,
                 latency_runs: 5,
                 health_for: Duration::from_secs(1),
             }
         } else {
             Settings {
                 startups: 21,
-                warm_up: Duration::from_secs(1),
-                measure: Duration::from_secs(3),
-                rounds: 2,
+                warm_up: Duration::from_millis(300),
+                measure: Duration::from_secs(2),
+                rounds: 7,
                 latency_runs: 9,
                 health_for: Duration::from_secs(3),
             }
@@ -314,7 +316,7 @@ async fn hot_reads(settings: &Settings, report: &mut Report) {
     ];
     report.section(format!(
         "hot reads: {CONNECTIONS} keep-alive connections, {:?} after {:?} of warm-up, \
-         best of {} round(s) each, alternately",
+         {} rounds of both back to back; medians, and the median of each round's ratio",
         settings.measure, settings.warm_up, settings.rounds
     ));
     let dir = scratch_dir();
@@ -337,16 +339,29 @@ async fn hot_reads(settings: &Settings, report: &mut Report) {
                  accept: application/json\r\n\r\n"
             )
         };
-        let mut best_bare = 0.0f64;
-        let mut best_mock = 0.0f64;
-        for _ in 0..settings.rounds {
-            best_bare = best_bare.max(load(bare.addr, request(bare.addr), settings).await);
-            best_mock = best_mock.max(load(mock.addr, request(mock.addr), settings).await);
+        let (mut bares, mut mocks, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..settings.rounds {
+            let (bare_rate, mock_rate) = if round % 2 == 0 {
+                let bare_rate = load(bare.addr, request(bare.addr), settings).await;
+                (
+                    bare_rate,
+                    load(mock.addr, request(mock.addr), settings).await,
+                )
+            } else {
+                let mock_rate = load(mock.addr, request(mock.addr), settings).await;
+                (
+                    load(bare.addr, request(bare.addr), settings).await,
+                    mock_rate,
+                )
+            };
+            bares.push(bare_rate);
+            mocks.push(mock_rate);
+            ratios.push(mock_rate / bare_rate);
         }
-        let ratio = best_mock / best_bare;
+        let ratio = median_of(&mut ratios);
         report.info(&format!("{name}: body"), format!("{} bytes", body.len()));
-        report.info(&format!("{name}: bare axum"), rate(best_bare));
-        report.info(&format!("{name}: mockcloud"), rate(best_mock));
+        report.info(&format!("{name}: bare axum"), rate(median_of(&mut bares)));
+        report.info(&format!("{name}: mockcloud"), rate(median_of(&mut mocks)));
         report.line(
             &format!("{name}: mockcloud / bare axum"),
             format!("{ratio:.2}x"),
@@ -730,6 +745,11 @@ impl Report {
         println!();
         println!("{} target(s) missed", self.missed);
     }
+}
+
+fn median_of(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn median(times: &mut [Duration]) -> Duration {
