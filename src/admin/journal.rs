@@ -15,16 +15,16 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{MatchedPath, RawQuery, Request, State};
-use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::Next;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::{AdminError, admin_error};
 use crate::core::clock::timestamp;
 use crate::core::faults::AppliedFault;
-use crate::core::request_id;
+use crate::core::request_id::{self, RequestId};
 use crate::vendors;
 
 /// Entries kept when the configuration names no other size.
@@ -76,8 +76,55 @@ pub struct Journal {
 
 #[derive(Debug, Default)]
 struct Kept {
-    entries: VecDeque<Entry>,
+    entries: VecDeque<Record>,
     last_id: u64,
+}
+
+/// An entry as it is kept: made while answering with as little work as
+/// can be (one allocation, for the path and query), shown as an [`Entry`]
+/// (timestamp written, query redacted) only when read.
+#[derive(Debug, Clone)]
+struct Record {
+    id: u64,
+    request_id: RequestId,
+    at: DateTime<Utc>,
+    method: Method,
+    /// The path, then the query as sent (from `query_at`, after its `?`).
+    target: String,
+    query_at: Option<usize>,
+    status: Option<u16>,
+    latency: Duration,
+    vendor: &'static str,
+    operation: Option<MatchedPath>,
+    fault: Option<AppliedFault>,
+}
+
+impl Record {
+    fn entry(&self) -> Entry {
+        let (path, query) = match self.query_at {
+            Some(at) => (
+                &self.target[..at],
+                Some(redact_query(&self.target[at + 1..])),
+            ),
+            None => (self.target.as_str(), None),
+        };
+        Entry {
+            id: self.id,
+            request_id: self.request_id.as_str().to_string(),
+            at: timestamp(self.at),
+            method: self.method.to_string(),
+            path: path.to_string(),
+            query,
+            status: self.status,
+            latency_ms: milliseconds(self.latency),
+            vendor: self.vendor,
+            operation: self.operation.as_ref().map(|op| op.as_str().to_string()),
+            fault: self.fault.as_ref().map(|f| FaultApplied {
+                rule: f.rule.clone(),
+                effect: f.effect.clone(),
+            }),
+        }
+    }
 }
 
 impl Journal {
@@ -94,23 +141,33 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Adds an entry (its `id` is assigned here), dropping the oldest when full.
-    pub fn record(&self, mut entry: Entry) {
+    /// Adds a record (its `id` is assigned here), dropping the oldest when
+    /// full.
+    fn record(&self, mut record: Record) {
         if self.capacity == 0 {
             return;
         }
-        let mut kept = self.kept();
-        kept.last_id += 1;
-        entry.id = kept.last_id;
-        if kept.entries.len() == self.capacity {
-            kept.entries.pop_front();
+        let (dropped, live) = {
+            let mut kept = self.kept();
+            kept.last_id += 1;
+            record.id = kept.last_id;
+            let dropped = if kept.entries.len() == self.capacity {
+                kept.entries.pop_front()
+            } else {
+                None
+            };
+            // Only when the console's live view watches.
+            let live = (self.live.receiver_count() > 0).then(|| record.entry());
+            kept.entries.push_back(record);
+            (dropped, live)
+        };
+        // Freed and sent outside the lock. No watcher lagging behind can
+        // hold up a request: old entries are dropped for it
+        // (`RecvError::Lagged`).
+        drop(dropped);
+        if let Some(entry) = live {
+            let _ = self.live.send(entry);
         }
-        if self.live.receiver_count() > 0 {
-            // No watcher lagging behind can hold up a request: old entries
-            // are dropped for it (`RecvError::Lagged`).
-            let _ = self.live.send(entry.clone());
-        }
-        kept.entries.push_back(entry);
     }
 
     /// Entries as they are recorded (the console's live view).
@@ -125,17 +182,15 @@ impl Journal {
 
     /// Every entry kept, oldest first.
     pub fn entries(&self) -> Vec<Entry> {
-        self.kept().entries.iter().cloned().collect()
+        self.kept().entries.iter().map(Record::entry).collect()
     }
 
     /// Entries passing `filter`, oldest first, at most its `limit` newest.
     pub(crate) fn matching(&self, filter: &Filter) -> Vec<Entry> {
-        let kept = self.kept();
-        let mut found: Vec<Entry> = kept
-            .entries
-            .iter()
+        let mut found: Vec<Entry> = self
+            .entries()
+            .into_iter()
             .filter(|e| filter.admits(e))
-            .cloned()
             .collect();
         if let Some(limit) = filter.limit {
             found.drain(..found.len().saturating_sub(limit));
@@ -218,50 +273,83 @@ pub fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-/// The outermost middleware: times every request and records it in the
-/// metrics and (unless it is an admin request) the journal.
-pub async fn observe(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let at = app.engine.clock().now();
-    let method = request.method().to_string();
-    let path = request.uri().path().to_string();
-    let query = request.uri().query().map(redact_query);
-    let operation = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|matched| matched.as_str().to_string());
-    let vendor = vendor_of(&path);
-    let request_id = request_id::for_request(request.headers());
-    let mut response = request_id::scope(request_id.clone(), next.run(request)).await;
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(request_id::HEADER, value);
-    }
-    let latency = started.elapsed();
-    let fault = response.extensions().get::<AppliedFault>();
-    // A dropped connection's response never reaches the client.
-    let dropped = fault.is_some_and(|f| f.effect.split('+').any(|e| e == "drop"));
-    let status = (!dropped).then(|| response.status().as_u16());
-    app.metrics
-        .record(vendor, operation.as_deref(), status, latency, fault);
-    if vendor != "admin" {
-        app.journal.record(Entry {
-            id: 0,
-            request_id: request_id.to_string(),
-            at: timestamp(at),
-            method,
-            path,
-            query,
-            status,
-            latency_ms: milliseconds(latency),
-            vendor,
-            operation,
-            fault: fault.map(|f| FaultApplied {
-                rule: f.rule.clone(),
-                effect: f.effect.clone(),
-            }),
+/// A request on its way, as the journal and the metrics will see it: taken
+/// before anything else runs ([`Observed::start`]), recorded with the
+/// answer as sent and the route template it matched
+/// ([`Observed::finish`]), faults, rate limits and panics included.
+#[derive(Debug)]
+pub struct Observed {
+    started: Instant,
+    at: DateTime<Utc>,
+    method: Method,
+    /// The path and query, for the journal; `None` for `/__admin`, which is
+    /// not journaled (the metrics count it).
+    target: Option<(String, Option<usize>)>,
+    vendor: &'static str,
+    request_id: RequestId,
+}
+
+impl Observed {
+    /// `vendor` is the path's label ([`vendor_of`]).
+    pub fn start(app: &AppState, request: &Request, vendor: &'static str) -> Self {
+        let started = Instant::now();
+        let uri = request.uri();
+        let target = (vendor != "admin").then(|| {
+            let path = uri.path();
+            match uri.query() {
+                Some(query) => {
+                    let mut target = String::with_capacity(path.len() + 1 + query.len());
+                    target.push_str(path);
+                    target.push('?');
+                    target.push_str(query);
+                    (target, Some(path.len()))
+                }
+                None => (path.to_string(), None),
+            }
         });
+        Observed {
+            started,
+            at: app.engine.clock().now(),
+            method: request.method().clone(),
+            target,
+            vendor,
+            request_id: request_id::for_request(request.headers()),
+        }
     }
-    response
+
+    pub fn request_id(&self) -> &RequestId {
+        &self.request_id
+    }
+
+    /// Records the answer in the metrics and (but for `/__admin`) the
+    /// journal, and echoes the request id in `X-Request-Id`.
+    pub fn finish(self, app: &AppState, response: &mut Response, operation: Option<&MatchedPath>) {
+        response
+            .headers_mut()
+            .insert(request_id::HEADER, self.request_id.header_value());
+        let latency = self.started.elapsed();
+        let fault = response.extensions().get::<AppliedFault>();
+        // A dropped connection's response never reaches the client.
+        let dropped = fault.is_some_and(|f| f.effect.split('+').any(|e| e == "drop"));
+        let status = (!dropped).then(|| response.status().as_u16());
+        app.metrics
+            .record(self.vendor, operation, status, latency, fault);
+        if let Some((target, query_at)) = self.target {
+            app.journal.record(Record {
+                id: 0,
+                request_id: self.request_id,
+                at: self.at,
+                method: self.method,
+                target,
+                query_at,
+                status,
+                latency,
+                vendor: self.vendor,
+                operation: operation.cloned(),
+                fault: fault.cloned(),
+            });
+        }
+    }
 }
 
 /// Milliseconds to the microsecond.

@@ -4,13 +4,16 @@
 //! rate limiter keeps now). Counters run for the server's life: reset does
 //! not zero them.
 
+use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use prometheus_client::encoding::prometheus_text::{self, CONTENT_TYPE as TEXT_FORMAT};
-use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder};
+use prometheus_client::encoding::{
+    EncodeLabelSet, EncodeLabelValue, EncodeMetric, LabelValueEncoder, MetricEncoder,
+};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -28,13 +31,15 @@ const BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Label sets, in the order their labels are written.
+/// Label sets, in the order their labels are written. Looking a series up
+/// builds one, so none holds a `String` made for the lookup: the route
+/// template is the router's own (`MatchedPath`, shared), the status a number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
     vendor: &'static str,
-    operation: String,
+    operation: Operation,
     /// `dropped` when a fault closed the connection instead.
-    status: String,
+    status: Status,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -47,7 +52,50 @@ struct FaultLabels {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct OperationLabels {
     vendor: &'static str,
-    operation: String,
+    operation: Operation,
+}
+
+/// The route template a request matched, or [`UNMATCHED`].
+#[derive(Debug, Clone)]
+struct Operation(Option<MatchedPath>);
+
+impl Operation {
+    fn as_str(&self) -> &str {
+        self.0.as_ref().map_or(UNMATCHED, MatchedPath::as_str)
+    }
+}
+
+impl PartialEq for Operation {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Operation {}
+
+impl Hash for Operation {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl EncodeLabelValue for Operation {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
+
+/// The status answered, or `dropped`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Status(Option<u16>);
+
+impl EncodeLabelValue for Status {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        match self.0 {
+            Some(status) => EncodeLabelValue::encode(&status, encoder),
+            None => EncodeLabelValue::encode(&"dropped", encoder),
+        }
+    }
 }
 
 /// A family whose `# HELP` and `# TYPE` lines are written even before its
@@ -112,20 +160,12 @@ impl Metrics {
     pub fn record(
         &self,
         vendor: &'static str,
-        operation: Option<&str>,
+        operation: Option<&MatchedPath>,
         status: Option<u16>,
         latency: Duration,
         fault: Option<&AppliedFault>,
     ) {
-        let operation = operation.unwrap_or(UNMATCHED).to_string();
-        let status = status.map_or_else(|| "dropped".to_string(), |s| s.to_string());
-        self.requests
-            .get_or_create(&RequestLabels {
-                vendor,
-                operation: operation.clone(),
-                status,
-            })
-            .inc();
+        let operation = Operation(operation.cloned());
         if let Some(fault) = fault {
             self.faults
                 .get_or_create(&FaultLabels {
@@ -136,8 +176,18 @@ impl Metrics {
                 .inc();
         }
         self.durations
-            .get_or_create(&OperationLabels { vendor, operation })
+            .get_or_create(&OperationLabels {
+                vendor,
+                operation: operation.clone(),
+            })
             .observe(latency.as_secs_f64());
+        self.requests
+            .get_or_create(&RequestLabels {
+                vendor,
+                operation,
+                status: Status(status),
+            })
+            .inc();
     }
 
     /// The Prometheus text format (0.0.4): families in the order registered,
@@ -197,13 +247,34 @@ mod tests {
         assert!(metrics.render().contains(r#"rule="a\"b\\c\nd""#));
     }
 
-    #[test]
-    fn histogram_buckets_are_cumulative() {
+    /// The `MatchedPath` of a request to `/x` (the router makes them).
+    async fn matched_x() -> MatchedPath {
+        use axum::Router;
+        use axum::body::Body;
+        use axum::http::Request;
+        use tower::ServiceExt;
+
+        let (tx, rx) = std::sync::mpsc::channel();
+        let app = Router::new().route(
+            "/x",
+            axum::routing::get(move |matched: MatchedPath| async move {
+                tx.send(matched).unwrap();
+            }),
+        );
+        app.oneshot(Request::get("/x").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        rx.recv().unwrap()
+    }
+
+    #[tokio::test]
+    async fn histogram_buckets_are_cumulative() {
+        let x = matched_x().await;
         let metrics = Metrics::default();
         for ms in [1, 20, 20_000] {
             metrics.record(
                 "grafana",
-                Some("/x"),
+                Some(&x),
                 Some(200),
                 Duration::from_millis(ms),
                 None,

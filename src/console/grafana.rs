@@ -121,7 +121,7 @@ fn caller(org_id: u64) -> GrafanaCaller {
     GrafanaCaller {
         org_id,
         actor: ACTOR.to_string(),
-        grants: Grants::Scopes(Vec::new()),
+        grants: Grants::Scopes(crate::vendors::grafana::model::ScopeSet::of(&[])),
         allowed_subnets: None,
     }
 }

@@ -10,9 +10,11 @@
 //! reaches an end stays there.
 
 use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering, fence};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Datelike, Duration, DurationRound, Timelike, Utc};
 
 /// The earliest instant the clock shows: 1970-01-01T00:00:00.000Z.
 pub const EARLIEST: DateTime<Utc> = DateTime::UNIX_EPOCH;
@@ -71,7 +73,97 @@ struct ClockState {
 /// A cheaply clonable handle on the server clock.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    state: Arc<Mutex<ClockState>>,
+    shared: Arc<Shared>,
+}
+
+/// The clock's state: changed under a lock, one change at a time; read
+/// without one (every request reads the clock, often more than once) from
+/// a copy published with a sequence number, odd while it is being written
+/// (a seqlock: a reader that saw it move reads again).
+#[derive(Debug, Default)]
+struct Shared {
+    state: Mutex<ClockState>,
+    sequence: AtomicU64,
+    frozen: AtomicBool,
+    /// The frozen instant's, or else the offset's, seconds and nanoseconds.
+    seconds: AtomicI64,
+    nanos: AtomicI64,
+}
+
+impl Shared {
+    fn publish(&self, state: &ClockState) {
+        let sequence = self.sequence.load(Ordering::Relaxed);
+        self.sequence.store(sequence + 1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        let (frozen, seconds, nanos) = match state.frozen_at {
+            Some(at) => (true, at.timestamp(), i64::from(at.timestamp_subsec_nanos())),
+            None => (
+                false,
+                state.offset.num_seconds(),
+                i64::from(state.offset.subsec_nanos()),
+            ),
+        };
+        self.frozen.store(frozen, Ordering::Relaxed);
+        self.seconds.store(seconds, Ordering::Relaxed);
+        self.nanos.store(nanos, Ordering::Relaxed);
+        self.sequence.store(sequence + 2, Ordering::Release);
+    }
+
+    fn published(&self) -> ClockState {
+        loop {
+            let before = self.sequence.load(Ordering::Acquire);
+            if before % 2 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let frozen = self.frozen.load(Ordering::Relaxed);
+            let seconds = self.seconds.load(Ordering::Relaxed);
+            let nanos = self.nanos.load(Ordering::Relaxed);
+            fence(Ordering::Acquire);
+            if self.sequence.load(Ordering::Relaxed) != before {
+                continue;
+            }
+            return if frozen {
+                ClockState {
+                    offset: Duration::zero(),
+                    frozen_at: Some(
+                        DateTime::from_timestamp(seconds, nanos as u32).unwrap_or(LATEST),
+                    ),
+                }
+            } else {
+                ClockState {
+                    offset: Duration::seconds(seconds) + Duration::nanoseconds(nanos),
+                    frozen_at: None,
+                }
+            };
+        }
+    }
+}
+
+/// A change to the clock's state, published when dropped.
+struct Changing<'a> {
+    state: MutexGuard<'a, ClockState>,
+    shared: &'a Shared,
+}
+
+impl Deref for Changing<'_> {
+    type Target = ClockState;
+
+    fn deref(&self) -> &ClockState {
+        &self.state
+    }
+}
+
+impl DerefMut for Changing<'_> {
+    fn deref_mut(&mut self) -> &mut ClockState {
+        &mut self.state
+    }
+}
+
+impl Drop for Changing<'_> {
+    fn drop(&mut self) {
+        self.shared.publish(&self.state);
+    }
 }
 
 impl Clock {
@@ -79,7 +171,7 @@ impl Clock {
     /// vendor timestamp is rendered with, so what we store is what we show.
     /// Always within `EARLIEST`..=`LATEST`.
     pub fn now(&self) -> DateTime<Utc> {
-        Self::shown(&self.lock())
+        Self::shown(&self.shared.published())
     }
 
     fn shown(state: &ClockState) -> DateTime<Utc> {
@@ -169,12 +261,15 @@ impl Clock {
 
     /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
-        self.lock().frozen_at.is_some()
+        self.shared.published().frozen_at.is_some()
     }
 
-    fn lock(&self) -> MutexGuard<'_, ClockState> {
-        // The state is two plain values: a poisoned lock still holds valid data.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> Changing<'_> {
+        Changing {
+            // The state is two plain values: a poisoned lock still holds valid data.
+            state: self.shared.state.lock().unwrap_or_else(|e| e.into_inner()),
+            shared: &self.shared,
+        }
     }
 }
 
@@ -184,12 +279,119 @@ pub fn truncate_to_millis(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Grafana's timestamp format: `2022-06-08T20:07:21.223Z`.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    Shown(at).to_string()
+}
+
+/// An instant as [`timestamp`] writes it, written in place (serialized or
+/// displayed) instead of through a `String`: answers render many, and
+/// chrono's format strings are parsed anew on every call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown(pub DateTime<Utc>);
+
+impl Shown {
+    /// The 24 bytes of `YYYY-MM-DDTHH:MM:SS.mmmZ`; `None` for the instants
+    /// that format has no room for (years past 9999, leap seconds).
+    fn digits(self) -> Option<[u8; 24]> {
+        let at = self.0;
+        let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
+        let millis = at.nanosecond() / 1_000_000;
+        if millis > 999 {
+            return None;
+        }
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, at.month());
+        put(8, 2, at.day());
+        put(11, 2, at.hour());
+        put(14, 2, at.minute());
+        put(17, 2, at.second());
+        put(20, 3, millis);
+        Some(out)
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.digits() {
+            // ASCII digits and punctuation only.
+            Some(digits) => f.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?),
+            None => write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ")),
+        }
+    }
+}
+
+impl serde::Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.digits() {
+            Some(digits) => serializer.serialize_str(std::str::from_utf8(&digits).unwrap_or("")),
+            None => serializer.collect_str(self),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_are_chrono_s_format_to_the_millisecond() {
+        let chrono = |at: DateTime<Utc>| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let mut seconds: i64 = 0;
+        for i in 0..20_000i64 {
+            // Every month, day and hour of a few centuries, odd milliseconds.
+            seconds = (seconds + 3_599_999 * 7 + i * 13) % 253_402_300_799;
+            let at =
+                DateTime::from_timestamp(seconds, (i as u32 % 1000) * 1_000_000 + 999).unwrap();
+            assert_eq!(timestamp(at), chrono(at));
+            assert_eq!(
+                serde_json::to_string(&Shown(at)).unwrap(),
+                format!("\"{}\"", chrono(at))
+            );
+        }
+        for at in [
+            EARLIEST,
+            LATEST,
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MIN_UTC,
+        ] {
+            assert_eq!(timestamp(at), chrono(at));
+        }
+    }
+
+    #[test]
+    fn readers_never_see_a_change_half_made() {
+        let clock = Clock::default();
+        let a: DateTime<Utc> = "2026-01-31T23:59:59.500Z".parse().unwrap();
+        let b: DateTime<Utc> = "2031-07-01T00:00:00.001Z".parse().unwrap();
+        clock.freeze(Some(a));
+        let reader = {
+            let clock = clock.clone();
+            std::thread::spawn(move || {
+                for _ in 0..200_000 {
+                    let now = clock.now();
+                    assert!(now == a || now == b, "{now}");
+                }
+            })
+        };
+        for i in 0..20_000 {
+            clock.freeze(Some(if i % 2 == 0 { b } else { a }));
+        }
+        reader.join().unwrap();
+        clock.resume();
+        clock.advance(Duration::milliseconds(-1500));
+        let running = clock.now();
+        assert!(!clock.is_frozen());
+        assert!(
+            running <= Utc::now() - Duration::milliseconds(1400),
+            "{running}"
+        );
+    }
 
     #[test]
     fn frozen_clock_moves_only_when_advanced() {

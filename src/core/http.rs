@@ -1,12 +1,15 @@
 //! HTTP helpers every vendor's handlers share: the credential of an
-//! `Authorization` header, strict JSON bodies, and `null`-aware fields.
+//! `Authorization` header, strict JSON bodies, `null`-aware fields, and
+//! JSON answers rendered in place.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::header::AUTHORIZATION;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::{BufMut, BytesMut};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Larger bodies are refused with the vendor's 413 before they are parsed.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -74,4 +77,59 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `value` as a JSON answer, as `axum::Json` renders it (`200`,
+/// `content-type: application/json`; `500` if it cannot be serialized),
+/// serialized now: a view borrowing from the world is rendered while the
+/// guard is held. `capacity` is the size the body usually has (the buffer
+/// then grows no more).
+pub fn json_response<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Response {
+    match json_bytes(value, capacity) {
+        Ok(body) => json_answer(body),
+        Err(e) => unserializable(e),
+    }
+}
+
+/// `value` serialized, into a buffer of `capacity` bytes to start with.
+pub fn json_bytes<T: Serialize + ?Sized>(
+    value: &T,
+    capacity: usize,
+) -> Result<Bytes, serde_json::Error> {
+    let mut body = BytesMut::with_capacity(capacity).writer();
+    serde_json::to_writer(&mut body, value)?;
+    Ok(body.into_inner().freeze())
+}
+
+/// A JSON body already serialized ([`json_bytes`]), as a `200` answer.
+pub fn json_answer(body: Bytes) -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+/// What `axum::Json` answers for a value it cannot serialize.
+pub fn unserializable(e: serde_json::Error) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        e.to_string(),
+    )
+        .into_response()
+}
+
+/// Serialized as the string its `Display` writes, written in place: derived
+/// names, URLs and ids in an answer are never built as `String`s.
+#[derive(Debug, Clone, Copy)]
+pub struct Text<T>(pub T);
+
+impl<T: std::fmt::Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
 }

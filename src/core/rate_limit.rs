@@ -143,10 +143,33 @@ impl Decision {
     }
 }
 
+/// What counting a request under a rule found, before it is told.
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    allowed: bool,
+    used: u32,
+    reset_seconds: u32,
+}
+
+impl Counted {
+    fn decision(self, rule: &RateLimitSpec) -> Decision {
+        Decision {
+            allowed: self.allowed,
+            name: rule.name.clone(),
+            limit: rule.limit,
+            period_seconds: rule.period_seconds,
+            // A limit lowered at run time may sit below what was used.
+            remaining: rule.limit.saturating_sub(self.used),
+            reset_seconds: self.reset_seconds,
+        }
+    }
+}
+
 impl RateLimiter {
     /// Counts one request by `credential` under `vendor`'s `rule` at `now`.
     /// Call it only for a credential the vendor's world knows: every call
     /// may keep a window until it expires.
+    #[cfg(test)]
     pub fn check(
         &self,
         vendor: &'static str,
@@ -154,6 +177,16 @@ impl RateLimiter {
         credential: &str,
         now: DateTime<Utc>,
     ) -> Decision {
+        self.count(vendor, rule, credential, now).decision(rule)
+    }
+
+    fn count(
+        &self,
+        vendor: &'static str,
+        rule: &RateLimitSpec,
+        credential: &str,
+        now: DateTime<Utc>,
+    ) -> Counted {
         let period = Duration::seconds(i64::from(rule.period_seconds));
         let key = (vendor, self.digest(&rule.name, credential));
         let mut windows = self.lock();
@@ -175,13 +208,9 @@ impl RateLimiter {
             .ends
             .map_or(period, |ends| ends.signed_duration_since(now))
             .num_milliseconds();
-        Decision {
+        Counted {
             allowed,
-            name: rule.name.clone(),
-            limit: rule.limit,
-            period_seconds: rule.period_seconds,
-            // A limit lowered at run time may sit below what was used.
-            remaining: rule.limit.saturating_sub(window.used),
+            used: window.used,
             reset_seconds: u32::try_from(reset.saturating_add(999) / 1000).unwrap_or(u32::MAX),
         }
     }
@@ -196,15 +225,17 @@ impl RateLimiter {
         credential: &str,
         now: DateTime<Utc>,
     ) -> Option<Decision> {
-        let decisions: Vec<Decision> = rules
-            .iter()
-            .map(|rule| self.check(vendor, rule, credential, now))
-            .collect();
-        decisions
-            .iter()
-            .find(|d| !d.allowed)
-            .or_else(|| decisions.first())
-            .cloned()
+        let mut shown: Option<(Counted, &RateLimitSpec)> = None;
+        for rule in rules {
+            let counted = self.count(vendor, rule, credential, now);
+            if shown
+                .as_ref()
+                .is_none_or(|(first, _)| first.allowed && !counted.allowed)
+            {
+                shown = Some((counted, rule));
+            }
+        }
+        shown.map(|(counted, rule)| counted.decision(rule))
     }
 
     /// Forgets `vendor`'s windows (its rules were replaced).

@@ -3,11 +3,17 @@
 //! fully before it changes anything, under one write guard, so a change is
 //! applied whole or not at all; guards are never held across an `.await`.
 //! The store knows nothing of scenarios, vendors or HTTP.
+//!
+//! Beside the world it keeps answers rendered from it ([`Store::rendered`]):
+//! a read answered again from an unchanged world is served the bytes it was
+//! rendered to last time.
 
+use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 
@@ -18,11 +24,19 @@ use super::ids::IdsState;
 use super::rate_limit::{Decision, RateLimitSpec, RateLimiter};
 use super::world::World;
 
+/// The most bytes of rendered answers kept; past it they are all dropped.
+const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Debug)]
 pub struct Store {
     world: RwLock<World>,
     /// Counts write locks taken: the state file is saved when it moves.
     changes: AtomicU64,
+    /// Counts the world's versions: moved under every write lock (and by
+    /// every replacement), never by a change made beside the lock.
+    version: AtomicU64,
+    /// Answers rendered from the world at `version`.
+    rendered: RwLock<Rendered>,
     /// Request counts per credential; cleared on reset.
     pub rate_limits: RateLimiter,
     /// Fault rules in force; reset and load restore the scenario's.
@@ -74,11 +88,24 @@ impl Drop for WorldWriteGuard<'_> {
     }
 }
 
+/// What a rendered answer is of: a kind (`grafana.stack`) and an id.
+pub type RenderKey = (&'static str, u128);
+
+#[derive(Debug, Default)]
+struct Rendered {
+    /// The world version the answers were rendered from.
+    version: u64,
+    bytes: usize,
+    answers: HashMap<RenderKey, Bytes>,
+}
+
 impl Store {
     pub fn new(world: World, faults: FaultStore, clock: Clock) -> Self {
         Store {
             world: RwLock::new(world),
             changes: AtomicU64::new(0),
+            version: AtomicU64::new(0),
+            rendered: RwLock::default(),
             rate_limits: RateLimiter::default(),
             faults,
             started_at: clock.now(),
@@ -117,6 +144,7 @@ impl Store {
     pub fn write(&self) -> WorldWriteGuard<'_> {
         let mut world = self.world.write().unwrap_or_else(|e| e.into_inner());
         self.changes.fetch_add(1, Ordering::SeqCst);
+        self.version.fetch_add(1, Ordering::Release);
         let log = self.log.get().map(|log| &**log);
         world.changes.enable(log.is_some());
         // Left by a mutation that failed after recording (it validates
@@ -136,11 +164,48 @@ impl Store {
         let mut guard = self.world.write().unwrap_or_else(|e| e.into_inner());
         *guard = world;
         self.changes.fetch_add(1, Ordering::SeqCst);
+        self.version.fetch_add(1, Ordering::Release);
         if let Some(log) = self.log.get() {
             log.push(vec![Change::Replace {
                 document: document(&guard),
             }]);
         }
+    }
+
+    /// The answer `key` rendered from `world` (a read guard of this store,
+    /// held by the caller): kept from an earlier call if the world has not
+    /// changed since, else `render(world)`'s, then kept (unless it failed).
+    /// Only for answers that are a function of the world alone (not of the
+    /// clock, the caller or anything kept beside the world).
+    pub fn rendered<E>(
+        &self,
+        world: &RwLockReadGuard<'_, World>,
+        key: RenderKey,
+        render: impl FnOnce(&World) -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        // No writer runs while `world` is held: the version is the world's.
+        let version = self.version.load(Ordering::Acquire);
+        {
+            let kept = self.rendered.read().unwrap_or_else(|e| e.into_inner());
+            if kept.version == version
+                && let Some(answer) = kept.answers.get(&key)
+            {
+                return Ok(answer.clone());
+            }
+        }
+        let answer = render(world)?;
+        let mut kept = self.rendered.write().unwrap_or_else(|e| e.into_inner());
+        if kept.version != version || kept.bytes + answer.len() > MAX_RENDERED_BYTES {
+            *kept = Rendered {
+                version,
+                ..Rendered::default()
+            };
+        }
+        kept.bytes += answer.len();
+        if let Some(replaced) = kept.answers.insert(key, answer.clone()) {
+            kept.bytes -= replaced.len();
+        }
+        Ok(answer)
     }
 
     /// Counts a change made beside the write lock (a vendor recording, under

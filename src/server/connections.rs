@@ -28,7 +28,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -39,6 +39,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::Response;
 use futures_util::FutureExt;
+use futures_util::task::AtomicWaker;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -46,7 +47,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
@@ -107,7 +108,8 @@ const SPARE_FDS: u64 = 64;
 /// buffer), else 431.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
-/// At most this many header fields (hyper's default), else 431.
+/// At most this many header fields (hyper's default, which it keeps to
+/// unless told another), else 431.
 pub const MAX_HEADERS: usize = 100;
 
 /// How long a connection being stopped may finish its request.
@@ -133,10 +135,9 @@ pub async fn serve(
         limits,
         slots: Arc::new(Semaphore::new(limits.max_connections)),
         lane: Arc::new(Semaphore::new(HEALTH_LANE)),
-        waiting: Mutex::new(HashMap::new()),
+        conns: Mutex::default(),
         next_id: AtomicU64::new(0),
     });
-    let (stop, stopping) = watch::channel(false);
     // Each connection task holds a sender; `recv` returns None once all
     // have ended.
     let (alive, mut all_ended) = mpsc::channel::<()>(1);
@@ -166,7 +167,6 @@ pub async fn serve(
             shared: shared.clone(),
             stream,
             remote,
-            stopping: stopping.clone(),
             _alive: alive.clone(),
         };
         if let Ok(slot) = shared.slots.clone().try_acquire_owned() {
@@ -186,7 +186,7 @@ pub async fn serve(
         // Else the stream is dropped: closed at once.
     }
     drop(listener);
-    let _ = stop.send(true);
+    shared.stop_all();
     drop(alive);
     let _ = all_ended.recv().await;
 }
@@ -197,29 +197,51 @@ struct Shared {
     limits: ConnectionLimits,
     slots: Arc<Semaphore>,
     lane: Arc<Semaphore>,
-    /// The connections served in full, by id, to close the one that has
-    /// waited longest when the cap is reached.
-    waiting: Mutex<HashMap<u64, Arc<Conn>>>,
+    /// Every connection, by id: to close the one served in full that has
+    /// waited longest when the cap is reached, and to stop them all.
+    conns: Mutex<Conns>,
     next_id: AtomicU64,
 }
 
+#[derive(Default)]
+struct Conns {
+    by_id: HashMap<u64, (Lane, Arc<Conn>)>,
+    /// Set once the server stops: a connection that comes after stops too.
+    stopping: bool,
+}
+
 impl Shared {
+    fn conns(&self) -> std::sync::MutexGuard<'_, Conns> {
+        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Asks the connection without a request in progress that has waited
     /// longest to close; false when every connection has one.
     fn evict_longest_waiting(&self) -> bool {
-        let conns = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        let conns = self.conns();
         let longest = conns
+            .by_id
             .values()
-            .filter(|conn| !conn.evicted.load(Ordering::Relaxed))
+            .filter(|(lane, _)| *lane == Lane::Full)
+            .map(|(_, conn)| conn)
+            .filter(|conn| !conn.control.signalled(Control::EVICT))
             .filter_map(|conn| conn.waiting_since().map(|since| (since, conn)))
             .min_by_key(|(since, _)| *since);
         match longest {
             Some((_, conn)) => {
-                conn.evicted.store(true, Ordering::Relaxed);
-                conn.evict.notify_one();
+                conn.control.signal(Control::EVICT);
                 true
             }
             None => false,
+        }
+    }
+
+    /// Tells every connection, and any still to start, to finish.
+    fn stop_all(&self) {
+        let mut conns = self.conns();
+        conns.stopping = true;
+        for (_, conn) in conns.by_id.values() {
+            conn.control.signal(Control::STOP);
         }
     }
 }
@@ -236,7 +258,6 @@ struct Task {
     shared: Arc<Shared>,
     stream: TcpStream,
     remote: SocketAddr,
-    stopping: watch::Receiver<bool>,
     _alive: mpsc::Sender<()>,
 }
 
@@ -246,17 +267,16 @@ impl Task {
             shared,
             stream,
             remote,
-            mut stopping,
             _alive,
         } = self;
         let conn = Arc::new(Conn::new());
         let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-        if lane == Lane::Full {
-            shared
-                .waiting
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(id, conn.clone());
+        {
+            let mut conns = shared.conns();
+            if conns.stopping {
+                conn.control.signal(Control::STOP);
+            }
+            conns.by_id.insert(id, (lane, conn.clone()));
         }
         let limits = shared.limits;
         let app = shared.app.clone();
@@ -274,9 +294,10 @@ impl Task {
         });
         let io = TokioIo::new(Watched::new(stream, conn.clone()));
         let mut builder = http1::Builder::new();
+        // MAX_HEADERS is hyper's default: setting it would make hyper fill
+        // a table of that many entries for every request it parses.
         builder
             .max_buf_size(MAX_HEAD_BYTES)
-            .max_headers(MAX_HEADERS)
             .keep_alive(lane == Lane::Full);
         let mut connection = std::pin::pin!(builder.serve_connection(io, service));
         let mut check_at = Instant::now() + limits.header_read_timeout.min(limits.idle_timeout);
@@ -287,19 +308,17 @@ impl Task {
                     Some(at) => check_at = at,
                     None => break,
                 },
-                _ = conn.evict.notified() => break,
-                _ = stopping.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(STOP_GRACE, connection.as_mut()).await;
+                signals = conn.control.wait() => {
+                    if signals & Control::STOP != 0 {
+                        connection.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(STOP_GRACE, connection.as_mut()).await;
+                    }
+                    // Evicted: closed at once.
                     break;
                 }
             }
         }
-        shared
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+        shared.conns().by_id.remove(&id);
     }
 }
 
@@ -420,8 +439,41 @@ impl http_body::Body for DeadlineBody {
 /// Where a connection stands, for its watchdog and for eviction.
 struct Conn {
     state: Mutex<ConnState>,
-    evict: Notify,
-    evicted: AtomicBool,
+    control: Control,
+}
+
+/// What a connection's task is told from outside: to close (evicted) or to
+/// finish (the server stops). Polled on every wake of the task, so it is a
+/// flag and a waker, not a `Notify` (whose every poll takes its lock).
+#[derive(Default)]
+struct Control {
+    signals: AtomicU8,
+    waker: AtomicWaker,
+}
+
+impl Control {
+    const EVICT: u8 = 1;
+    const STOP: u8 = 2;
+
+    fn signal(&self, signal: u8) {
+        self.signals.fetch_or(signal, Ordering::AcqRel);
+        self.waker.wake();
+    }
+
+    fn signalled(&self, signal: u8) -> bool {
+        self.signals.load(Ordering::Acquire) & signal != 0
+    }
+
+    /// The signals, once there are any.
+    fn wait(&self) -> impl Future<Output = u8> + '_ {
+        std::future::poll_fn(|cx| {
+            self.waker.register(cx.waker());
+            match self.signals.load(Ordering::Acquire) {
+                0 => Poll::Pending,
+                signals => Poll::Ready(signals),
+            }
+        })
+    }
 }
 
 struct ConnState {
@@ -441,8 +493,7 @@ impl Conn {
                 waiting_since: Instant::now(),
                 head_started: None,
             }),
-            evict: Notify::new(),
-            evicted: AtomicBool::new(false),
+            control: Control::default(),
         }
     }
 
@@ -616,17 +667,17 @@ impl AsyncRead for Watched {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
-        let read = &buf.filled()[before..];
-        if !read.is_empty() {
-            self.conn.bytes_read();
-            if self.written {
-                self.written = false;
-                self.recent.clear();
+        let read = buf.filled().len() - before;
+        if read > 0 {
+            let this = &mut *self;
+            this.conn.bytes_read();
+            if this.written {
+                this.written = false;
+                this.recent.clear();
             }
-            let room = RECENT_BYTES.saturating_sub(self.recent.len());
-            let take = read.len().min(room);
-            let read = read[..take].to_vec();
-            self.recent.extend_from_slice(&read);
+            let take = read.min(RECENT_BYTES.saturating_sub(this.recent.len()));
+            this.recent
+                .extend_from_slice(&buf.filled()[before..before + take]);
         }
         Poll::Ready(Ok(()))
     }

@@ -1,18 +1,33 @@
 //! The axum application: every vendor's routes on one router, plus `/__admin`.
+//!
+//! What every request goes through is layered once, around the router, not
+//! around each of its routes: axum clones a route's whole stack of layers on
+//! every call, so a layer added per route costs every layer beneath it an
+//! allocation on every request. Per route there are only the fault layer,
+//! each vendor's own layers (`VendorApi::wrap`, on the router of the
+//! requests it owns) and [`RecordOperation`].
 
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Json;
-use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, middleware};
+use futures_util::FutureExt;
 use serde_json::json;
-use tower_http::catch_panic::CatchPanicLayer;
+use tower::{Layer, Service};
 
 pub mod connections;
 mod fault_layer;
 
+use crate::admin::journal::{Observed, vendor_of};
 use crate::admin::{self, AppState};
 use crate::engine::Engine;
 use crate::vendors;
@@ -41,24 +56,178 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         // /__admin through untouched); layers added after this one see the
         // `AppliedFault` extension on the responses it altered.
         .layer(FaultLayer::new(store.clone()));
-    // Around the faults and the fallbacks, so what a vendor marks every
-    // answer with (Datadog's rate-limit headers) is on all of them.
-    let app = vendors::ALL
+    // Around the faults and the fallbacks, on the requests under its paths,
+    // what a vendor marks every answer with (Datadog's rate-limit headers).
+    let vendors = vendors::ALL
         .iter()
-        .fold(app, |app, vendor| vendor.wrap(app, store.clone()));
-    app.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // A bug must still answer (500), never drop the connection.
-        .layer(CatchPanicLayer::new())
-        // Every error in its owner's shape, 408 for a body too slow.
-        .layer(middleware::from_fn(shape_errors))
-        // Outermost: the journal and the metrics see every answer as sent,
-        // faults, rate limits and panics included.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            admin::journal::observe,
-        ))
+        .map(|vendor| {
+            let app = vendor.wrap(app.clone(), store.clone());
+            (vendor.name(), Routed::new(app.layer(RecordOperation)))
+        })
+        .collect();
+    let unowned = Routed::new(app.layer(RecordOperation));
+    Router::new()
+        .fallback_service(Front(Arc::new(FrontState {
+            state,
+            vendors,
+            unowned,
+        })))
         // A line per request on stderr, when the binary writes logs.
         .layer(crate::logs::layer())
+}
+
+/// The router of a vendor's requests (or of the rest), and the same with
+/// the body limit, for the requests that have a body (the limit is a
+/// request extension: a request without a body is spared making it).
+#[derive(Clone)]
+struct Routed {
+    app: Router,
+    limited: <DefaultBodyLimit as Layer<Router>>::Service,
+}
+
+impl Routed {
+    fn new(app: Router) -> Self {
+        Routed {
+            limited: DefaultBodyLimit::max(MAX_BODY_BYTES).layer(app.clone()),
+            app,
+        }
+    }
+
+    fn call(&self, request: Request) -> axum::routing::future::RouteFuture<Infallible> {
+        if http_body::Body::is_end_stream(request.body()) {
+            self.app.clone().call(request)
+        } else {
+            self.limited.clone().call(request)
+        }
+    }
+}
+
+/// What every request meets first: the journal and the metrics (outermost:
+/// they see every answer as sent, faults, rate limits and panics
+/// included), then every error put in its owner's shape, then a panic
+/// caught (a bug must still answer, 500, never drop the connection), then
+/// the router of the path's owner.
+#[derive(Clone)]
+struct Front(Arc<FrontState>);
+
+struct FrontState {
+    state: AppState,
+    /// By vendor name (vendors are unit types: their addresses can be one).
+    vendors: Vec<(&'static str, Routed)>,
+    unowned: Routed,
+}
+
+impl Service<Request> for Front {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let front = self.0.clone();
+        Box::pin(async move { Ok(front.answer(request).await) })
+    }
+}
+
+impl FrontState {
+    async fn answer(&self, request: Request) -> Response {
+        let path = request.uri().path();
+        let owner = vendors::owning(path);
+        let observed = Observed::start(&self.state, &request, vendor_of(path));
+        // What an error answer needs of the request, kept before it goes.
+        let uri = request.uri().clone();
+        let body_timeout = request
+            .extensions()
+            .get::<connections::BodyTimeout>()
+            .cloned();
+        let routed = match owner {
+            Some(owner) => self
+                .vendors
+                .iter()
+                .find(|(vendor, _)| *vendor == owner.name())
+                .map_or(&self.unowned, |(_, routed)| routed),
+            None => &self.unowned,
+        };
+        let answer = async move {
+            let response = AssertUnwindSafe(async move { routed.call(request).await })
+                .catch_unwind()
+                .await
+                .map_or_else(
+                    |_| panicked(),
+                    |answered| answered.unwrap_or_else(|e| match e {}),
+                );
+            let response = shape_error(uri.path(), body_timeout, response).await;
+            (response, OPERATION.with(RefCell::take))
+        };
+        let answer = OPERATION.scope(RefCell::new(None), answer);
+        let (mut response, operation) =
+            crate::core::request_id::scope(observed.request_id().clone(), answer).await;
+        observed.finish(&self.state, &mut response, operation.as_ref());
+        response
+    }
+}
+
+/// What a request whose handler panicked is answered before its owner's
+/// shape is put on it.
+fn panicked() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        "Service panicked",
+    )
+        .into_response()
+}
+
+tokio::task_local! {
+    /// The route template the request being answered matched, told by
+    /// [`RecordOperation`] to the front (which answers in the same task).
+    static OPERATION: RefCell<Option<MatchedPath>>;
+}
+
+/// Tells the front the route template a request matched (its
+/// `MatchedPath`), for the journal and the metrics, which see the answer
+/// outside the router. Per route, outside the vendors' own layers, so an
+/// answer they give themselves (a rate-limit refusal) is told too.
+#[derive(Debug, Clone, Copy)]
+struct RecordOperation;
+
+impl<S> Layer<S> for RecordOperation {
+    type Service = Recorded<S>;
+
+    fn layer(&self, inner: S) -> Recorded<S> {
+        Recorded { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Recorded<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for Recorded<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let matched = request.extensions().get::<MatchedPath>();
+        // Outside a front (a router served on its own) nobody asks.
+        let _ = OPERATION.try_with(|operation| *operation.borrow_mut() = matched.cloned());
+        self.inner.call(request)
+    }
 }
 
 /// A known path asked with a method it does not take: the owning vendor's
@@ -119,21 +288,19 @@ const MAX_PLAIN_ERROR_BYTES: usize = 16 * 1024;
 /// Makes every error answer JSON in the shape of the path's owner: a request
 /// whose body missed its deadline is answered 408, and an error that is not
 /// JSON (axum's extractor rejections: a body over the limit, a path that is
-/// not UTF-8 once decoded, ...) is rendered again with its text as the
-/// message. Injected faults are left as they are.
-async fn shape_errors(request: axum::extract::Request, next: middleware::Next) -> Response {
-    let path = request.uri().path().to_string();
-    let body_timeout = request
-        .extensions()
-        .get::<connections::BodyTimeout>()
-        .cloned();
-    let response = next.run(request).await;
+/// not UTF-8 once decoded, a panic, ...) is rendered again with its text as
+/// the message. Injected faults are left as they are.
+async fn shape_error(
+    path: &str,
+    body_timeout: Option<connections::BodyTimeout>,
+    response: Response,
+) -> Response {
     if let Some(timeout) = body_timeout
         && timeout.expired()
         && !response.status().is_success()
     {
         return error_for(
-            &path,
+            path,
             StatusCode::REQUEST_TIMEOUT,
             format!(
                 "request body not received within {} ms (--body-timeout)",
@@ -142,13 +309,15 @@ async fn shape_errors(request: axum::extract::Request, next: middleware::Next) -
         );
     }
     let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
     let is_json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
-    if !(status.is_client_error() || status.is_server_error())
-        || is_json
+    if is_json
         || response
             .extensions()
             .get::<crate::core::faults::AppliedFault>()
@@ -165,7 +334,7 @@ async fn shape_errors(request: axum::extract::Request, next: middleware::Next) -
         "" => status.canonical_reason().unwrap_or("Error").to_string(),
         text => text.to_string(),
     };
-    let mut shaped = error_for(&path, status, message);
+    let mut shaped = error_for(path, status, message);
     for name in [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER] {
         if let Some(value) = parts.headers.get(&name) {
             shaped.headers_mut().insert(name, value.clone());

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -14,14 +15,18 @@ use super::errors::GrafanaError;
 use super::extract::{Authorized, FromFilter, ListQuery, Path, Region, path_uuid};
 use super::pagination::{ListResponse, list_response};
 use super::scopes::{AccessPoliciesDelete, AccessPoliciesRead, AccessPoliciesWrite};
-use super::timestamp;
-use crate::core::http::{json_body, nullable};
+use crate::core::clock::Shown;
+use crate::core::http::{
+    Text, json_answer, json_body, json_bytes, json_response, nullable, unserializable,
+};
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
+use crate::vendors::grafana::model::OrgId;
 use crate::vendors::grafana::model::access_policies::{
     AccessPolicy, AccessPolicyChanges, AccessPolicyFilter, Attributes, AttributesChange,
     Conditions, ConditionsChange, NewAccessPolicy, PolicyStatus, Realm, RealmType,
 };
+use crate::vendors::grafana::model::cidr::Cidr;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,42 +54,83 @@ struct UpdateAccessPolicy {
     status: Option<PolicyStatus>,
 }
 
-/// An access policy as the API shows it.
+/// An access policy as the API shows it, borrowing from the policy: a read
+/// renders it while the world's guard is held ([`json_response`]).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AccessPolicyView {
+pub struct AccessPolicyView<'a> {
     id: Uuid,
-    org_id: String,
-    name: String,
-    display_name: String,
-    scopes: Vec<String>,
-    realms: Vec<Realm>,
+    org_id: Text<OrgId>,
+    name: &'a str,
+    display_name: &'a str,
+    scopes: &'a [String],
+    realms: &'a [Realm],
     #[serde(skip_serializing_if = "Option::is_none")]
-    conditions: Option<Conditions>,
+    conditions: Option<ConditionsView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    attributes: Option<Attributes>,
-    created_at: String,
-    updated_at: String,
+    attributes: Option<&'a Attributes>,
+    created_at: Shown,
+    updated_at: Shown,
     status: PolicyStatus,
 }
 
-impl From<AccessPolicy> for AccessPolicyView {
-    fn from(policy: AccessPolicy) -> Self {
+/// [`AccessPolicy::conditions`], from the parsed subnets' text.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConditionsView<'a> {
+    allowed_subnets: Subnets<'a>,
+}
+
+#[derive(Debug)]
+struct Subnets<'a>(&'a [Cidr]);
+
+impl Serialize for Subnets<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(Cidr::as_str))
+    }
+}
+
+impl<'a> From<&'a AccessPolicy> for AccessPolicyView<'a> {
+    fn from(policy: &'a AccessPolicy) -> Self {
         AccessPolicyView {
-            conditions: policy.conditions(),
-            attributes: policy.attributes,
             id: policy.id,
-            org_id: policy.org_id.to_string(),
-            name: policy.name,
-            display_name: policy.display_name,
-            scopes: policy.scopes,
-            realms: policy.realms,
-            created_at: timestamp(policy.created_at),
-            updated_at: timestamp(policy.updated_at),
+            org_id: Text(policy.org_id),
+            name: &policy.name,
+            display_name: &policy.display_name,
+            scopes: &policy.scopes,
+            realms: &policy.realms,
+            conditions: policy
+                .allowed_subnets
+                .as_deref()
+                .map(|subnets| ConditionsView {
+                    allowed_subnets: Subnets(subnets),
+                }),
+            attributes: policy.attributes.as_ref(),
+            created_at: Shown(policy.created_at),
+            updated_at: Shown(policy.updated_at),
             status: policy.status,
         }
     }
 }
+
+/// A policy of a list page, shown as [`AccessPolicyView`].
+#[derive(Debug)]
+pub struct ListedPolicy(AccessPolicy);
+
+impl From<AccessPolicy> for ListedPolicy {
+    fn from(policy: AccessPolicy) -> Self {
+        ListedPolicy(policy)
+    }
+}
+
+impl Serialize for ListedPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        AccessPolicyView::from(&self.0).serialize(serializer)
+    }
+}
+
+/// About the size of a policy's JSON.
+const POLICY_BYTES: usize = 1024;
 
 pub async fn create(
     State(store): State<Arc<Store>>,
@@ -94,7 +140,7 @@ pub async fn create(
         ..
     }: Authorized<AccessPoliciesWrite, Region>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<AccessPolicyView>, GrafanaError> {
+) -> Result<Response, GrafanaError> {
     let body: CreateAccessPolicy = json_body(body)?;
     let new = NewAccessPolicy {
         name: body.name,
@@ -106,7 +152,10 @@ pub async fn create(
         status: body.status,
     };
     let policy = store.write().create_access_policy(&caller, &region, new)?;
-    Ok(Json(policy.into()))
+    Ok(json_response(
+        &AccessPolicyView::from(&policy),
+        POLICY_BYTES,
+    ))
 }
 
 impl FromFilter for AccessPolicyFilter {
@@ -136,7 +185,7 @@ impl FromFilter for AccessPolicyFilter {
 pub async fn list(
     State(store): State<Arc<Store>>,
     Authorized { caller, query, .. }: Authorized<AccessPoliciesRead, ListQuery<AccessPolicyFilter>>,
-) -> Result<Json<ListResponse<AccessPolicyView>>, GrafanaError> {
+) -> Result<Json<ListResponse<ListedPolicy>>, GrafanaError> {
     let page = store.read().list_access_policies(
         &caller,
         &query.region,
@@ -160,10 +209,14 @@ pub async fn get(
         ..
     }: Authorized<AccessPoliciesRead, Region>,
     Path(id): Path<String>,
-) -> Result<Json<AccessPolicyView>, GrafanaError> {
+) -> Result<Response, GrafanaError> {
     let id = path_uuid(&id, "accessPolicyId")?;
-    let policy = store.read().access_policy(&caller, &region, id)?.clone();
-    Ok(Json(policy.into()))
+    let world = store.read();
+    let policy = world.access_policy(&caller, &region, id)?;
+    let rendered = store.rendered(&world, ("grafana.policy", policy.id.as_u128()), |_| {
+        json_bytes(&AccessPolicyView::from(policy), POLICY_BYTES)
+    });
+    Ok(rendered.map_or_else(unserializable, json_answer))
 }
 
 pub async fn update(
@@ -175,7 +228,7 @@ pub async fn update(
     }: Authorized<AccessPoliciesWrite, Region>,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<AccessPolicyView>, GrafanaError> {
+) -> Result<Response, GrafanaError> {
     let id = path_uuid(&id, "accessPolicyId")?;
     let body: UpdateAccessPolicy = json_body(body)?;
     let conditions = match body.conditions {
@@ -202,7 +255,10 @@ pub async fn update(
     let policy = store
         .write()
         .update_access_policy(&caller, &region, id, changes)?;
-    Ok(Json(policy.into()))
+    Ok(json_response(
+        &AccessPolicyView::from(&policy),
+        POLICY_BYTES,
+    ))
 }
 
 pub async fn delete(

@@ -66,7 +66,7 @@ impl ListsWorld {
         let caller = GrafanaCaller {
             org_id: 1,
             actor: "bench".into(),
-            grants: Grants::Scopes(Vec::new()),
+            grants: Grants::Scopes(crate::vendors::grafana::model::ScopeSet::of(&[])),
             allowed_subnets: None,
         };
         let realm = |realm_type, identifier: &str| Realm {

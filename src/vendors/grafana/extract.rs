@@ -8,8 +8,8 @@ use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::rejection::{PathRejection, RawPathParamsRejection};
+use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -189,11 +189,19 @@ fn not_found(rejection: &PathRejection) -> GrafanaError {
 /// The 404 of a path parameter that is not UTF-8: answered before the
 /// scope is checked, as when the path was read ahead of it.
 async fn undecodable_path(parts: &mut Parts, store: &Arc<Store>) -> Option<GrafanaError> {
+    // Looked at without copying the parameters; read as text only to say
+    // which one is not UTF-8.
+    if !matches!(
+        RawPathParams::from_request_parts(parts, store).await,
+        Err(RawPathParamsRejection::InvalidUtf8InPathParam(_))
+    ) {
+        // No parameters (a route without any), or all of them readable.
+        return None;
+    }
     match axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, store).await {
         Err(rejection @ PathRejection::FailedToDeserializePathParams(_)) => {
             Some(not_found(&rejection))
         }
-        // No parameters (a route without any), or all of them readable.
         _ => None,
     }
 }

@@ -26,7 +26,6 @@ pub mod usage;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware;
 use axum::routing::{get, post};
 
 use crate::core::store::Store;
@@ -98,7 +97,7 @@ fn access_policy_routes(store: Arc<Store>) -> Router<Arc<Store>> {
             "/api/v1/tokens/{id}",
             get(tokens::get).post(tokens::update).delete(tokens::delete),
         )
-        .layer(middleware::from_fn_with_state(store, rate_limit::enforce))
+        .layer(rate_limit::Enforce::new(store))
 }
 
 pub use crate::core::clock::timestamp;

@@ -14,15 +14,22 @@ pub trait Scope: Send + Sync + 'static {
 }
 
 macro_rules! scopes {
-    ($($(#[$doc:meta])* $name:ident: $api:ty = [$($scope:literal),+];)*) => {$(
-        $(#[$doc])*
-        pub enum $name {}
+    ($($(#[$doc:meta])* $name:ident: $api:ty = [$($scope:literal),+];)*) => {
+        $(
+            $(#[$doc])*
+            pub enum $name {}
 
-        impl Scope for $name {
-            const SCOPES: &'static [&'static str] = &[$($scope),+];
-            type Api = $api;
-        }
-    )*};
+            impl Scope for $name {
+                const SCOPES: &'static [&'static str] = &[$($scope),+];
+                type Api = $api;
+            }
+        )*
+
+        /// Every scope an endpoint checks, as the markers name them (one
+        /// twice when two markers share it): what a caller's
+        /// [`ScopeSet`](super::model::ScopeSet) holds bits of.
+        pub const CHECKED_SCOPES: &[&str] = &[$($($scope),+),*];
+    };
 }
 
 scopes! {
@@ -57,3 +64,5 @@ scopes! {
     /// Uninstalling a stack's plugins.
     StackPluginsDelete: Gcom = ["stack-plugins:delete"];
 }
+
+const _: () = assert!(CHECKED_SCOPES.len() <= 64, "a ScopeSet holds 64 scopes");

@@ -1,24 +1,24 @@
 //! `/api/instances…` and `/api/orgs/{org}/instances`: stacks, their
 //! connectivity, restart, hosted-Grafana API keys and data sources.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 
-use std::collections::BTreeMap;
-
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::errors::GcomError;
 use super::extract::{Authorized, Path};
 use super::pagination::{GcomList, Link, WHOLE_LIST_PAGE_SIZE};
 use super::scopes::{StacksDelete, StacksRead, StacksWrite};
-use super::timestamp;
+use crate::core::clock::Shown;
 use crate::core::cursor::Cursor;
 use crate::core::error::{EngineError, bad_request};
-use crate::core::http::json_body;
+use crate::core::http::{Text, json_answer, json_body, json_bytes, json_response, unserializable};
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
 use crate::core::world::World;
@@ -63,38 +63,42 @@ pub(super) mod instance_id {
     pub const AGENT_MANAGEMENT: u64 = 7_000_000;
 }
 
-/// A stack as the API shows it (`FormattedApiInstance`).
+/// About the size of a stack's JSON (4 KB in the default scenario).
+const STACK_BYTES: usize = 4608;
+
+/// A stack as the API shows it (`FormattedApiInstance`), borrowing from the
+/// world: rendered while its guard is held ([`json_response`]).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StackView {
+pub struct StackView<'a> {
     id: u64,
     org_id: u64,
-    org_slug: String,
-    org_name: String,
-    org_created_at: String,
+    org_slug: &'a str,
+    org_name: &'a str,
+    org_created_at: Shown,
     #[serde(rename = "type")]
     stack_type: &'static str,
-    name: String,
-    url: String,
-    slug: String,
+    name: &'a str,
+    url: Text<StackUrl<'a>>,
+    slug: &'a str,
     version: &'static str,
-    description: String,
-    labels: BTreeMap<String, String>,
+    description: &'a str,
+    labels: &'a BTreeMap<String, String>,
     status: &'static str,
     gateway: &'static str,
-    created_at: String,
-    created_by: String,
-    updated_at: Option<String>,
-    updated_by: String,
+    created_at: Shown,
+    created_by: &'a str,
+    updated_at: Option<Shown>,
+    updated_by: &'a str,
     trial: u32,
-    trial_expires_at: Option<String>,
+    trial_expires_at: Option<Shown>,
     cluster_id: u64,
-    cluster_slug: String,
-    cluster_name: String,
+    cluster_slug: &'a str,
+    cluster_name: &'a str,
     plan: &'static str,
     plan_name: &'static str,
-    billing_start_date: String,
-    billing_end_date: Option<String>,
+    billing_start_date: Shown,
+    billing_end_date: Option<Shown>,
     billing_active_users: u32,
     billing_grafana_active_users: u32,
     billing_on_call_active_users: u32,
@@ -107,7 +111,7 @@ pub struct StackView {
     daily_editor_cnt: u32,
     daily_viewer_cnt: u32,
     dashboard_cnt: u32,
-    datasource_cnts: BTreeMap<String, u32>,
+    datasource_cnts: BTreeMap<&'static str, u32>,
     user_quota: i64,
     dashboard_quota: i64,
     alert_quota: i64,
@@ -121,114 +125,199 @@ pub struct StackView {
     incident: u32,
     delete_protection: bool,
     hm_instance_prom_id: u64,
-    hm_instance_prom_url: String,
-    hm_instance_prom_name: String,
+    hm_instance_prom_url: Text<ServiceUrl<'a>>,
+    hm_instance_prom_name: Text<Suffixed<'a>>,
     hm_instance_prom_status: &'static str,
     hm_instance_prom_current_usage: f64,
     hm_instance_prom_current_active_series: f64,
     hm_instance_prom_billing_usage: f64,
     hm_instance_prom_cluster_id: u64,
     hm_instance_graphite_id: u64,
-    hm_instance_graphite_url: String,
-    hm_instance_graphite_name: String,
+    hm_instance_graphite_url: Text<ServiceUrl<'a>>,
+    hm_instance_graphite_name: Text<Suffixed<'a>>,
     hm_instance_graphite_type: &'static str,
     hm_instance_graphite_status: &'static str,
     hm_instance_graphite_current_usage: f64,
     hm_instance_graphite_billing_usage: f64,
     hm_instance_graphite_cluster_id: u64,
     hl_instance_id: u64,
-    hl_instance_url: String,
-    hl_instance_name: String,
+    hl_instance_url: Text<ServiceUrl<'a>>,
+    hl_instance_name: Text<Suffixed<'a>>,
     hl_instance_status: &'static str,
     hl_instance_current_usage: f64,
     hl_instance_billing_usage: f64,
     hl_instance_cluster_id: u64,
     am_instance_id: u64,
-    am_instance_name: String,
-    am_instance_url: String,
+    am_instance_name: Text<Suffixed<'a>>,
+    am_instance_url: Text<ServiceUrl<'a>>,
     am_instance_status: &'static str,
-    am_instance_generator_url: String,
+    am_instance_generator_url: Text<StackUrl<'a>>,
     am_instance_generator_url_datasource: &'static str,
     am_instance_cluster_id: u64,
     ht_instance_id: u64,
-    ht_instance_url: String,
-    ht_instance_name: String,
+    ht_instance_url: Text<ServiceUrl<'a>>,
+    ht_instance_name: Text<Suffixed<'a>>,
     ht_instance_status: &'static str,
     ht_instance_current_usage: f64,
     ht_instance_billing_usage: f64,
     ht_instance_cluster_id: u64,
     hp_instance_id: u64,
-    hp_instance_url: String,
-    hp_instance_name: String,
+    hp_instance_url: Text<ServiceUrl<'a>>,
+    hp_instance_name: Text<Suffixed<'a>>,
     hp_instance_status: &'static str,
     hp_instance_current_usage: f64,
     hp_instance_billing_usage: f64,
     hp_instance_cluster_id: u64,
     agent_management_instance_id: u64,
-    agent_management_instance_url: String,
-    agent_management_instance_name: String,
+    agent_management_instance_url: Text<ServiceUrl<'a>>,
+    agent_management_instance_name: Text<Suffixed<'a>>,
     agent_management_instance_status: &'static str,
     agent_management_instance_cluster_id: u64,
     region_id: u64,
-    region_slug: String,
-    region_public_name: String,
-    provider: String,
-    provider_region: String,
-    region_assistant_url: String,
-    region_hosted_exporters_api_url: String,
-    region_insights_api_url: String,
-    region_integrations_api_url: String,
+    region_slug: &'a str,
+    region_public_name: &'a str,
+    provider: &'a str,
+    provider_region: &'a str,
+    region_assistant_url: Text<ServiceUrl<'a>>,
+    region_hosted_exporters_api_url: Text<ServiceUrl<'a>>,
+    region_insights_api_url: Text<ServiceUrl<'a>>,
+    region_integrations_api_url: Text<ServiceUrl<'a>>,
     #[serde(rename = "regionLLMGatewayUrl")]
-    region_llm_gateway_url: String,
-    region_machine_learning_api_url: String,
-    region_sigil_url: String,
-    region_stack_state_service_url: String,
-    region_synthetic_monitoring_api_url: String,
+    region_llm_gateway_url: Text<ServiceUrl<'a>>,
+    region_machine_learning_api_url: Text<ServiceUrl<'a>>,
+    region_sigil_url: Text<ServiceUrl<'a>>,
+    region_stack_state_service_url: Text<ServiceUrl<'a>>,
+    region_synthetic_monitoring_api_url: Text<ServiceUrl<'a>>,
     k6_org_id: Option<u64>,
     machine_learning_logs_token: &'static str,
-    usage_stats_id: String,
-    links: Vec<Link>,
+    usage_stats_id: Text<StackId>,
+    links: [StackLink<'a>; 3],
 }
 
 /// `https://<service>-<cluster>.grafana.net`: every regional URL of a stack.
 pub(super) fn service_url(service: &str, region: &Region) -> String {
-    format!("https://{service}-{}.grafana.net", region.cluster_slug)
+    ServiceUrl {
+        service,
+        cluster: &region.cluster_slug,
+    }
+    .to_string()
 }
 
-impl StackView {
-    pub fn new(stack: &Stack, org: &Org, region: &Region) -> Self {
-        let url = stack.url();
+/// `https://<service>-<cluster>.grafana.net`.
+#[derive(Debug)]
+pub struct ServiceUrl<'a> {
+    service: &'a str,
+    cluster: &'a str,
+}
+
+impl fmt::Display for ServiceUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "https://{}-{}.grafana.net", self.service, self.cluster)
+    }
+}
+
+/// `<slug>-<suffix>`: a backing instance's name.
+#[derive(Debug)]
+pub struct Suffixed<'a> {
+    slug: &'a str,
+    suffix: &'static str,
+}
+
+impl fmt::Display for Suffixed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.slug, self.suffix)
+    }
+}
+
+/// [`Stack::url`].
+#[derive(Debug)]
+pub struct StackUrl<'a>(&'a Stack);
+
+impl fmt::Display for StackUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.custom_url {
+            Some(url) => f.write_str(url),
+            None => write!(f, "https://{}.grafana.net", self.0.slug),
+        }
+    }
+}
+
+/// `<before><slug><after>`: a link of a stack.
+#[derive(Debug)]
+pub struct Href<'a> {
+    before: &'static str,
+    slug: &'a str,
+    after: &'static str,
+}
+
+impl fmt::Display for Href<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}{}", self.before, self.slug, self.after)
+    }
+}
+
+/// A [`Link`] of a stack.
+#[derive(Debug, Serialize)]
+pub struct StackLink<'a> {
+    rel: &'static str,
+    href: Text<Href<'a>>,
+}
+
+impl<'a> StackView<'a> {
+    pub fn new(stack: &'a Stack, org: &'a Org, region: &'a Region) -> Self {
+        let url = || Text(StackUrl(stack));
         let cluster_id = region.cluster_id;
         let status = stack.status.as_str();
         let instance = |offset: u64| stack.id + offset;
-        let named = |suffix: &str| format!("{}-{suffix}", stack.slug);
+        let named = |suffix: &'static str| {
+            Text(Suffixed {
+                slug: &stack.slug,
+                suffix,
+            })
+        };
+        let service_url = |service: &'static str, region: &'a Region| {
+            Text(ServiceUrl {
+                service,
+                cluster: &region.cluster_slug,
+            })
+        };
+        let link = |rel: &'static str, before: &'static str, slug: &'a str, after: &'static str| {
+            StackLink {
+                rel,
+                href: Text(Href {
+                    before,
+                    slug,
+                    after,
+                }),
+            }
+        };
         StackView {
             id: stack.id,
             org_id: org.id,
-            org_slug: org.slug.clone(),
-            org_name: org.name.clone(),
-            org_created_at: timestamp(org.created_at),
+            org_slug: &org.slug,
+            org_name: &org.name,
+            org_created_at: Shown(org.created_at),
             stack_type: "grafana",
-            name: stack.name.clone(),
-            slug: stack.slug.clone(),
+            name: &stack.name,
+            slug: &stack.slug,
             version: "stable",
-            description: stack.description.clone(),
-            labels: stack.labels.clone(),
+            description: &stack.description,
+            labels: &stack.labels,
             status,
             gateway: "istio",
-            created_at: timestamp(stack.created_at),
-            created_by: stack.created_by.clone(),
-            updated_at: stack.updated_at.map(timestamp),
-            updated_by: stack.updated_by.clone(),
+            created_at: Shown(stack.created_at),
+            created_by: &stack.created_by,
+            updated_at: stack.updated_at.map(Shown),
+            updated_by: &stack.updated_by,
             trial: 0,
             trial_expires_at: None,
             cluster_id,
-            cluster_slug: region.cluster_slug.clone(),
-            cluster_name: region.cluster_slug.clone(),
+            cluster_slug: &region.cluster_slug,
+            cluster_name: &region.cluster_slug,
             plan: "gcloud",
             plan_name: "Grafana Cloud",
-            billing_start_date: timestamp(stack.billing_start_date),
-            billing_end_date: stack.billing_end_date.map(timestamp),
+            billing_start_date: Shown(stack.billing_start_date),
+            billing_end_date: stack.billing_end_date.map(Shown),
             billing_active_users: 0,
             billing_grafana_active_users: 0,
             billing_on_call_active_users: 0,
@@ -281,7 +370,7 @@ impl StackView {
             am_instance_name: named("alerts"),
             am_instance_url: service_url("alertmanager", region),
             am_instance_status: status,
-            am_instance_generator_url: url.clone(),
+            am_instance_generator_url: url(),
             am_instance_generator_url_datasource: "",
             am_instance_cluster_id: cluster_id,
             ht_instance_id: instance(instance_id::TRACES),
@@ -304,10 +393,10 @@ impl StackView {
             agent_management_instance_status: status,
             agent_management_instance_cluster_id: cluster_id,
             region_id: region.id,
-            region_slug: region.slug.clone(),
-            region_public_name: region.name.clone(),
-            provider: region.provider.clone(),
-            provider_region: region.description.clone(),
+            region_slug: &region.slug,
+            region_public_name: &region.name,
+            provider: &region.provider,
+            provider_region: &region.description,
             region_assistant_url: service_url("assistant", region),
             region_hosted_exporters_api_url: service_url("hosted-exporters-api", region),
             region_insights_api_url: service_url("insights-api", region),
@@ -319,19 +408,19 @@ impl StackView {
             region_synthetic_monitoring_api_url: service_url("synthetic-monitoring-api", region),
             k6_org_id: None,
             machine_learning_logs_token: "",
-            usage_stats_id: format!("{}", stack.id),
-            links: vec![
-                Link::new("self", format!("/instances/{}", stack.slug)),
-                Link::new("org", format!("/orgs/{}", org.slug)),
-                Link::new("plugins", format!("/instances/{}/plugins", stack.slug)),
+            usage_stats_id: Text(stack.id),
+            links: [
+                link("self", "/instances/", &stack.slug, ""),
+                link("org", "/orgs/", &org.slug, ""),
+                link("plugins", "/instances/", &stack.slug, "/plugins"),
             ],
-            url,
+            url: url(),
         }
     }
 }
 
 /// Renders `stack` with its org and region from `world`.
-pub fn stack_view(world: &World, stack: &Stack) -> StackView {
+pub fn stack_view<'a>(world: &'a World, stack: &'a Stack) -> StackView<'a> {
     let grafana = &world.sections.grafana();
     let org = grafana
         .orgs
@@ -344,7 +433,7 @@ pub async fn create(
     State(store): State<Arc<Store>>,
     Authorized { caller, .. }: Authorized<StacksWrite>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<StackView>, GcomError> {
+) -> Result<Response, GcomError> {
     let body: CreateStack = json_body(body)?;
     let new = NewStack {
         id: None,
@@ -359,17 +448,20 @@ pub async fn create(
     };
     let mut world = store.write();
     let stack = world.create_stack(&caller, new)?;
-    Ok(Json(stack_view(&world, &stack)))
+    Ok(json_response(&stack_view(&world, &stack), STACK_BYTES))
 }
 
 pub async fn get(
     State(store): State<Arc<Store>>,
     Authorized { caller, .. }: Authorized<StacksRead>,
     Path(slug_or_id): Path<String>,
-) -> Result<Json<StackView>, GcomError> {
+) -> Result<Response, GcomError> {
     let world = store.read();
     let stack = world.stack(&caller, &slug_or_id)?;
-    Ok(Json(stack_view(&world, stack)))
+    let rendered = store.rendered(&world, ("grafana.stack", u128::from(stack.id)), |world| {
+        json_bytes(&stack_view(world, stack), STACK_BYTES)
+    });
+    Ok(rendered.map_or_else(unserializable, json_answer))
 }
 
 pub async fn update(
@@ -377,7 +469,7 @@ pub async fn update(
     Authorized { caller, .. }: Authorized<StacksWrite>,
     Path(slug_or_id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<StackView>, GcomError> {
+) -> Result<Response, GcomError> {
     let body: UpdateStack = json_body(body)?;
     let changes = StackChanges {
         name: body.name,
@@ -387,18 +479,18 @@ pub async fn update(
     };
     let mut world = store.write();
     let stack = world.update_stack(&caller, &slug_or_id, changes)?;
-    Ok(Json(stack_view(&world, &stack)))
+    Ok(json_response(&stack_view(&world, &stack), STACK_BYTES))
 }
 
 pub async fn delete(
     State(store): State<Arc<Store>>,
     Authorized { caller, .. }: Authorized<StacksDelete>,
     Path(slug_or_id): Path<String>,
-) -> Result<Json<StackView>, GcomError> {
+) -> Result<Response, GcomError> {
     let mut world = store.write();
     let stack = world.delete_stack(&caller, &slug_or_id)?;
     debug_assert_eq!(stack.status, StackStatus::Deleted);
-    Ok(Json(stack_view(&world, &stack)))
+    Ok(json_response(&stack_view(&world, &stack), STACK_BYTES))
 }
 
 pub async fn list(
@@ -409,7 +501,7 @@ pub async fn list(
         ..
     }: Authorized<StacksRead, QueryParams>,
     Path(org_slug_or_id): Path<String>,
-) -> Result<Json<GcomList<StackView>>, GcomError> {
+) -> Result<Response, GcomError> {
     let world = store.read();
     world.require_org_path(&caller, &org_slug_or_id)?;
     let one = |name: &str| params.non_empty(name).map(|v| vec![v.to_string()]);
@@ -424,21 +516,25 @@ pub async fn list(
         )?,
         ..StackFilter::default()
     };
-    let items = world
-        .list_stacks(&caller, &filter)
+    let stacks = world.list_stacks(&caller, &filter);
+    let items: Vec<StackView> = stacks
         .iter()
         .map(|stack| stack_view(&world, stack))
         .collect();
-    Ok(Json(GcomList::paged(items, "name", "/instances")))
+    let bytes = STACK_BYTES * items.len() + 256;
+    Ok(json_response(
+        &GcomList::paged(items, "name", "/instances"),
+        bytes,
+    ))
 }
 
 /// `GET /api/instances`: the list envelope of the org's stack list, with
 /// `cursor` and `nextCursor` when paged by cursor.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct InstanceList {
+pub struct InstanceList<'a> {
     #[serde(flatten)]
-    list: GcomList<StackView>,
+    list: GcomList<StackView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cursor: Option<u64>,
     /// `null` on the last page of a cursor walk.
@@ -609,7 +705,7 @@ pub async fn list_all(
         query: params,
         ..
     }: Authorized<StacksRead, QueryParams>,
-) -> Result<Json<InstanceList>, GcomError> {
+) -> Result<Response, GcomError> {
     let world = store.read();
     let q = instances_query(&world, &caller, &params)?;
     let listing = world.query_stacks(&caller, &q.filter, q.order, q.descending, q.paging)?;
@@ -640,11 +736,12 @@ pub async fn list_all(
             (Some(after.after_seq()), Some(next))
         }
     };
-    let items = listing
+    let items: Vec<StackView> = listing
         .items
         .iter()
         .map(|stack| stack_view(&world, stack))
         .collect();
+    let bytes = STACK_BYTES * items.len() + 512;
     let list = GcomList {
         items,
         order_by: q.order_by,
@@ -655,9 +752,12 @@ pub async fn list_all(
         page: Some(listing.page),
         links,
     };
-    Ok(Json(InstanceList {
-        list,
-        cursor,
-        next_cursor,
-    }))
+    Ok(json_response(
+        &InstanceList {
+            list,
+            cursor,
+            next_cursor,
+        },
+        bytes,
+    ))
 }

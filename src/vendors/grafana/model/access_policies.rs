@@ -356,15 +356,6 @@ pub struct AccessPolicy {
     pub updated_at: DateTime<Utc>,
 }
 
-impl AccessPolicy {
-    /// The conditions as the API shows them.
-    pub fn conditions(&self) -> Option<Conditions> {
-        self.allowed_subnets.as_ref().map(|subnets| Conditions {
-            allowed_subnets: subnets.iter().map(|c| c.as_str().to_string()).collect(),
-        })
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct NewAccessPolicy {
     pub name: String,

@@ -46,7 +46,7 @@ fn caller(org_id: OrgId) -> GrafanaCaller {
     GrafanaCaller {
         org_id,
         actor: "test".into(),
-        grants: Grants::Scopes(Vec::new()),
+        grants: Grants::Scopes(crate::vendors::grafana::model::ScopeSet::of(&[])),
         allowed_subnets: None,
     }
 }

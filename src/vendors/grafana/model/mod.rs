@@ -234,17 +234,48 @@ pub struct GrafanaCaller {
 /// The scopes a caller holds.
 #[derive(Debug, Clone)]
 pub enum Grants {
-    /// An access-policy token: exactly its policy's scopes.
-    Scopes(Vec<String>),
+    /// An access-policy token: exactly its policy's scopes (of those an
+    /// endpoint checks).
+    Scopes(ScopeSet),
     /// A deprecated org API key: the scopes its role allows
     /// ([`ApiKeyRole::grants`]).
     Role(ApiKeyRole),
 }
 
+/// Which of the scopes Grafana's endpoints check
+/// ([`CHECKED_SCOPES`](crate::vendors::grafana::scopes::CHECKED_SCOPES)) a
+/// policy holds, as bits: a request's caller is made from its token's
+/// policy without copying the policy's scope list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScopeSet(u64);
+
+impl ScopeSet {
+    pub fn of(scopes: &[String]) -> Self {
+        use crate::vendors::grafana::scopes::CHECKED_SCOPES;
+        let mut set = 0u64;
+        for scope in scopes {
+            for (bit, checked) in CHECKED_SCOPES.iter().enumerate() {
+                if scope == checked {
+                    set |= 1 << bit;
+                }
+            }
+        }
+        ScopeSet(set)
+    }
+
+    /// Whether the set holds `scope`, one of the checked scopes.
+    pub fn holds(self, scope: &str) -> bool {
+        use crate::vendors::grafana::scopes::CHECKED_SCOPES;
+        let bit = CHECKED_SCOPES.iter().position(|checked| *checked == scope);
+        debug_assert!(bit.is_some(), "{scope:?} is not a checked scope");
+        bit.is_some_and(|bit| self.0 & (1 << bit) != 0)
+    }
+}
+
 impl Grants {
     pub fn grants(&self, scope: &str) -> bool {
         match self {
-            Grants::Scopes(scopes) => scopes.iter().any(|s| s == scope),
+            Grants::Scopes(scopes) => scopes.holds(scope),
             Grants::Role(role) => role.grants(scope),
         }
     }
@@ -349,7 +380,7 @@ impl World {
         let caller = GrafanaCaller {
             org_id: policy.org_id,
             actor: token.name.clone(),
-            grants: Grants::Scopes(policy.scopes.clone()),
+            grants: Grants::Scopes(ScopeSet::of(&policy.scopes)),
             allowed_subnets: policy.allowed_subnets.clone(),
         };
         caller.require_client_address(client)?;
