@@ -148,7 +148,9 @@ impl Drop for Server {
 impl Server {
     /// Spawns `command` and waits for its "listening on URL" line.
     fn spawn(mut command: Command) -> Server {
-        command.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        // Request logs stay on (the default, a line per request), written
+        // to /dev/null: their cost is measured, not their terminal's.
+        command.stdout(Stdio::piped()).stderr(Stdio::null());
         let started = Instant::now();
         let mut child = command.spawn().expect("the server starts");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
