@@ -14,8 +14,12 @@
 //!
 //! Each figure is printed with its target and PASS or MISS.
 //!
-//! Run with `cargo bench --bench versus_axum` (about a minute and a half);
-//! `MOCKCLOUD_BENCH_QUICK=1` for a quick pass (about 20 s).
+//! Run with `cargo bench --bench versus_axum` (about three minutes);
+//! `MOCKCLOUD_BENCH_QUICK=1` for a quick pass (under a minute);
+//! `-- startup`, `-- hot` or `-- usage` for one part; `-- load URL
+//! [SECONDS]` runs only the load generator against a server started by
+//! hand (to profile it). Cargo builds the release `mockcloud` binary
+//! first (`CARGO_BIN_EXE_mockcloud`).
 //!
 //! The load generator is a minimal HTTP/1.1 client (one request at a time
 //! per connection, as wrk does without pipelining) on one thread, so both

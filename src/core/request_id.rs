@@ -6,10 +6,12 @@
 
 use std::future::Future;
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rand::RngCore;
 
-pub const HEADER: &str = "x-request-id";
+/// A name, not a `&str`: a map given a `&str` name copies it for each
+/// answer.
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longer client ids are replaced, so a hostile header cannot grow the
 /// journal.
@@ -41,7 +43,7 @@ tokio::task_local! {
 /// the request's buffer should live.
 pub fn for_request(headers: &HeaderMap) -> RequestId {
     headers
-        .get(HEADER)
+        .get(&HEADER)
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
         .filter(|id| {

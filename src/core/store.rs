@@ -229,3 +229,39 @@ impl Store {
         self.started_at
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn a_rendered_answer_is_kept_until_the_world_changes() {
+        let engine = Engine::new(Scenario::default_scenario(), None, Clock::default()).unwrap();
+        let store = engine.store();
+        let renders = std::cell::Cell::new(0);
+        let render = |_: &World| {
+            renders.set(renders.get() + 1);
+            Ok::<_, ()>(Bytes::from(format!("render {}", renders.get())))
+        };
+        let read = || store.rendered(&store.read(), ("test", 1), render);
+        assert_eq!(read().unwrap(), "render 1");
+        assert_eq!(read().unwrap(), "render 1", "kept");
+        assert_eq!(
+            store.rendered(&store.read(), ("test", 2), render).unwrap(),
+            "render 2",
+            "another key is rendered"
+        );
+        drop(store.write());
+        assert_eq!(read().unwrap(), "render 3", "rendered again after a write");
+        store.note_change();
+        assert_eq!(
+            read().unwrap(),
+            "render 3",
+            "a change beside the world keeps it"
+        );
+        let failed = store.rendered(&store.read(), ("test", 3), |_| Err::<Bytes, _>("no"));
+        assert_eq!(failed, Err("no"));
+    }
+}

@@ -393,4 +393,49 @@ mod tests {
             .count();
         assert_eq!(used, 1);
     }
+
+    /// A handler that panics is answered 500 in its path owner's shape, and
+    /// the journal still sees the request and the route it matched.
+    #[tokio::test]
+    async fn a_panic_is_answered_and_journaled() {
+        use super::{Front, FrontState, RecordOperation, Routed};
+        use crate::admin::{AppState, guard::Hosts, journal::Journal};
+
+        let engine = Engine::new(Scenario::default_scenario(), None, Clock::default()).unwrap();
+        let state = AppState {
+            engine: std::sync::Arc::new(engine),
+            journal: std::sync::Arc::new(Journal::new(10)),
+            metrics: std::sync::Arc::default(),
+            admin_token: None,
+            hosts: std::sync::Arc::new(
+                Hosts::new("127.0.0.1:1".parse().unwrap(), "127.0.0.1", &[]).unwrap(),
+            ),
+        };
+        let boom: axum::Router = axum::Router::new().route(
+            "/boom/{id}",
+            axum::routing::get(|| async {
+                if true {
+                    panic!("boom");
+                }
+            }),
+        );
+        let front = Front(std::sync::Arc::new(FrontState {
+            state: state.clone(),
+            vendors: Vec::new(),
+            unowned: Routed::new(boom.layer(RecordOperation)),
+        }));
+        let request = Request::get("/boom/1").body(Body::empty()).unwrap();
+        let response = front.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key("x-request-id"));
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["message"], "Service panicked", "{body}");
+        let entries = state.journal.entries();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].status, Some(500));
+        assert_eq!(entries[0].operation.as_deref(), Some("/boom/{id}"));
+    }
 }
