@@ -134,7 +134,20 @@ pub fn names() -> String {
 
 /// Runs `work` on tokio's blocking pool; a panic in it stays a panic (the
 /// server's catch-panic layer answers 500), as if it had run in place.
+///
+/// At most one heavy task per core but one runs at a time (one on a
+/// single core); the rest wait their turn without using a thread. So
+/// however many clients loop on heavy reports, a core is left to the
+/// async workers and light requests (health checks) keep their latency.
 pub async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    static HEAVY: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    });
+    let _turn = HEAVY
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     match tokio::task::spawn_blocking(work).await {
         Ok(value) => value,
         Err(failed) => std::panic::resume_unwind(failed.into_panic()),
