@@ -270,7 +270,12 @@ fn init_logs(
     };
     let filter = EnvFilter::try_new(&directives)
         .map_err(|e| format!("invalid log level or RUST_LOG {directives:?}: {e}"))?;
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    // Buffered: the log thread writes what has piled up at once, not a
+    // line per system call (it flushes whenever it has caught up).
+    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stderr(),
+    ));
     let builder = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_env_filter(filter)
