@@ -15,7 +15,9 @@ use super::{Chrome, render};
 use crate::admin::AppState;
 use crate::core::world::World;
 use crate::vendors::gcore::model::ResourceType;
-use crate::vendors::gcore::usage::{Period, UsageReportQuery, usage_report};
+use crate::vendors::gcore::usage::{
+    ConditionType, Period, TagCondition, TagFilter, UsageReportQuery, usage_report,
+};
 
 /// The page's query, all in the URL; empty means every one.
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +29,9 @@ pub struct GcoreQuery {
     /// `YYYY-MM-DD`: the report's `time_from` and (inclusive) last day.
     from: Option<String>,
     to: Option<String>,
+    /// A tag condition as the usage report's `tags` take it, strict:
+    /// `key=value`, or `key` for any value.
+    tag: Option<String>,
     /// The unit charted (totals of different units do not add up): the
     /// most common one by default.
     unit: Option<String>,
@@ -44,6 +49,7 @@ struct GcorePage {
     resource_type: String,
     from: String,
     to: String,
+    tag: String,
     units: Vec<&'static str>,
     unit: String,
     count: u64,
@@ -135,6 +141,7 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
             .unwrap_or_default(),
         from: from.to_string(),
         to: to.to_string(),
+        tag: given(&query.tag).unwrap_or_default(),
         units: Vec::new(),
         unit: String::new(),
         count: 0,
@@ -160,7 +167,20 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
         regions: region.map(|r| vec![r]),
         types: resource_type.map(|t| vec![t]),
         schema_filter: None,
-        tags: None,
+        tags: given(&query.tag).map(|tag| {
+            let (key, value) = match tag.split_once('=') {
+                Some((key, value)) => (key.trim().to_string(), Some(value.trim().to_string())),
+                None => (tag.trim().to_string(), None),
+            };
+            TagFilter {
+                condition_type: ConditionType::And,
+                conditions: vec![TagCondition {
+                    key: Some(key),
+                    value,
+                    strict: true,
+                }],
+            }
+        }),
         order: Vec::new(),
         limit: 1000,
         offset: 0,

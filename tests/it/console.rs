@@ -211,6 +211,58 @@ async fn the_gcore_totals_are_the_usage_reports() {
 }
 
 #[tokio::test]
+async fn the_gcore_tag_filter_is_the_usage_reports() {
+    let server = start_demo(Config::default()).await;
+    let report = |tags: Value| {
+        let base = server.base_url();
+        async move {
+            let body: Value = reqwest::Client::new()
+                .post(format!("{base}/cloud/v1/usage_report"))
+                .header("Authorization", "APIKey mock-gcore-key")
+                .json(&json!({"time_from": "2026-01-01T00:00:00Z",
+                              "time_to": "2026-01-31T00:00:00Z",
+                              "enable_last_day": true, "limit": 1000, "tags": tags}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body
+        }
+    };
+    let tagged = report(json!({"condition_type": "AND",
+        "conditions": [{"key": "env", "value": "prod", "strict": true}]}))
+    .await;
+    let count = tagged["count"].as_u64().expect("a count");
+    assert!(count > 0, "{tagged}");
+    let (status, html) = page(
+        &server,
+        "/gcore?from=2026-01-01&to=2026-01-31&tag=env%3Dprod",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // As many resources as the API reports, each of them listed.
+    assert!(
+        html.contains(&format!("Inventory ({count} resources in the period)")),
+        "the count is the API's"
+    );
+    let names: Vec<&str> = tagged["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["last_name"].as_str())
+        .collect();
+    for name in &names {
+        assert!(html.contains(name), "{name} missing");
+    }
+    assert!(html.contains("value=\"env=prod\""), "the filter is shown");
+    // Fewer than with no tag at all.
+    let all = report(Value::Null).await;
+    assert!(all["count"].as_u64().unwrap() > count);
+}
+
+#[tokio::test]
 async fn toggling_delete_protection_changes_what_the_grafana_api_says() {
     let server = start_demo(Config::default()).await;
     let client = reqwest::Client::new();
