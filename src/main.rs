@@ -262,34 +262,50 @@ fn init_logs(
     level: Option<&str>,
 ) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
     use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
-    let directives = match (level, std::env::var("RUST_LOG")) {
-        (Some(level), _) => format!("warn,mockcloud={level}"),
-        (None, Ok(rust_log)) if !rust_log.trim().is_empty() => rust_log,
-        (None, _) => "warn,mockcloud=info".to_string(),
+    use tracing_subscriber::filter::{FilterExt, LevelFilter, Targets};
+    use tracing_subscriber::{EnvFilter, Layer, Registry, prelude::*};
+    // A level (or none) is a plain target filter, cheap to build (start-up
+    // stays in milliseconds); RUST_LOG gets tracing's full directives.
+    let targets = |level: &str| -> Result<Targets, String> {
+        let level: LevelFilter = level
+            .parse()
+            .map_err(|e| format!("invalid log level {level:?}: {e}"))?;
+        Ok(Targets::new()
+            .with_default(LevelFilter::WARN.min(level))
+            .with_target("mockcloud", level))
     };
-    let filter = EnvFilter::try_new(&directives)
-        .map_err(|e| format!("invalid log level or RUST_LOG {directives:?}: {e}"))?;
+    let filter: Box<dyn tracing_subscriber::layer::Filter<Registry> + Send + Sync> =
+        match (level, std::env::var("RUST_LOG")) {
+            (Some(level), _) => FilterExt::boxed(targets(level)?),
+            (None, Ok(rust_log)) if !rust_log.trim().is_empty() => FilterExt::boxed(
+                EnvFilter::try_new(&rust_log)
+                    .map_err(|e| format!("invalid RUST_LOG {rust_log:?}: {e}"))?,
+            ),
+            (None, _) => FilterExt::boxed(targets("info")?),
+        };
     // Buffered: the log thread writes what has piled up at once, not a
     // line per system call (it flushes whenever it has caught up).
     let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
         64 * 1024,
         std::io::stderr(),
     ));
-    let builder = tracing_subscriber::fmt()
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(writer)
-        .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal());
-    match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder
+    let lines = match format {
+        LogFormat::Text => lines.with_filter(filter).boxed(),
+        LogFormat::Json => lines
             .json()
             .flatten_event(true)
             .with_current_span(true)
             .with_span_list(false)
-            .try_init(),
-    }
-    .map_err(|e| e.to_string())?;
+            .with_filter(filter)
+            .boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(lines)
+        .try_init()
+        .map_err(|e| e.to_string())?;
     Ok(guard)
 }
 
