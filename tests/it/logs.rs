@@ -253,3 +253,36 @@ fn a_stderr_nobody_reads_never_blocks_a_request() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn rust_log_takes_tracing_directives_when_no_level_is_given() {
+    let run = |rust_log: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mockcloud"))
+            .args(["serve", "--port", "0"])
+            .env("RUST_LOG", rust_log)
+            .env_remove("MOCKCLOUD_LOG_LEVEL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut listening = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut listening)
+            .unwrap();
+        let url = listening.trim().rsplit(' ').next().unwrap().to_string();
+        assert_eq!(get(&format!("{url}/__admin/health"), &[]), 200);
+        // SIGTERM: a clean stop flushes the log thread.
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let debug = run("mockcloud=debug");
+    assert!(debug.contains("path=/__admin/health"), "{debug}");
+    assert!(debug.contains("DEBUG"), "{debug}");
+    let off = run("off");
+    assert!(!off.contains("health"), "{off}");
+}
