@@ -1,134 +1,131 @@
-//! Request logs: one line per request through `tracing`, written by
-//! tower-http's trace layer around the whole service. Each line carries the
-//! method, the path (credential values in the query redacted, as in the
-//! journal), the vendor, the status, the latency, the fault or rate limit
-//! applied and, for a refused request, the message the client got.
+//! Request logs: one line per request through `tracing`, an event emitted
+//! where the journal records the request (the one place every request
+//! passes on its way out, faults, rate limits and panics included). Each
+//! line carries the method, the path (credential values in the query
+//! redacted, as in the journal), the vendor, the status, the latency, the
+//! fault or rate limit applied and, for a refused request, the message the
+//! client got.
 //!
 //! The library only emits events; the `mockcloud` binary installs the
 //! subscriber that writes them to stderr (`--log-format`, `--log-level`,
 //! `RUST_LOG`). Without one (a Rust test embedding the server) they cost a
 //! disabled callsite check. Health checks log at `debug`, so a container's
 //! probe does not flood the default `info` output.
+//!
+//! One event and no span per request: a span (what tower-http's trace
+//! layer opens) costs a registry entry, its fields formatted apart, and an
+//! enter and exit at every poll, for a line that is written once.
 
+use std::fmt;
 use std::time::Duration;
 
-use axum::http::{Request, Response};
-use tower_http::trace::{MakeSpan, OnResponse, TraceLayer};
-use tracing::{Level, Span};
+use axum::http::Method;
+use axum::response::Response;
+use tracing::Level;
 
-use crate::admin::journal::{redact_query, vendor_of};
+use crate::admin::journal::RedactedQuery;
 use crate::core::faults::AppliedFault;
 use crate::core::refused::Refused;
 
-/// The layer that logs every request: wrap the whole service in it.
-pub fn layer() -> TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    RequestSpan,
-    (),
-    RequestLine,
-    (),
-    (),
-    (),
-> {
-    TraceLayer::new_for_http()
-        .make_span_with(RequestSpan)
-        .on_request(())
-        .on_response(RequestLine)
-        .on_body_chunk(())
-        .on_eos(())
-        .on_failure(())
+/// A request as its log line shows it.
+pub struct Answered<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub vendor: &'static str,
+    pub latency: Duration,
+    pub response: &'a Response,
 }
 
-/// The span of one request: what it asked.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestSpan;
+/// The path as logged: the query's credential values redacted, written as
+/// the line is formatted.
+struct ShownPath<'a> {
+    path: &'a str,
+    query: Option<&'a str>,
+}
 
-/// The path as logged: the query's credential values redacted.
-fn shown_path(uri: &axum::http::Uri) -> String {
-    match uri.query() {
-        Some(query) => format!("{}?{}", uri.path(), redact_query(query)),
-        None => uri.path().to_string(),
+impl fmt::Display for ShownPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path)?;
+        match self.query {
+            Some(query) => write!(f, "?{}", RedactedQuery(query)),
+            None => Ok(()),
+        }
     }
 }
 
-impl<B> MakeSpan<B> for RequestSpan {
-    fn make_span(&mut self, request: &Request<B>) -> Span {
-        let path = request.uri().path();
-        let vendor = vendor_of(path);
-        if path == "/__admin/health" {
-            // Probed every few seconds by container health checks.
-            if !tracing::enabled!(target: "mockcloud::request", Level::DEBUG) {
-                return Span::none();
-            }
-            return tracing::debug_span!(
-                target: "mockcloud::request",
-                "request",
-                method = %request.method(),
-                path = %shown_path(request.uri()),
-                vendor,
-            );
-        }
-        if !tracing::enabled!(target: "mockcloud::request", Level::INFO) {
-            return Span::none();
-        }
-        tracing::info_span!(
-            target: "mockcloud::request",
-            "request",
-            method = %request.method(),
-            path = %shown_path(request.uri()),
+const TARGET: &str = "mockcloud::request";
+
+/// Logs `answered`'s line, at `debug` for health checks and `info` for
+/// the rest (nothing is formatted when that level is off).
+pub fn answered(answered: &Answered<'_>) {
+    let health = answered.path == "/__admin/health";
+    let level = if health { Level::DEBUG } else { Level::INFO };
+    let enabled = if health {
+        tracing::enabled!(target: TARGET, Level::DEBUG)
+    } else {
+        tracing::enabled!(target: TARGET, Level::INFO)
+    };
+    if !enabled {
+        return;
+    }
+    let Answered {
+        method,
+        path,
+        query,
+        vendor,
+        latency,
+        response,
+    } = answered;
+    let path = ShownPath {
+        path,
+        query: *query,
+    };
+    let status = response.status().as_u16();
+    let latency_ms = (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0;
+    if level == Level::DEBUG {
+        tracing::debug!(
+            target: TARGET,
+            %method,
+            %path,
             vendor,
-        )
+            status,
+            latency_ms,
+            "answered"
+        );
+        return;
     }
-}
-
-/// The line written when the answer's head is ready.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestLine;
-
-impl<B> OnResponse<B> for RequestLine {
-    fn on_response(self, response: &Response<B>, latency: Duration, span: &Span) {
-        let Some(level) = span.metadata().map(|meta| *meta.level()) else {
-            // Not logged at the level in force.
-            return;
-        };
-        let status = response.status().as_u16();
-        let latency_ms = (latency.as_secs_f64() * 1_000_000.0).round() / 1000.0;
-        let applied = response.extensions().get::<AppliedFault>();
-        let rate_limit = applied
-            .filter(|applied| applied.effect == "rate_limit")
-            .map(|applied| applied.rule.as_str());
-        let fault = applied
-            .filter(|applied| applied.effect != "rate_limit")
-            .map(|applied| format!("{} ({})", applied.rule, applied.effect));
+    let applied = response.extensions().get::<AppliedFault>();
+    let rate_limit = applied
+        .filter(|applied| applied.effect == "rate_limit")
+        .map(|applied| applied.rule.as_str());
+    let fault = applied
+        .filter(|applied| applied.effect != "rate_limit")
+        .map(|applied| format!("{} ({})", applied.rule, applied.effect));
+    if status >= 400 {
         let reason = response.extensions().get::<Refused>().map(|r| &*r.0);
-        if level == Level::DEBUG {
-            tracing::debug!(
-                target: "mockcloud::request",
-                parent: span,
-                status,
-                latency_ms,
-                "answered"
-            );
-        } else if status >= 400 {
-            tracing::info!(
-                target: "mockcloud::request",
-                parent: span,
-                status,
-                latency_ms,
-                fault,
-                rate_limit,
-                reason,
-                "refused"
-            );
-        } else {
-            tracing::info!(
-                target: "mockcloud::request",
-                parent: span,
-                status,
-                latency_ms,
-                fault,
-                "answered"
-            );
-        }
+        tracing::info!(
+            target: TARGET,
+            %method,
+            %path,
+            vendor,
+            status,
+            latency_ms,
+            fault,
+            rate_limit,
+            reason,
+            "refused"
+        );
+    } else {
+        tracing::info!(
+            target: TARGET,
+            %method,
+            %path,
+            vendor,
+            status,
+            latency_ms,
+            fault,
+            "answered"
+        );
     }
 }

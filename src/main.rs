@@ -1,5 +1,6 @@
 //! The `mockcloud` command line: parse, then call the library.
 
+mod log_sink;
 mod probe;
 
 use std::process::ExitCode;
@@ -257,10 +258,7 @@ enum LogFormat {
 /// background thread: a slow reader never blocks a request (lines beyond
 /// its buffer are dropped). stdout keeps the one "listening" line. The
 /// guard flushes what is buffered when dropped, at exit.
-fn init_logs(
-    format: LogFormat,
-    level: Option<&str>,
-) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+fn init_logs(format: LogFormat, level: Option<&str>) -> Result<log_sink::Guard, String> {
     use std::io::IsTerminal;
     use tracing_subscriber::filter::{FilterExt, LevelFilter, Targets};
     use tracing_subscriber::{EnvFilter, Layer, Registry, prelude::*};
@@ -283,12 +281,8 @@ fn init_logs(
             ),
             (None, _) => FilterExt::boxed(targets("info")?),
         };
-    // Buffered: the log thread writes what has piled up at once, not a
-    // line per system call (it flushes whenever it has caught up).
-    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
-        64 * 1024,
-        std::io::stderr(),
-    ));
+    let (writer, guard) = log_sink::start(std::io::stderr())
+        .map_err(|e| format!("cannot start the log thread: {e}"))?;
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
@@ -297,7 +291,7 @@ fn init_logs(
         LogFormat::Json => lines
             .json()
             .flatten_event(true)
-            .with_current_span(true)
+            .with_current_span(false)
             .with_span_list(false)
             .with_filter(filter)
             .boxed(),

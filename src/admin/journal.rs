@@ -229,7 +229,23 @@ pub fn vendor_of(path: &str) -> &'static str {
 ///
 /// Plural `..._keys` (Datadog's `tag_breakdown_keys`) are names, not secrets.
 fn is_credential(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace(['-', '.'], "_");
+    // Lower case, `-` and `.` as `_`: on the stack for any usual name.
+    let mut buffer = [0u8; 64];
+    let owned;
+    let name = if name.len() <= buffer.len() {
+        let normal = &mut buffer[..name.len()];
+        for (to, from) in normal.iter_mut().zip(name.bytes()) {
+            *to = match from.to_ascii_lowercase() {
+                b'-' | b'.' => b'_',
+                other => other,
+            };
+        }
+        // ASCII changed for ASCII: still UTF-8.
+        std::str::from_utf8(normal).unwrap_or_default()
+    } else {
+        owned = name.to_ascii_lowercase().replace(['-', '.'], "_");
+        owned.as_str()
+    };
     const EXACT: [&str; 6] = ["key", "sig", "pass", "pwd", "sid", "otp"];
     const SUFFIXES: [&str; 7] = ["_key", "apikey", "appkey", "_sig", "_pass", "_pwd", "_sid"];
     const WORDS: [&str; 13] = [
@@ -247,30 +263,51 @@ fn is_credential(name: &str) -> bool {
         "bearer",
         "private",
     ];
-    EXACT.contains(&name.as_str())
+    EXACT.contains(&name)
         || SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
         || WORDS.iter().any(|word| name.contains(word))
+}
+
+/// Whether a query parameter, named as sent (percent-encoded or not), is a
+/// credential.
+fn names_credential(raw_name: &str) -> bool {
+    if !raw_name.contains(['%', '+']) {
+        return is_credential(raw_name);
+    }
+    let decoded = serde_urlencoded::from_str::<Vec<(String, String)>>(raw_name)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().next())
+        .map(|(name, _)| name);
+    is_credential(decoded.as_deref().unwrap_or(raw_name))
 }
 
 /// The query string with each credential's value replaced by `REDACTED`;
 /// everything else stays as sent.
 pub fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            let raw_name = pair.split_once('=').map_or(pair, |(name, _)| name);
-            let name = serde_urlencoded::from_str::<Vec<(String, String)>>(pair)
-                .ok()
-                .and_then(|pairs| pairs.into_iter().next())
-                .map_or_else(|| raw_name.to_string(), |(name, _)| name);
-            if is_credential(&name) {
-                format!("{raw_name}={REDACTED}")
-            } else {
-                pair.to_string()
+    RedactedQuery(query).to_string()
+}
+
+/// A query string shown with each credential's value replaced by
+/// `REDACTED` ([`redact_query`] without building a string: a log line
+/// writes it as it is formatted).
+#[derive(Debug, Clone, Copy)]
+pub struct RedactedQuery<'a>(pub &'a str);
+
+impl std::fmt::Display for RedactedQuery<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (at, pair) in self.0.split('&').enumerate() {
+            if at > 0 {
+                f.write_str("&")?;
             }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+            let raw_name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            if names_credential(raw_name) {
+                write!(f, "{raw_name}={REDACTED}")?;
+            } else {
+                f.write_str(pair)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A request on its way, as the journal and the metrics will see it: taken
@@ -282,9 +319,11 @@ pub struct Observed {
     started: Instant,
     at: DateTime<Utc>,
     method: Method,
-    /// The path and query, for the journal; `None` for `/__admin`, which is
-    /// not journaled (the metrics count it).
-    target: Option<(String, Option<usize>)>,
+    /// The path and query, and where the query starts.
+    target: String,
+    query_at: Option<usize>,
+    /// `/__admin` is not journaled (the metrics count it, the log shows it).
+    journaled: bool,
     vendor: &'static str,
     request_id: RequestId,
 }
@@ -294,24 +333,24 @@ impl Observed {
     pub fn start(app: &AppState, request: &Request, vendor: &'static str) -> Self {
         let started = Instant::now();
         let uri = request.uri();
-        let target = (vendor != "admin").then(|| {
-            let path = uri.path();
-            match uri.query() {
-                Some(query) => {
-                    let mut target = String::with_capacity(path.len() + 1 + query.len());
-                    target.push_str(path);
-                    target.push('?');
-                    target.push_str(query);
-                    (target, Some(path.len()))
-                }
-                None => (path.to_string(), None),
+        let path = uri.path();
+        let (target, query_at) = match uri.query() {
+            Some(query) => {
+                let mut target = String::with_capacity(path.len() + 1 + query.len());
+                target.push_str(path);
+                target.push('?');
+                target.push_str(query);
+                (target, Some(path.len()))
             }
-        });
+            None => (path.to_string(), None),
+        };
         Observed {
             started,
             at: app.engine.clock().now(),
             method: request.method().clone(),
             target,
+            query_at,
+            journaled: vendor != "admin",
             vendor,
             request_id: request_id::for_request(request.headers()),
         }
@@ -334,14 +373,22 @@ impl Observed {
         let status = (!dropped).then(|| response.status().as_u16());
         app.metrics
             .record(self.vendor, operation, status, latency, fault);
-        if let Some((target, query_at)) = self.target {
+        crate::logs::answered(&crate::logs::Answered {
+            method: &self.method,
+            path: &self.target[..self.query_at.unwrap_or(self.target.len())],
+            query: self.query_at.map(|at| &self.target[at + 1..]),
+            vendor: self.vendor,
+            latency,
+            response: &*response,
+        });
+        if self.journaled {
             app.journal.record(Record {
                 id: 0,
                 request_id: self.request_id,
                 at: self.at,
                 method: self.method,
-                target,
-                query_at,
+                target: self.target,
+                query_at: self.query_at,
                 status,
                 latency,
                 vendor: self.vendor,

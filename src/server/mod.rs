@@ -66,14 +66,11 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         })
         .collect();
     let unowned = Routed::new(app.layer(RecordOperation));
-    Router::new()
-        .fallback_service(Front(Arc::new(FrontState {
-            state,
-            vendors,
-            unowned,
-        })))
-        // A line per request on stderr, when the binary writes logs.
-        .layer(crate::logs::layer())
+    Router::new().fallback_service(Front(Arc::new(FrontState {
+        state,
+        vendors,
+        unowned,
+    })))
 }
 
 /// The router of a vendor's requests (or of the rest), and the same with

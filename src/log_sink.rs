@@ -1,0 +1,291 @@
+//! Where the binary's log lines go: a shared buffer that request threads
+//! append a formatted line to, and one thread that writes what has piled
+//! up to stderr (part of the `mockcloud` binary, not the library).
+//!
+//! tracing-appender's writer hands each line over a channel, so under load
+//! its thread is woken for every line: on a small machine those wake-ups
+//! and the context switches they cause cost more than the lines
+//! themselves. Here a line costs an append under a short lock; the writer
+//! thread is woken only when it sleeps with nothing to write, and after
+//! each write it lets a few milliseconds of lines gather before the next.
+//! A quiet server's line is written at once; a busy one's in batches.
+//!
+//! A stderr nobody reads never blocks a request: past [`MAX_PENDING`]
+//! bytes waiting, lines are dropped and counted, and the count is written
+//! when stderr takes lines again.
+
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Lines waiting beyond this many bytes are dropped (and counted).
+const MAX_PENDING: usize = 4 * 1024 * 1024;
+
+/// After a write, how long the writer lets lines gather.
+const GATHER: Duration = Duration::from_millis(2);
+
+#[derive(Default)]
+struct Pending {
+    lines: Vec<u8>,
+    dropped: u64,
+    /// The writer waits for lines (a new one must wake it).
+    idle: bool,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        // A panic while appending leaves whole lines or none: carry on.
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What `tracing_subscriber::fmt` writes lines to.
+#[derive(Clone)]
+pub struct LogSink(Arc<Shared>);
+
+/// Flushes what is pending and stops the writer thread when dropped.
+pub struct Guard {
+    shared: Arc<Shared>,
+    writer: Option<JoinHandle<()>>,
+}
+
+/// Starts the writer thread over `out` (stderr).
+pub fn start(out: impl Write + Send + 'static) -> std::io::Result<(LogSink, Guard)> {
+    let shared = Arc::new(Shared::default());
+    let writer = std::thread::Builder::new()
+        .name("mockcloud-log".to_string())
+        .spawn({
+            let shared = shared.clone();
+            move || write_lines(&shared, out)
+        })?;
+    Ok((
+        LogSink(shared.clone()),
+        Guard {
+            shared,
+            writer: Some(writer),
+        },
+    ))
+}
+
+fn write_lines(shared: &Shared, mut out: impl Write) {
+    let mut batch = Vec::new();
+    loop {
+        let (dropped, closed) = {
+            let mut pending = shared.lock();
+            while pending.lines.is_empty() && pending.dropped == 0 && !pending.closed {
+                pending.idle = true;
+                pending = shared
+                    .wake
+                    .wait(pending)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            pending.idle = false;
+            std::mem::swap(&mut pending.lines, &mut batch);
+            (std::mem::take(&mut pending.dropped), pending.closed)
+        };
+        if dropped > 0 {
+            let _ = writeln!(
+                out,
+                "mockcloud: {dropped} log line(s) dropped: stderr was not read fast enough"
+            );
+        }
+        // A write error (stderr closed) loses these lines, nothing else.
+        let _ = out.write_all(&batch).and_then(|()| out.flush());
+        batch.clear();
+        if closed {
+            let rest = std::mem::take(&mut shared.lock().lines);
+            let _ = out.write_all(&rest).and_then(|()| out.flush());
+            return;
+        }
+        std::thread::sleep(GATHER);
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.wake.notify_one();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+impl LogSink {
+    fn append(&self, line: &[u8]) {
+        let mut pending = self.0.lock();
+        if pending.lines.len() + line.len() > MAX_PENDING {
+            pending.dropped += 1;
+        } else {
+            pending.lines.extend_from_slice(line);
+        }
+        if std::mem::take(&mut pending.idle) {
+            drop(pending);
+            self.0.wake.notify_one();
+        }
+    }
+}
+
+/// One event's line: tracing's formatter writes it whole, in one call,
+/// appended as it comes; a line written in pieces is kept until its end
+/// (or the writer's drop), so it is never split by another thread's.
+pub struct Line<'a> {
+    sink: &'a LogSink,
+    partial: Vec<u8>,
+}
+
+impl Write for Line<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.partial.is_empty() && bytes.ends_with(b"\n") {
+            self.sink.append(bytes);
+        } else {
+            self.partial.extend_from_slice(bytes);
+            if self.partial.ends_with(b"\n") {
+                self.sink.append(&self.partial);
+                self.partial.clear();
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Line<'_> {
+    fn drop(&mut self) {
+        if !self.partial.is_empty() {
+            self.sink.append(&self.partial);
+        }
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
+    type Writer = Line<'a>;
+
+    fn make_writer(&'a self) -> Line<'a> {
+        Line {
+            sink: self,
+            partial: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Collected(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Collected {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_line_is_written_in_order_and_the_guard_flushes() {
+        use tracing_subscriber::fmt::MakeWriter;
+        let out = Collected::default();
+        let (sink, guard) = start(out.clone()).unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let sink = sink.clone();
+                std::thread::spawn(move || {
+                    for i in 0..500 {
+                        write!(sink.make_writer(), "thread {t} line {i}\n").unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        drop(guard);
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 2000);
+        for t in 0..4 {
+            let prefix = format!("thread {t} line ");
+            let seen: Vec<usize> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix(&prefix))
+                .map(|n| n.parse().unwrap())
+                .collect();
+            assert_eq!(seen, (0..500).collect::<Vec<_>>(), "thread {t}'s lines");
+        }
+    }
+
+    #[test]
+    fn a_line_written_in_pieces_stays_whole() {
+        use tracing_subscriber::fmt::MakeWriter;
+        let out = Collected::default();
+        let (sink, guard) = start(out.clone()).unwrap();
+        {
+            let mut line = sink.make_writer();
+            line.write_all(b"one ").unwrap();
+            line.write_all(b"two ").unwrap();
+            line.write_all(b"three\n").unwrap();
+        }
+        drop(guard);
+        assert_eq!(&*out.0.lock().unwrap(), b"one two three\n");
+    }
+
+    /// A writer that never returns (a stderr pipe nobody reads) costs lines,
+    /// never a request: appends keep returning, beyond the cap they are
+    /// counted, and the count is written once the pipe moves again.
+    #[test]
+    fn a_stuck_stderr_drops_lines_and_says_how_many() {
+        use tracing_subscriber::fmt::MakeWriter;
+        struct Stuck(Arc<(Mutex<bool>, Condvar)>, Collected);
+        impl Write for Stuck {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                let (open, moved) = &*self.0;
+                let mut open = open.lock().unwrap();
+                while !*open {
+                    open = moved.wait(open).unwrap();
+                }
+                self.1.write(bytes)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let out = Collected::default();
+        let (sink, guard) = start(Stuck(gate.clone(), out.clone())).unwrap();
+        let line = [b'x'; 1023];
+        let lines = 2 * MAX_PENDING / 1024;
+        for _ in 0..lines {
+            let mut writer = sink.make_writer();
+            writer.write_all(&line).unwrap();
+            writer.write_all(b"\n").unwrap();
+        }
+        *gate.0.lock().unwrap() = true;
+        gate.1.notify_all();
+        drop(guard);
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let written = text.lines().filter(|l| l.starts_with('x')).count();
+        let dropped: usize = text
+            .lines()
+            .find_map(|l| l.strip_prefix("mockcloud: "))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("the dropped lines are counted");
+        assert!(written < lines, "{written} of {lines} written");
+        assert_eq!(written + dropped, lines);
+    }
+}
