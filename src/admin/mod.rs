@@ -1,5 +1,6 @@
 //! `/__admin`: mockcloud's own endpoints, off every vendor's paths.
 
+pub mod capture;
 mod clock;
 mod faults;
 pub mod guard;
@@ -31,6 +32,8 @@ pub struct AppState {
     /// What was asked and answered; not part of the world, so reset keeps it.
     pub journal: Arc<journal::Journal>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Whole exchanges, while the console's live view watches.
+    pub captures: Arc<capture::Captures>,
     /// Wanted on `/__admin` (but health) when set.
     pub admin_token: Option<Arc<str>>,
     /// The names `/__admin` (but health) answers to (see `guard`).

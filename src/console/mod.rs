@@ -50,6 +50,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/__admin/ui/gcore", get(gcore::page))
         .route("/__admin/ui/live", get(live::page))
         .route("/__admin/ui/live/events", get(live::events))
+        .route(
+            "/__admin/ui/live/requests/{request_id}",
+            get(live::exchange),
+        )
         .route("/__admin/ui/controls", get(controls::page))
         .route_layer(middleware::from_fn(guard::json_only))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_login));

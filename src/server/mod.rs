@@ -27,6 +27,7 @@ use tower::{Layer, Service};
 pub mod connections;
 mod fault_layer;
 
+use crate::admin::capture::Capture;
 use crate::admin::journal::{Observed, vendor_of};
 use crate::admin::{self, AppState};
 use crate::engine::Engine;
@@ -40,6 +41,7 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         engine,
         journal: options.journal,
         metrics: Arc::default(),
+        captures: Arc::default(),
         admin_token: options.token.map(Arc::from),
         hosts: Arc::new(options.hosts),
     };
@@ -134,6 +136,7 @@ impl FrontState {
         let path = request.uri().path();
         let owner = vendors::owning(path);
         let observed = Observed::start(&self.state, &request, vendor_of(path));
+        let (request, capture) = Capture::start(&self.state, &observed, request);
         // What an error answer needs of the request, kept before it goes.
         let uri = request.uri().clone();
         let body_timeout = request
@@ -162,6 +165,7 @@ impl FrontState {
         let answer = OPERATION.scope(RefCell::new(None), answer);
         let (mut response, operation) =
             crate::core::request_id::scope(observed.request_id().clone(), answer).await;
+        capture.finish(&mut response);
         observed.finish(&self.state, &mut response, operation.as_ref());
         response
     }
@@ -403,6 +407,7 @@ mod tests {
             engine: std::sync::Arc::new(engine),
             journal: std::sync::Arc::new(Journal::new(10)),
             metrics: std::sync::Arc::default(),
+            captures: std::sync::Arc::default(),
             admin_token: None,
             hosts: std::sync::Arc::new(
                 Hosts::new("127.0.0.1:1".parse().unwrap(), "127.0.0.1", &[]).unwrap(),

@@ -158,7 +158,10 @@ def test_a_fault_added_in_the_console_fails_the_next_request_and_shows_live(brow
         (By.XPATH, '//table[@id="journal"]//tr[contains(., "console-fault")]')))
     assert "503" in row.text
     click(browser, row)
-    details = browser.find_element(By.ID, "entry-json").text
+    wait(browser).until(EC.text_to_be_present_in_element(
+        (By.ID, "exchange"), "fault rule console-fault: error"))
+    assert "503 Service Unavailable" in browser.find_element(By.ID, "exchange").text
+    details = browser.find_element(By.ID, "entry-json").get_attribute("textContent")
     assert '"rule": "console-fault"' in details
     screenshot(browser, "live-fault")
     assert errors_in_console(browser) == []
@@ -223,3 +226,57 @@ def test_the_live_filters_are_in_the_url_and_apply_to_the_stream(browser):
     assert "403" in row.text
     assert "/cloud/v1/usage_report" not in browser.find_element(By.ID, "journal").text
     assert errors_in_console(browser) == []
+
+
+def test_a_row_opens_the_whole_exchange_with_credentials_redacted(browser):
+    from selenium.webdriver.common.keys import Keys
+
+    secret = "mock-acme-finops"
+    browser.get(UI + "/live?vendor=grafana")
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "live-state"), "live"))
+    status, stack = call("GET", "/api/instances/acmeprod",
+                         headers={"Authorization": f"Bearer {secret}",
+                                  "X-Request-Id": "browser-exchange-1"})
+    assert status == 200, stack
+    row = wait(browser).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, '#journal tr[data-request-id="browser-exchange-1"]')))
+    # The keyboard's way: Enter on the row's button.
+    button = row.find_element(By.CSS_SELECTOR, "button.open")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.send_keys(Keys.ENTER)
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "exchange"), "200 OK"))
+    panel = browser.find_element(By.ID, "exchange")
+    headers = [th.text for th in panel.find_elements(By.CSS_SELECTOR, "table.headers th")]
+    for name in ("authorization", "x-request-id", "content-type"):
+        assert name in headers, headers
+    assert "GET /api/instances/acmeprod HTTP/1.1" in panel.text
+    assert "Bearer REDACTED" in panel.text
+    body = panel.find_element(By.CSS_SELECTOR, "pre.response-body").get_attribute("textContent")
+    assert json.loads(body)["slug"] == stack["slug"] == "acmeprod"
+    assert secret not in browser.page_source
+    assert "selected" in row.get_attribute("class")
+    screenshot(browser, "live-details")
+    assert errors_in_console(browser) == []
+
+
+def test_a_request_answered_before_the_live_view_opened_says_it_was_not_captured(browser):
+    # Off the live view; the server sees its stream close a moment later.
+    browser.get(UI + "/controls")
+    for attempt in range(50):
+        request_id = f"browser-unwatched-{attempt}"
+        call("GET", "/cloud/v1/usage_report", headers={"X-Request-Id": request_id})
+        if call("GET", f"/__admin/ui/live/requests/{request_id}")[0] == 404:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("requests are still captured with no live view open")
+    browser.get(UI + "/live?vendor=gcore")
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "live-state"), "live"))
+    row = browser.find_element(By.CSS_SELECTOR, f'#journal tr[data-request-id="{request_id}"]')
+    click(browser, row)
+    wait(browser).until(EC.text_to_be_present_in_element((By.ID, "exchange"), "Not captured"))
+    # The journal entry is all there is, shown opened.
+    journal = browser.find_element(By.ID, "entry-journal")
+    assert journal.get_attribute("open") is not None
+    assert request_id in browser.find_element(By.ID, "entry-json").text
+    browser.get_log("browser")  # the details' 404, as expected

@@ -21,6 +21,8 @@ use serde_json::{Value, json};
 
 use crate::common;
 
+mod live;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const DD_KEYS: [(&str, &str); 2] = [
     ("DD-API-KEY", "mock-dd-demo-api-key"),

@@ -100,42 +100,73 @@ function wireCopyButtons() {
 
 function entryRow(entry) {
   const row = document.createElement("tr");
-  row.tabIndex = 0;
   row.dataset.entry = JSON.stringify(entry, null, 2);
+  row.dataset.requestId = entry.requestId;
   if (entry.fault) row.className = "faulted";
   const cells = [
-    entry.id, entry.at, entry.vendor, entry.method, entry.path,
+    entry.at, entry.vendor, entry.method, entry.path,
     entry.status === null ? "dropped" : entry.status, entry.latencyMs,
     entry.fault ? `${entry.fault.rule} (${entry.fault.effect})` : "",
   ];
+  const open = document.createElement("button");
+  open.type = "button";
+  open.className = "open";
+  open.setAttribute("aria-label", `Show request ${entry.id}`);
+  open.textContent = String(entry.id);
+  row.appendChild(document.createElement("td")).appendChild(open);
   for (const [i, value] of cells.entries()) {
     const cell = document.createElement("td");
     cell.textContent = String(value);
-    if (i === 6) cell.className = "num";
+    if (i === 5) cell.className = "num";
     row.appendChild(cell);
   }
   return row;
+}
+
+// The request's whole exchange, from the server (an HTML fragment it
+// rendered, values escaped), into the details panel.
+async function showExchange(row, panel, journal) {
+  const asked = (showExchange.asked = (showExchange.asked || 0) + 1);
+  panel.textContent = "loading…";
+  const headers = {};
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers["Authorization"] = "Bearer " + token;
+  let reply, text;
+  try {
+    reply = await fetch(`/__admin/ui/live/requests/${encodeURIComponent(row.dataset.requestId)}`,
+      { headers, credentials: "same-origin" });
+    text = await reply.text();
+  } catch (error) {
+    if (asked === showExchange.asked) panel.textContent = `could not load the exchange: ${error.message}`;
+    return;
+  }
+  if (asked !== showExchange.asked) return;  // another row was chosen meanwhile
+  const html = (reply.headers.get("content-type") || "").startsWith("text/html");
+  if (html && (reply.ok || reply.status === 404)) {
+    panel.innerHTML = text;
+  } else {
+    panel.textContent = `${reply.status}: ${text}`;
+  }
+  journal.open = !reply.ok;
 }
 
 function wireJournal() {
   const table = document.getElementById("journal");
   if (!table) return;
   const details = document.getElementById("entry-json");
+  const panel = document.getElementById("exchange");
+  const journal = document.getElementById("entry-journal");
   const select = (row) => {
     for (const other of table.querySelectorAll("tr.selected")) other.classList.remove("selected");
     row.classList.add("selected");
     details.textContent = row.dataset.entry;
+    showExchange(row, panel, journal);
   };
+  // A click anywhere on a row; Enter or Space on its number's button
+  // (a button's click).
   table.addEventListener("click", (event) => {
     const row = event.target.closest("tr[data-entry]");
     if (row) select(row);
-  });
-  table.addEventListener("keydown", (event) => {
-    const row = event.target.closest("tr[data-entry]");
-    if (row && (event.key === "Enter" || event.key === " ")) {
-      event.preventDefault();
-      select(row);
-    }
   });
   const state = document.getElementById("live-state");
   const source = new EventSource(table.dataset.stream + location.search);
@@ -149,6 +180,10 @@ function wireJournal() {
   source.addEventListener("lagged", (event) => {
     state.textContent = `live (${event.data} entries skipped while behind)`;
   });
+  // Leaving the page ends the stream: the server captures exchanges only
+  // while a live view is open (a page kept for "back" would hold it open).
+  window.addEventListener("pagehide", () => source.close());
+  window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
 }
 
 function wireLogin() {
