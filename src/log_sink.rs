@@ -207,7 +207,7 @@ mod tests {
                 let sink = sink.clone();
                 std::thread::spawn(move || {
                     for i in 0..500 {
-                        write!(sink.make_writer(), "thread {t} line {i}\n").unwrap();
+                        writeln!(sink.make_writer(), "thread {t} line {i}").unwrap();
                     }
                 })
             })
