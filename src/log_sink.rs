@@ -7,7 +7,7 @@
 //! and the context switches they cause cost more than the lines
 //! themselves. Here a line costs an append under a short lock; the writer
 //! thread is woken only when it sleeps with nothing to write, and after
-//! each write it lets a few milliseconds of lines gather before the next.
+//! each write it lets 10 ms of lines gather before the next.
 //! A quiet server's line is written at once; a busy one's in batches.
 //!
 //! A stderr nobody reads never blocks a request: past [`MAX_PENDING`]
@@ -23,7 +23,7 @@ use std::time::Duration;
 const MAX_PENDING: usize = 4 * 1024 * 1024;
 
 /// After a write, how long the writer lets lines gather.
-const GATHER: Duration = Duration::from_millis(2);
+const GATHER: Duration = Duration::from_millis(10);
 
 #[derive(Default)]
 struct Pending {
@@ -177,6 +177,126 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
             sink: self,
             partial: Vec::new(),
         }
+    }
+}
+
+/// The text format's line, as tracing-subscriber's default full format
+/// writes it for an event outside any span (`TIMESTAMP  LEVEL target:
+/// message field=value ...`), written straight into the line: no styled
+/// wrappers, the timestamp's date and time formatted once a second.
+pub struct TextLine;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for TextLine
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _context: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let meta = event.metadata();
+        write_timestamp(&mut writer)?;
+        let level = *meta.level();
+        if writer.has_ansi_escapes() {
+            let color = match level {
+                tracing::Level::ERROR => "31",
+                tracing::Level::WARN => "33",
+                tracing::Level::INFO => "32",
+                tracing::Level::DEBUG => "34",
+                tracing::Level::TRACE => "35",
+            };
+            write!(writer, " \x1b[{color}m{level:>5}\x1b[0m ")?;
+        } else {
+            write!(writer, " {level:>5} ")?;
+        }
+        writer.write_str(meta.target())?;
+        writer.write_str(":")?;
+        let mut fields = Fields {
+            writer: &mut writer,
+            result: Ok(()),
+        };
+        event.record(&mut fields);
+        fields.result?;
+        writer.write_char('\n')
+    }
+}
+
+/// `2026-12-02T14:57:43.041016Z`: the part to the second is kept per
+/// thread and formatted again only when the second changes.
+fn write_timestamp(writer: &mut impl std::fmt::Write) -> std::fmt::Result {
+    use std::cell::RefCell;
+    use std::fmt::Write as _;
+    thread_local! {
+        static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+    }
+    let now = chrono::Utc::now();
+    let second = now.timestamp();
+    SECOND.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        if cached.0 != second {
+            cached.1.clear();
+            let _ = write!(cached.1, "{}", now.format("%Y-%m-%dT%H:%M:%S"));
+            cached.0 = second;
+        }
+        write!(
+            writer,
+            "{}.{:06}Z",
+            cached.1,
+            now.timestamp_subsec_micros().min(999_999)
+        )
+    })
+}
+
+/// An event's fields as `name=value`, the message bare, each after a space;
+/// text values quoted and escaped (`Debug`), the rest as they display.
+struct Fields<'w, 'a> {
+    writer: &'w mut tracing_subscriber::fmt::format::Writer<'a>,
+    result: std::fmt::Result,
+}
+
+impl Fields<'_, '_> {
+    fn field(&mut self, field: &tracing::field::Field, value: std::fmt::Arguments<'_>) {
+        if self.result.is_ok() {
+            let name = field.name();
+            self.result = if name == "message" {
+                write!(self.writer, " {value}")
+            } else {
+                write!(self.writer, " {}={value}", name.trim_start_matches("r#"))
+            };
+        }
+    }
+}
+
+impl tracing::field::Visit for Fields<'_, '_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "message" {
+            self.field(field, format_args!("{value}"));
+        } else {
+            self.field(field, format_args!("{value:?}"));
+        }
+    }
+
+    fn record_u64(&mut self, field: &tracing::field::Field, value: u64) {
+        self.field(field, format_args!("{value}"));
+    }
+
+    fn record_i64(&mut self, field: &tracing::field::Field, value: i64) {
+        self.field(field, format_args!("{value}"));
+    }
+
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        self.field(field, format_args!("{value}"));
+    }
+
+    fn record_bool(&mut self, field: &tracing::field::Field, value: bool) {
+        self.field(field, format_args!("{value}"));
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.field(field, format_args!("{value:?}"));
     }
 }
 

@@ -287,7 +287,11 @@ fn init_logs(format: LogFormat, level: Option<&str>) -> Result<log_sink::Guard, 
         .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     let lines = match format {
-        LogFormat::Text => lines.with_filter(filter).boxed(),
+        // Written as the default full format would, for less per line.
+        LogFormat::Text => lines
+            .event_format(log_sink::TextLine)
+            .with_filter(filter)
+            .boxed(),
         LogFormat::Json => lines
             .json()
             .flatten_event(true)
