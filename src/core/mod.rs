@@ -12,6 +12,7 @@ pub mod hash;
 pub mod http;
 pub mod ids;
 pub mod memo;
+pub mod operation;
 pub mod params;
 pub mod rate_limit;
 pub mod refused;

@@ -71,6 +71,8 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        // Innermost around every route: the front learns the route here.
+        crate::core::operation::note(&request);
         let path = request.uri().path();
         // Without rules (the usual case) the request is only numbered, and
         // the service made ready answers it at once.

@@ -3,11 +3,11 @@
 //! What every request goes through is layered once, around the router, not
 //! around each of its routes: axum clones a route's whole stack of layers on
 //! every call, so a layer added per route costs every layer beneath it an
-//! allocation on every request. Per route there are only the fault layer,
+//! allocation on every request. Per route there are only the fault layer
+//! (which also tells the front the route matched: `core::operation`) and
 //! each vendor's own layers (`VendorApi::wrap`, on the router of the
-//! requests it owns) and [`RecordOperation`].
+//! requests it owns).
 
-use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
@@ -64,10 +64,10 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         .iter()
         .map(|vendor| {
             let app = vendor.wrap(app.clone(), store.clone());
-            (vendor.name(), Routed::new(app.layer(RecordOperation)))
+            (vendor.name(), Routed::new(app))
         })
         .collect();
-    let unowned = Routed::new(app.layer(RecordOperation));
+    let unowned = Routed::new(app);
     Router::new().fallback_service(Front(Arc::new(FrontState {
         state,
         vendors,
@@ -159,12 +159,13 @@ impl FrontState {
                     |_| panicked(),
                     |answered| answered.unwrap_or_else(|e| match e {}),
                 );
-            let response = shape_error(uri.path(), body_timeout, response).await;
-            (response, OPERATION.with(RefCell::take))
+            shape_error(uri.path(), body_timeout, response).await
         };
-        let answer = OPERATION.scope(RefCell::new(None), answer);
-        let (mut response, operation) =
-            crate::core::request_id::scope(observed.request_id().clone(), answer).await;
+        let (mut response, operation) = crate::core::request_id::scope(
+            observed.request_id().clone(),
+            crate::core::operation::scope(answer),
+        )
+        .await;
         capture.finish(&mut response);
         observed.finish(&self.state, &mut response, operation.as_ref());
         response
@@ -183,52 +184,6 @@ fn panicked() -> Response {
         "Service panicked",
     )
         .into_response()
-}
-
-tokio::task_local! {
-    /// The route template the request being answered matched, told by
-    /// [`RecordOperation`] to the front (which answers in the same task).
-    static OPERATION: RefCell<Option<MatchedPath>>;
-}
-
-/// Tells the front the route template a request matched (its
-/// `MatchedPath`), for the journal and the metrics, which see the answer
-/// outside the router. Per route, outside the vendors' own layers, so an
-/// answer they give themselves (a rate-limit refusal) is told too.
-#[derive(Debug, Clone, Copy)]
-struct RecordOperation;
-
-impl<S> Layer<S> for RecordOperation {
-    type Service = Recorded<S>;
-
-    fn layer(&self, inner: S) -> Recorded<S> {
-        Recorded { inner }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Recorded<S> {
-    inner: S,
-}
-
-impl<S> Service<Request> for Recorded<S>
-where
-    S: Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = S::Future;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let matched = request.extensions().get::<MatchedPath>();
-        // Outside a front (a router served on its own) nobody asks.
-        let _ = OPERATION.try_with(|operation| *operation.borrow_mut() = matched.cloned());
-        self.inner.call(request)
-    }
 }
 
 /// A known path asked with a method it does not take: the owning vendor's
@@ -366,7 +321,7 @@ mod tests {
         let changes = store.changes();
         let held = store.read();
         let (done, finished) = mpsc::channel();
-        let app = crate::vendors::grafana::routes(store.clone()).with_state(store.clone());
+        let app = crate::vendors::grafana::routes().with_state(store.clone());
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .build()
@@ -399,7 +354,7 @@ mod tests {
     /// the journal still sees the request and the route it matched.
     #[tokio::test]
     async fn a_panic_is_answered_and_journaled() {
-        use super::{Front, FrontState, RecordOperation, Routed};
+        use super::{Front, FrontState, Routed, fault_layer};
         use crate::admin::{AppState, guard::Hosts, journal::Journal};
 
         let engine = Engine::new(Scenario::default_scenario(), None, Clock::default()).unwrap();
@@ -424,7 +379,9 @@ mod tests {
         let front = Front(std::sync::Arc::new(FrontState {
             state: state.clone(),
             vendors: Vec::new(),
-            unowned: Routed::new(boom.layer(RecordOperation)),
+            unowned: Routed::new(
+                boom.layer(fault_layer::FaultLayer::new(state.engine.store().clone())),
+            ),
         }));
         let request = Request::get("/boom/1").body(Body::empty()).unwrap();
         let response = front.oneshot(request).await.unwrap();

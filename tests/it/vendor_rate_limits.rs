@@ -331,3 +331,60 @@ async fn an_empty_list_means_no_limits_in_a_scenario_as_through_the_admin_api() 
         assert_eq!(reply.status, 200, "{}", reply.raw);
     }
 }
+
+/// Over the limit, the 429 comes before anything else is checked of the
+/// request (its scope, its query, the policy it names), and the journal
+/// records each vendor's refusal with the route it matched.
+#[tokio::test]
+async fn a_refusal_comes_first_and_is_journaled_with_its_route() {
+    let mut scenario = two_org_scenario();
+    scenario["grafana"]["rate_limits"] =
+        json!([{"name": "accesspolicies", "limit": 1, "period_seconds": 3600}]);
+    let server = start_scenario(scenario).await;
+    let alpha = Grafana::new(&server, "alpha-token");
+    assert_eq!(alpha.get(POLICIES).await.status, 200);
+    for path in [
+        "/api/v1/accesspolicies/no-such-policy?region=us",
+        "/api/v1/accesspolicies?region=us&orgId=not-a-number",
+        "/api/v1/tokens?region=us&pageSize=0",
+    ] {
+        let refused = alpha.get(path).await;
+        assert_grafana_error(&refused, 429, "TooManyRequests", "too many requests");
+        assert!(refused.headers.contains_key("retry-after"), "{path}");
+    }
+    let datadog_server = limited(
+        "datadog",
+        json!([{"name": "usage", "limit": 1, "period_seconds": 3600}]),
+    )
+    .await;
+    let datadog = Datadog::new(&datadog_server);
+    let month = "/api/v1/usage/billable-summary?month=2026-01";
+    assert_eq!(datadog.get(month).await.status, 200);
+    assert_datadog_error(&datadog.get(month).await, 429, "Too many requests");
+
+    let journal = |server: &MockCloud| server.journal().entries(&mockcloud::JournalFilter::new());
+    let refused: Vec<_> = journal(&server)
+        .into_iter()
+        .chain(journal(&datadog_server))
+        .filter(|entry| entry.status == Some(429))
+        .collect();
+    let routes: Vec<_> = refused
+        .iter()
+        .map(|entry| {
+            (
+                entry.vendor.as_ref().map(|v| v.name().to_string()),
+                entry.operation.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("grafana", "/api/v1/accesspolicies/{id}"),
+            ("grafana", "/api/v1/accesspolicies"),
+            ("grafana", "/api/v1/tokens"),
+            ("datadog", "/api/v1/usage/billable-summary"),
+        ]
+        .map(|(vendor, route)| (Some(vendor.to_string()), Some(route.to_string())))
+    );
+}

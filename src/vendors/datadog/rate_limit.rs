@@ -23,6 +23,8 @@ use crate::vendors;
 pub const VENDOR: &str = "datadog";
 
 pub async fn enforce(State(store): State<Arc<Store>>, request: Request, next: Next) -> Response {
+    // Outside the fault layer: a refusal here is journaled with its route.
+    crate::core::operation::note(&request);
     if vendors::owning(request.uri().path()).map(|vendor| vendor.name()) != Some(VENDOR) {
         return next.run(request).await;
     }

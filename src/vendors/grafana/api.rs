@@ -30,7 +30,7 @@ impl VendorApi for Grafana {
     }
 
     fn routes(&self, store: Arc<Store>) -> Router {
-        super::routes(store.clone()).with_state(store)
+        super::routes().with_state(store)
     }
 
     fn not_found(&self, path: &str) -> Response {

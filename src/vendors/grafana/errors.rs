@@ -88,6 +88,9 @@ impl GrafanaError {
 /// converted with `?` is rendered the API's way and no call site chooses.
 pub trait Api: Send + Sync + 'static {
     type Error: From<GrafanaError> + From<EngineError> + From<BodyError> + IntoResponse + Send;
+    /// Whether Grafana rate-limits the API's requests per token
+    /// (`super::rate_limit`): counted before anything else is checked.
+    const RATE_LIMITED: bool = false;
 }
 
 /// The access-policy and token API (`/api/v1/...`): invalid arguments
@@ -96,6 +99,7 @@ pub enum AccessPolicyApi {}
 
 impl Api for AccessPolicyApi {
     type Error = GrafanaError;
+    const RATE_LIMITED: bool = true;
 }
 
 /// The instance, org and plugin endpoints (GCOM): invalid or missing

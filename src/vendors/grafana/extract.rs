@@ -12,6 +12,7 @@ use axum::extract::rejection::{PathRejection, RawPathParamsRejection};
 use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -77,21 +78,31 @@ where
     S: Scope,
     Q: FromQuery + Send,
 {
-    type Rejection = <S::Api as Api>::Error;
+    /// The API's error, or the rate limit's 429 (with its headers).
+    type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        store: &Arc<Store>,
-    ) -> Result<Self, Self::Rejection> {
-        let caller = authenticate(parts, store)?;
-        if let Some(not_found) = undecodable_path(parts, store).await {
-            return Err(not_found.into());
+    async fn from_request_parts(parts: &mut Parts, store: &Arc<Store>) -> Result<Self, Response> {
+        // Counted first, whatever follows: a request over the limit is
+        // refused before anything else is said of it.
+        if <S::Api as Api>::RATE_LIMITED
+            && let Some(refusal) = super::rate_limit::refusal(store, &parts.headers)
+        {
+            return Err(refusal);
         }
-        caller.require_any_scope(S::SCOPES)?;
-        let params = QueryParams::parse(parts.uri.query())?;
-        let org_id = params.parse_with("orgId", |v| v.parse().ok(), "an integer org id")?;
-        caller.require_org(org_id)?;
-        let query = Q::from_query(params)?;
+        let refuse = |error: <S::Api as Api>::Error| error.into_response();
+        let caller = authenticate(parts, store).map_err(|e| refuse(e.into()))?;
+        if let Some(not_found) = undecodable_path(parts, store).await {
+            return Err(refuse(not_found.into()));
+        }
+        caller
+            .require_any_scope(S::SCOPES)
+            .map_err(|e| refuse(e.into()))?;
+        let params = QueryParams::parse(parts.uri.query()).map_err(|e| refuse(e.into()))?;
+        let org_id = params
+            .parse_with("orgId", |v| v.parse().ok(), "an integer org id")
+            .map_err(|e| refuse(e.into()))?;
+        caller.require_org(org_id).map_err(|e| refuse(e.into()))?;
+        let query = Q::from_query(params).map_err(|e| refuse(e.into()))?;
         Ok(Authorized {
             caller,
             query,

@@ -31,9 +31,9 @@ use axum::routing::{get, post};
 use crate::core::store::Store;
 pub use api::Grafana;
 
-pub(crate) fn routes(store: Arc<Store>) -> Router<Arc<Store>> {
+pub(crate) fn routes() -> Router<Arc<Store>> {
     Router::new()
-        .merge(access_policy_routes(store.clone()))
+        .merge(access_policy_routes())
         .route("/api/stack-regions", get(regions::list))
         .route("/api/instances", get(stacks::list_all).post(stacks::create))
         .route(
@@ -80,7 +80,7 @@ pub(crate) fn routes(store: Arc<Store>) -> Router<Arc<Store>> {
 }
 
 /// The access-policy and token endpoints: the ones Grafana rate-limits.
-fn access_policy_routes(store: Arc<Store>) -> Router<Arc<Store>> {
+fn access_policy_routes() -> Router<Arc<Store>> {
     Router::new()
         .route(
             "/api/v1/accesspolicies",
@@ -97,7 +97,6 @@ fn access_policy_routes(store: Arc<Store>) -> Router<Arc<Store>> {
             "/api/v1/tokens/{id}",
             get(tokens::get).post(tokens::update).delete(tokens::delete),
         )
-        .layer(rate_limit::Enforce::new(store))
 }
 
 pub use crate::core::clock::timestamp;
