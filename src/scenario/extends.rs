@@ -25,6 +25,11 @@ pub fn resolve(
     location: &str,
     dir: Option<&Path>,
 ) -> Result<Option<Value>, ScenarioError> {
+    if !text.contains("\"extends\"") {
+        // No such key anywhere: parsed once, by the caller, straight into
+        // the scenario (start-up reads the default scenario this way).
+        return Ok(None);
+    }
     let document: Value = serde_json::from_str(text).map_err(|e| ScenarioError::at(location, e))?;
     if document.get("extends").is_none() {
         return Ok(None);

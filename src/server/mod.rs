@@ -46,28 +46,28 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
         hosts: Arc::new(options.hosts),
     };
     let store = state.engine.store().clone();
-    let mut app = Router::new();
-    for vendor in vendors::ALL {
-        app = app.merge(vendor.routes(store.clone()));
-    }
-    let app = app
-        .merge(admin::routes(state.clone()).with_state(state.clone()))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        // Faults wrap every vendor handler and fallback (the layer passes
-        // /__admin through untouched); layers added after this one see the
-        // `AppliedFault` extension on the responses it altered.
-        .layer(FaultLayer::new(store.clone()));
-    // Around the faults and the fallbacks, on the requests under its paths,
-    // what a vendor marks every answer with (Datadog's rate-limit headers).
+    // Each owner's requests meet only its own routes (the front picks the
+    // router by the path's owner): smaller trees to build at start-up and
+    // to match per request. Faults wrap every handler and fallback (the
+    // layer passes /__admin through untouched); layers added after it see
+    // the `AppliedFault` extension on the responses it altered.
+    let finish = |app: Router| {
+        app.fallback(unknown_route)
+            .method_not_allowed_fallback(method_not_allowed)
+            .layer(FaultLayer::new(store.clone()))
+    };
+    // Around the faults and the fallbacks, what a vendor marks every
+    // answer with (Datadog's rate-limit headers).
     let vendors = vendors::ALL
         .iter()
         .map(|vendor| {
-            let app = vendor.wrap(app.clone(), store.clone());
-            (vendor.name(), Routed::new(app))
+            let app = finish(vendor.routes(store.clone()));
+            (vendor.name(), Routed::new(vendor.wrap(app, store.clone())))
         })
         .collect();
-    let unowned = Routed::new(app);
+    let unowned = Routed::new(finish(
+        admin::routes(state.clone()).with_state(state.clone()),
+    ));
     Router::new().fallback_service(Front(Arc::new(FrontState {
         state,
         vendors,
