@@ -14,9 +14,9 @@ use super::charts::{self, Series};
 use super::{Chrome, render};
 use crate::admin::AppState;
 use crate::core::world::World;
-use crate::vendors::gcore::model::ResourceType;
+use crate::vendors::gcore::model::{Attribute, ResourceType};
 use crate::vendors::gcore::usage::{
-    ConditionType, Period, TagCondition, TagFilter, UsageReportQuery, usage_report,
+    ConditionType, Period, SchemaFilter, TagCondition, TagFilter, UsageReportQuery, usage_report,
 };
 
 /// The page's query, all in the URL; empty means every one.
@@ -32,6 +32,10 @@ pub struct GcoreQuery {
     /// A tag condition as the usage report's `tags` take it, strict:
     /// `key=value`, or `key` for any value.
     tag: Option<String>,
+    /// The usage report's `schema_filter` on the chosen type: one of the
+    /// type's fields, and the values it may have (comma-separated).
+    field: Option<String>,
+    values: Option<String>,
     /// The unit charted (totals of different units do not add up): the
     /// most common one by default.
     unit: Option<String>,
@@ -50,6 +54,10 @@ struct GcorePage {
     from: String,
     to: String,
     tag: String,
+    /// The fields the chosen type may be filtered by (none without a type).
+    fields: Vec<String>,
+    field: String,
+    values: String,
     units: Vec<&'static str>,
     unit: String,
     count: u64,
@@ -89,6 +97,56 @@ pub async fn page(State(app): State<AppState>, Query(query): Query<GcoreQuery>) 
     })
     .await;
     render(&page)
+}
+
+/// A field's name as the usage report's `schema_filter` spells it.
+fn field_name(field: Attribute) -> String {
+    serde_json::to_value(field)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The page's field filter as the report's `schema_filter`: none without a
+/// field; a field needs a type (the filter names one) and values.
+fn schema_filter(
+    resource_type: Option<ResourceType>,
+    field: &str,
+    values: &str,
+) -> Result<Option<SchemaFilter>, String> {
+    if field.is_empty() {
+        return Ok(None);
+    }
+    let Some(resource_type) = resource_type else {
+        return Err(format!(
+            "a field filter ({field}) applies to one type: choose a type"
+        ));
+    };
+    let allowed = resource_type.schema_filter_fields();
+    let parsed: Option<Attribute> =
+        serde_json::from_value(serde_json::Value::String(field.to_string())).ok();
+    let Some(field) = parsed.filter(|f| allowed.contains(f)) else {
+        let names: Vec<String> = allowed.into_iter().map(field_name).collect();
+        return Err(format!(
+            "{field} cannot filter {} resources (one of: {})",
+            resource_type.name(),
+            names.join(", ")
+        ));
+    };
+    let values: Vec<String> = values
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
+    if values.is_empty() {
+        return Err("give the field's values (comma-separated)".to_string());
+    }
+    Ok(Some(SchemaFilter {
+        resource_type,
+        field,
+        values,
+    }))
 }
 
 fn type_name(resource_type: ResourceType) -> &'static str {
@@ -142,6 +200,16 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
         from: from.to_string(),
         to: to.to_string(),
         tag: given(&query.tag).unwrap_or_default(),
+        fields: resource_type
+            .map(|t| {
+                t.schema_filter_fields()
+                    .into_iter()
+                    .map(field_name)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        field: given(&query.field).unwrap_or_default(),
+        values: given(&query.values).unwrap_or_default(),
         units: Vec::new(),
         unit: String::new(),
         count: 0,
@@ -161,12 +229,19 @@ fn build(world: &World, chrome: Chrome, query: GcoreQuery) -> GcorePage {
             return page;
         }
     };
+    let schema_filter = match schema_filter(resource_type, &page.field, &page.values) {
+        Ok(filter) => filter,
+        Err(problem) => {
+            page.problem = Some(problem);
+            return page;
+        }
+    };
     let report_query = UsageReportQuery {
         period,
         projects: project.map(|p| vec![p]),
         regions: region.map(|r| vec![r]),
         types: resource_type.map(|t| vec![t]),
-        schema_filter: None,
+        schema_filter,
         tags: given(&query.tag).map(|tag| {
             let (key, value) = match tag.split_once('=') {
                 Some((key, value)) => (key.trim().to_string(), Some(value.trim().to_string())),

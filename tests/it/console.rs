@@ -265,6 +265,73 @@ async fn the_gcore_tag_filter_is_the_usage_reports() {
 }
 
 #[tokio::test]
+async fn the_gcore_field_filter_is_the_usage_reports_schema_filter() {
+    let server = start_demo(Config::default()).await;
+    let report = |extra: Value| {
+        let base = server.base_url();
+        async move {
+            let mut body = json!({"time_from": "2026-01-01T00:00:00Z",
+                                  "time_to": "2026-01-31T00:00:00Z",
+                                  "enable_last_day": true, "limit": 1000});
+            body.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let answer: Value = reqwest::Client::new()
+                .post(format!("{base}/cloud/v1/usage_report"))
+                .header("Authorization", "APIKey mock-gcore-key")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer
+        }
+    };
+    // A type with a flavor, and one of its flavors, as the API reports them.
+    let all = report(json!({})).await;
+    let (kind, flavor) = all["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|r| Some((r["type"].as_str()?, r["flavor"].as_str()?)))
+        .map(|(t, f)| (t.to_string(), f.to_string()))
+        .expect("a resource with a flavor");
+    let of_type = report(json!({"types": [kind]})).await;
+    let filtered = report(json!({"types": [kind], "schema_filter":
+        {"type": kind, "field": "flavor", "values": [flavor]}}))
+    .await;
+    let count = filtered["count"].as_u64().expect("a count");
+    assert!(count > 0, "{filtered}");
+    assert!(
+        count < of_type["count"].as_u64().unwrap(),
+        "the demo has {kind} resources of other flavors than {flavor}"
+    );
+    let (status, html) = page(
+        &server,
+        &format!("/gcore?from=2026-01-01&to=2026-01-31&type={kind}&field=flavor&values={flavor}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("Inventory ({count} resources in the period)")),
+        "the count is the API's"
+    );
+    assert!(html.contains("<option selected>flavor</option>"), "the field is shown");
+    // A field the type lacks, or a field without a type, is said plainly.
+    let (status, html) = page(
+        &server,
+        &format!("/gcore?type={kind}&field=volume_type&values=ssd"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("cannot filter"), "the problem is said");
+    let (_, html) = page(&server, "/gcore?field=flavor&values=x").await;
+    assert!(html.contains("choose a type"));
+}
+
+#[tokio::test]
 async fn toggling_delete_protection_changes_what_the_grafana_api_says() {
     let server = start_demo(Config::default()).await;
     let client = reqwest::Client::new();
