@@ -318,7 +318,10 @@ async fn the_gcore_field_filter_is_the_usage_reports_schema_filter() {
         html.contains(&format!("Inventory ({count} resources in the period)")),
         "the count is the API's"
     );
-    assert!(html.contains("<option selected>flavor</option>"), "the field is shown");
+    assert!(
+        html.contains("<option selected>flavor</option>"),
+        "the field is shown"
+    );
     // A field the type lacks, or a field without a type, is said plainly.
     let (status, html) = page(
         &server,
