@@ -10,7 +10,8 @@
 //! them, under vendor `admin`).
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -72,6 +73,8 @@ pub struct Journal {
     inner: Mutex<Kept>,
     /// Each entry as it is recorded, for the console's live view.
     live: tokio::sync::broadcast::Sender<Entry>,
+    /// Open subscriptions, read per request without the broadcast's lock.
+    watchers: Arc<AtomicUsize>,
 }
 
 #[derive(Debug, Default)]
@@ -134,6 +137,7 @@ impl Journal {
             capacity,
             inner: Mutex::new(Kept::default()),
             live: tokio::sync::broadcast::channel(256).0,
+            watchers: Arc::default(),
         }
     }
 
@@ -157,7 +161,7 @@ impl Journal {
                 None
             };
             // Only when the console's live view watches.
-            let live = (self.live.receiver_count() > 0).then(|| record.entry());
+            let live = (self.watchers.load(Ordering::Relaxed) > 0).then(|| record.entry());
             kept.entries.push_back(record);
             (dropped, live)
         };
@@ -170,9 +174,14 @@ impl Journal {
         }
     }
 
-    /// Entries as they are recorded (the console's live view).
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Entry> {
-        self.live.subscribe()
+    /// Entries as they are recorded (the console's live view), while the
+    /// subscription is kept.
+    pub fn subscribe(&self) -> Subscription {
+        self.watchers.fetch_add(1, Ordering::Relaxed);
+        Subscription {
+            receiver: self.live.subscribe(),
+            _watching: Watching(self.watchers.clone()),
+        }
     }
 
     /// How many entries it keeps (the newest).
@@ -307,6 +316,21 @@ impl std::fmt::Display for RedactedQuery<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// The journal's entries as they are recorded; entries are made for the
+/// stream only while one is open.
+pub struct Subscription {
+    pub receiver: tokio::sync::broadcast::Receiver<Entry>,
+    _watching: Watching,
+}
+
+struct Watching(Arc<AtomicUsize>);
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

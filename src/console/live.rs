@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::{Chrome, render};
 use crate::admin::capture::{Exchange, ShownBody, Watching};
-use crate::admin::journal::{Entry, Filter};
+use crate::admin::journal::{Entry, Filter, Subscription};
 use crate::admin::{AppState, admin_error};
 
 /// Entries shown when the page opens.
@@ -103,23 +103,23 @@ pub async fn events(State(app): State<AppState>, Query(filter): Query<Filter>) -
     if let Err(problem) = filter.check() {
         return admin_error(StatusCode::BAD_REQUEST, problem).into_response();
     }
-    let receiver = app.journal.subscribe();
+    let subscription = app.journal.subscribe();
     // Exchanges are captured while the stream is open.
     let watching = app.captures.watch();
-    Sse::new(stream(receiver, filter, watching))
+    Sse::new(stream(subscription, filter, watching))
         .keep_alive(KeepAlive::default())
         .into_response()
 }
 
 fn stream(
-    receiver: tokio::sync::broadcast::Receiver<Entry>,
+    subscription: Subscription,
     filter: Filter,
     watching: Watching,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let state = (receiver, filter, watching);
+    let state = (subscription, filter, watching);
     futures_util::stream::unfold(state, |(mut receiver, filter, watching)| async move {
         loop {
-            match receiver.recv().await {
+            match receiver.receiver.recv().await {
                 Ok(entry) if filter.admits(&entry) => {
                     let event = Event::default()
                         .event("entry")
