@@ -55,7 +55,11 @@ pub struct FaultService<S> {
     store: Arc<Store>,
 }
 
-type ResponseFuture = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+type Faulted = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+/// The route's own future when no fault applies (the usual case: nothing
+/// boxed), or the faulted answer's.
+type ResponseFuture<F> = futures_util::future::Either<F, Faulted>;
 
 impl<S> Service<Request> for FaultService<S>
 where
@@ -64,20 +68,21 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = ResponseFuture;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
+        use futures_util::future::Either;
         // Innermost around every route: the front learns the route here.
         crate::core::operation::note(&request);
         let path = request.uri().path();
         // Without rules (the usual case) the request is only numbered, and
         // the service made ready answers it at once.
         if path.starts_with("/__admin") || self.store.faults.pass_without_rules() {
-            return Box::pin(self.inner.call(request));
+            return Either::Left(self.inner.call(request));
         }
         // The ready service answers this request; the clone waits for the next.
         let clone = self.inner.clone();
@@ -94,9 +99,9 @@ where
             operation: operation.as_deref(),
         });
         if plan.is_empty() {
-            return Box::pin(inner.call(request));
+            return Either::Left(inner.call(request));
         }
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             if !plan.latency.is_zero() {
                 tokio::time::sleep(plan.latency).await;
             }
@@ -114,7 +119,7 @@ where
                 effect: effects.join("+"),
             });
             Ok(response)
-        })
+        }))
     }
 }
 
