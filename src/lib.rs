@@ -406,10 +406,12 @@ impl MockCloud {
         let mut app = server::router(engine.clone(), admin);
         if let Some(durability) = durability.as_ref().filter(|d| d.acknowledges()) {
             // Outermost: an answer waits for its changes to be on disk.
-            app = app.layer(axum::middleware::from_fn_with_state(
-                durability.queue(),
-                state_file::acknowledge,
-            ));
+            app = app.layered(|router| {
+                router.layer(axum::middleware::from_fn_with_state(
+                    durability.queue(),
+                    state_file::acknowledge,
+                ))
+            });
         }
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server::connections::serve(

@@ -33,7 +33,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, StatusCode, header};
@@ -122,7 +121,7 @@ const EVICTION_WAIT: Duration = Duration::from_secs(1);
 /// finish its request (briefly) and returns.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: super::App,
     limits: ConnectionLimits,
     shutdown: oneshot::Receiver<()>,
 ) {
@@ -193,7 +192,7 @@ pub async fn serve(
 
 /// What the accept loop and the connections share.
 struct Shared {
-    app: Router,
+    app: super::App,
     limits: ConnectionLimits,
     slots: Arc<Semaphore>,
     lane: Arc<Semaphore>,
@@ -325,7 +324,7 @@ impl Task {
 /// A request on a connection within the cap: through the application, its
 /// body bounded in time.
 async fn answer(
-    app: Router,
+    app: super::App,
     request: Request<Incoming>,
     remote: SocketAddr,
     limits: ConnectionLimits,
@@ -353,7 +352,7 @@ async fn answer(
 /// A request on the health lane: health is answered, anything else is 503
 /// in its owner's shape.
 async fn answer_on_health_lane(
-    app: Router,
+    app: super::App,
     request: Request<Incoming>,
     remote: SocketAddr,
 ) -> Response {

@@ -36,7 +36,7 @@ use fault_layer::FaultLayer;
 
 pub use crate::core::http::MAX_BODY_BYTES;
 
-pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
+pub fn router(engine: Arc<Engine>, options: admin::Options) -> App {
     let state = AppState {
         engine,
         journal: options.journal,
@@ -68,11 +68,55 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> Router {
     let unowned = Routed::new(finish(
         admin::routes(state.clone()).with_state(state.clone()),
     ));
-    Router::new().fallback_service(Front(Arc::new(FrontState {
+    App::Front(Front(Arc::new(FrontState {
         state,
         vendors,
         unowned,
     })))
+}
+
+/// The application as the connections serve it: the front itself (no
+/// router around it to pass through on every request), or the front
+/// under outer layers ([`App::layered`]).
+#[derive(Clone)]
+pub enum App {
+    Front(Front),
+    Layered(Router),
+}
+
+impl App {
+    /// The application under `layer` (outermost): made a router first.
+    pub fn layered(self, layer: impl FnOnce(Router) -> Router) -> App {
+        let router = match self {
+            App::Front(front) => Router::new().fallback_service(front),
+            App::Layered(router) => router,
+        };
+        App::Layered(layer(router))
+    }
+}
+
+impl Service<Request> for App {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = futures_util::future::Either<
+        <Front as Service<Request>>::Future,
+        <Router as Service<Request>>::Future,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self {
+            App::Front(front) => front.poll_ready(cx),
+            App::Layered(router) => Service::<Request>::poll_ready(router, cx),
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        use futures_util::future::Either;
+        match self {
+            App::Front(front) => Either::Left(front.call(request)),
+            App::Layered(router) => Either::Right(router.call(request)),
+        }
+    }
 }
 
 /// The router of a vendor's requests (or of the rest), and the same with
@@ -107,7 +151,7 @@ impl Routed {
 /// caught (a bug must still answer, 500, never drop the connection), then
 /// the router of the path's owner.
 #[derive(Clone)]
-struct Front(Arc<FrontState>);
+pub struct Front(Arc<FrontState>);
 
 struct FrontState {
     state: AppState,
