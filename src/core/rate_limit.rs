@@ -190,7 +190,10 @@ impl RateLimiter {
         let period = Duration::seconds(i64::from(rule.period_seconds));
         let key = (vendor, self.digest(&rule.name, credential));
         let mut windows = self.lock();
-        if !windows.map.contains_key(&key) {
+        // Looked up once unless the windows are due for a sweep (making
+        // room does nothing below that count).
+        if windows.map.len() >= windows.sweep_at.max(SWEEP_FLOOR) && !windows.map.contains_key(&key)
+        {
             windows.make_room(now);
         }
         let window = windows
@@ -236,6 +239,26 @@ impl RateLimiter {
             }
         }
         shown.map(|(counted, rule)| counted.decision(rule))
+    }
+
+    /// Counts one request under each of `vendor`'s rules, as
+    /// [`RateLimiter::check_all`] does, and tells only a refusal (the first
+    /// rule that refuses): nothing is made for a request let through.
+    pub fn refusal(
+        &self,
+        vendor: &'static str,
+        rules: &[RateLimitSpec],
+        credential: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Decision> {
+        let mut refused = None;
+        for rule in rules {
+            let counted = self.count(vendor, rule, credential, now);
+            if !counted.allowed && refused.is_none() {
+                refused = Some(counted.decision(rule));
+            }
+        }
+        refused
     }
 
     /// Forgets `vendor`'s windows (its rules were replaced).
@@ -335,6 +358,38 @@ impl RateLimitSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `refusal` counts as `check_all` does and tells only its refusals.
+    #[test]
+    fn a_refusal_is_check_alls_decision_when_it_refuses() {
+        let rules = [
+            RateLimitSpec {
+                name: "burst".into(),
+                limit: 3,
+                period_seconds: 60,
+            },
+            RateLimitSpec {
+                name: "hourly".into(),
+                limit: 2,
+                period_seconds: 3600,
+            },
+        ];
+        let t0: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let (told, counted) = (RateLimiter::default(), RateLimiter::default());
+        for second in 0..5 {
+            let at = t0 + Duration::seconds(second);
+            let all = counted.check_all("grafana", &rules, "t", at);
+            let refusal = told.refusal("grafana", &rules, "t", at);
+            match all {
+                Some(decision) if !decision.allowed => assert_eq!(refusal, Some(decision)),
+                _ => assert_eq!(refusal, None, "at {second}"),
+            }
+        }
+        // Once both refuse, the first rule's refusal is told.
+        let refused = told.refusal("grafana", &rules, "t", t0).expect("refused");
+        assert_eq!(refused.name, "burst");
+        assert_eq!(told.len(), counted.len());
+    }
 
     #[test]
     fn a_window_admits_the_limit_then_refuses_until_it_resets() {

@@ -22,9 +22,6 @@ pub const VENDOR: &str = "grafana";
 /// around the routes, which every request would pay a level of for.
 pub fn refusal(store: &Store, headers: &HeaderMap) -> Option<Response> {
     let decision = count(store, headers)?;
-    if decision.allowed {
-        return None;
-    }
     let body = GrafanaError::too_many_requests(format!(
         "Too many requests: the limit is {} requests per {} seconds ({}); retry in {} seconds",
         decision.limit, decision.period_seconds, decision.name, decision.reset_seconds
@@ -36,9 +33,10 @@ pub fn refusal(store: &Store, headers: &HeaderMap) -> Option<Response> {
     ))
 }
 
-/// Counts the request under Grafana's rules, by its bearer token; `None`
-/// when it is not counted: without a bearer token or with one the world
-/// does not know, it is refused (401) before it can count.
+/// Counts the request under Grafana's rules, by its bearer token, and
+/// tells the refusal if it is over a limit; `None` when it is let through
+/// or not counted: without a bearer token or with one the world does not
+/// know, it is refused (401) before it can count.
 fn count(store: &Store, headers: &HeaderMap) -> Option<Decision> {
     let token = scheme_credential(headers, "bearer")?;
     let world = store.read();
@@ -48,5 +46,5 @@ fn count(store: &Store, headers: &HeaderMap) -> Option<Decision> {
     }
     store
         .rate_limits
-        .check_all(VENDOR, &grafana.rate_limits, token, world.clock.now())
+        .refusal(VENDOR, &grafana.rate_limits, token, world.clock.now())
 }
