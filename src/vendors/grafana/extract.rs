@@ -24,11 +24,21 @@ use crate::core::error::{EngineError, bad_request};
 use crate::core::http::scheme_credential;
 use crate::core::params::QueryParams;
 use crate::core::store::Store;
+use crate::core::world::World;
 use crate::vendors::grafana::model::GrafanaCaller;
 
 /// Who is calling, from the bearer credential and the client's address; the
 /// token's use is recorded beside the world, under a read guard.
 fn authenticate(parts: &Parts, store: &Store) -> Result<GrafanaCaller, GrafanaError> {
+    authenticate_in(parts, store, &store.read())
+}
+
+/// [`authenticate`] in a world already held.
+fn authenticate_in(
+    parts: &Parts,
+    store: &Store,
+    world: &World,
+) -> Result<GrafanaCaller, GrafanaError> {
     let unauthorized = |why: &str| EngineError::Unauthorized(why.to_string());
     if !parts.headers.contains_key(AUTHORIZATION) {
         return Err(unauthorized(
@@ -43,8 +53,11 @@ fn authenticate(parts: &Parts, store: &Store) -> Result<GrafanaCaller, GrafanaEr
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let caller = store.read().authenticate_grafana(secret, client)?;
-    store.note_change();
+    let (caller, noted) = world.authenticate_grafana(secret, client)?;
+    if noted {
+        // The state file keeps the token's last use (to the second).
+        store.note_change();
+    }
     Ok(caller)
 }
 
@@ -84,13 +97,17 @@ where
     async fn from_request_parts(parts: &mut Parts, store: &Arc<Store>) -> Result<Self, Response> {
         // Counted first, whatever follows: a request over the limit is
         // refused before anything else is said of it.
-        if <S::Api as Api>::RATE_LIMITED
-            && let Some(refusal) = super::rate_limit::refusal(store, &parts.headers)
-        {
-            return Err(refusal);
-        }
         let refuse = |error: <S::Api as Api>::Error| error.into_response();
-        let caller = authenticate(parts, store).map_err(|e| refuse(e.into()))?;
+        // One read of the world for both (released before any await).
+        let caller = {
+            let world = store.read();
+            if <S::Api as Api>::RATE_LIMITED
+                && let Some(refusal) = super::rate_limit::refusal(store, &world, &parts.headers)
+            {
+                return Err(refusal);
+            }
+            authenticate_in(parts, store, &world).map_err(|e| refuse(e.into()))?
+        };
         if let Some(not_found) = undecodable_path(parts, store).await {
             return Err(refuse(not_found.into()));
         }

@@ -12,6 +12,7 @@ use super::errors::GrafanaError;
 use crate::core::http::scheme_credential;
 use crate::core::rate_limit::Decision;
 use crate::core::store::Store;
+use crate::core::world::World;
 
 /// The limiter's name for Grafana's windows.
 pub const VENDOR: &str = "grafana";
@@ -20,8 +21,8 @@ pub const VENDOR: &str = "grafana";
 /// is over the limit. Asked by the API's extractor (`extract::Authorized`,
 /// for every API marked `RATE_LIMITED`) before anything else: not a layer
 /// around the routes, which every request would pay a level of for.
-pub fn refusal(store: &Store, headers: &HeaderMap) -> Option<Response> {
-    let decision = count(store, headers)?;
+pub fn refusal(store: &Store, world: &World, headers: &HeaderMap) -> Option<Response> {
+    let decision = count(store, world, headers)?;
     let body = GrafanaError::too_many_requests(format!(
         "Too many requests: the limit is {} requests per {} seconds ({}); retry in {} seconds",
         decision.limit, decision.period_seconds, decision.name, decision.reset_seconds
@@ -37,9 +38,8 @@ pub fn refusal(store: &Store, headers: &HeaderMap) -> Option<Response> {
 /// tells the refusal if it is over a limit; `None` when it is let through
 /// or not counted: without a bearer token or with one the world does not
 /// know, it is refused (401) before it can count.
-fn count(store: &Store, headers: &HeaderMap) -> Option<Decision> {
+fn count(store: &Store, world: &World, headers: &HeaderMap) -> Option<Decision> {
     let token = scheme_credential(headers, "bearer")?;
-    let world = store.read();
     let grafana = world.sections.grafana();
     if !grafana.knows_secret(token) {
         return None;

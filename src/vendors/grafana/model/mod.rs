@@ -350,18 +350,22 @@ impl World {
     /// or a deprecated org API key) and the client's address, and records
     /// the token's use once both are accepted. A read of the world: the use
     /// goes to [`GrafanaState::token_use`], behind its own lock.
+    ///
+    /// With the caller, whether the use is worth telling the state file
+    /// ([`TokenUse::record`](tokens::TokenUse::record)).
     pub fn authenticate_grafana(
         &self,
         secret: &str,
         client: Option<IpAddr>,
-    ) -> EngineResult<GrafanaCaller> {
+    ) -> EngineResult<(GrafanaCaller, bool)> {
         let invalid = |why: &str| EngineError::Unauthorized(format!("Invalid credentials: {why}"));
         let now = self.clock.now();
         let grafana = self.sections.grafana();
         let Some(&token_id) = grafana.token_secrets.get(secret) else {
             return grafana
                 .api_key_caller(secret)
-                .unwrap_or_else(|| Err(invalid("unknown or deleted token")));
+                .unwrap_or_else(|| Err(invalid("unknown or deleted token")))
+                .map(|caller| (caller, false));
         };
         let token = grafana
             .tokens
@@ -384,8 +388,8 @@ impl World {
             allowed_subnets: policy.allowed_subnets.clone(),
         };
         caller.require_client_address(client)?;
-        grafana.token_use.record(token_id, now);
-        Ok(caller)
+        let noted = grafana.token_use.record(token_id, now);
+        Ok((caller, noted))
     }
 }
 

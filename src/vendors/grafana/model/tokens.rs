@@ -63,15 +63,28 @@ impl TokenUse {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records that the token `id` was used at `now`.
-    pub fn record(&self, id: Uuid, now: DateTime<Utc>) {
-        self.lock()
-            .entry(id)
-            .and_modify(|used| used.last = now)
-            .or_insert(Use {
-                first: now,
-                last: now,
-            });
+    /// Records that the token `id` was used at `now`; tells whether that
+    /// is its first use or the first in another second (what is worth
+    /// telling the state file: a busy token is used many times a second).
+    pub fn record(&self, id: Uuid, now: DateTime<Utc>) -> bool {
+        let mut uses = self.lock();
+        match uses.get_mut(&id) {
+            Some(used) => {
+                let moved = used.last.timestamp() != now.timestamp();
+                used.last = now;
+                moved
+            }
+            None => {
+                uses.insert(
+                    id,
+                    Use {
+                        first: now,
+                        last: now,
+                    },
+                );
+                true
+            }
+        }
     }
 
     /// The token with its recorded uses: the first use stored on the token
@@ -418,5 +431,32 @@ fn refuse_past_expiry(at: DateTime<Utc>, now: DateTime<Utc>) -> EngineResult<()>
         )))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A use is worth telling the state file when it is the token's first
+    /// or the first in another second; the last use is kept either way.
+    #[test]
+    fn a_use_is_told_once_a_second() {
+        let uses = TokenUse::default();
+        let id = Uuid::new_v4();
+        let at = |ms: i64| {
+            "2026-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+                + chrono::Duration::milliseconds(ms)
+        };
+        assert!(uses.record(id, at(0)), "the first use");
+        assert!(!uses.record(id, at(400)), "the same second");
+        assert!(!uses.record(id, at(999)), "the same second");
+        assert!(uses.record(id, at(1000)), "another second");
+        assert!(
+            uses.record(Uuid::new_v4(), at(1000)),
+            "another token's first"
+        );
+        let used = uses.lock().get(&id).map(|u| (u.first, u.last));
+        assert_eq!(used, Some((at(0), at(1000))));
     }
 }
