@@ -165,6 +165,10 @@ struct ServeArgs {
     /// /__admin/health still answers.
     #[arg(long, env = "MOCKCLOUD_MAX_CONNECTIONS", value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// How many threads serve connections, each connection on one (0: one
+    /// per CPU, the most useful). Started as connections come.
+    #[arg(long, env = "MOCKCLOUD_THREADS", value_name = "N", default_value_t = 0)]
+    threads: usize,
 }
 
 /// A positive duration: seconds (`10`, `0.5`), or with a unit (`500ms`,
@@ -329,7 +333,12 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    // This thread accepts connections; they are served on threads of
+    // their own (`--threads`), started as they come.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("mockcloud: cannot start the runtime: {e}");
@@ -360,6 +369,7 @@ fn serve(args: ServeArgs) -> ExitCode {
                 body_read_timeout: args.body_timeout,
                 idle_timeout: args.idle_timeout,
                 max_connections: args.max_connections as usize,
+                threads: args.threads,
             },
         };
         let server = match MockCloud::start(config).await {

@@ -50,6 +50,8 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
+use super::threads::{self, Threads};
+
 /// The per-connection limits (see the module documentation). The defaults
 /// suit tests and demos on one machine; every one can be changed with a
 /// `mockcloud serve` flag or its environment variable.
@@ -78,6 +80,10 @@ pub struct ConnectionLimits {
     /// How many connections are served at once (`--max-connections`, 512);
     /// lowered at start to stay under the open-file limit (`ulimit -n`).
     pub max_connections: usize,
+    /// How many threads serve connections (`--threads`); 0, the default,
+    /// is one per CPU. Each connection stays on one thread
+    /// ([`threads`](super::threads)).
+    pub threads: usize,
 }
 
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -92,6 +98,7 @@ impl Default for ConnectionLimits {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            threads: 0,
         }
     }
 }
@@ -139,6 +146,7 @@ pub async fn serve(
     });
     // Each connection task holds a sender; `recv` returns None once all
     // have ended.
+    let threads = Arc::new(Threads::new(threads::count(limits.threads)));
     let (alive, mut all_ended) = mpsc::channel::<()>(1);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -164,23 +172,25 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let task = Task {
             shared: shared.clone(),
-            stream,
             remote,
             _alive: alive.clone(),
         };
         if let Ok(slot) = shared.slots.clone().try_acquire_owned() {
-            tokio::spawn(task.run(Lane::Full, slot));
+            threads.spawn(stream, move |stream| task.run(stream, Lane::Full, slot));
         } else if shared.evict_longest_waiting() {
             let slots = shared.slots.clone();
+            let threads = threads.clone();
             tokio::spawn(async move {
                 if let Ok(Ok(slot)) =
                     tokio::time::timeout(EVICTION_WAIT, slots.acquire_owned()).await
                 {
-                    task.run(Lane::Full, slot).await;
+                    threads.spawn(stream, move |stream| task.run(stream, Lane::Full, slot));
                 }
             });
         } else if let Ok(slot) = shared.lane.clone().try_acquire_owned() {
-            tokio::spawn(task.run(Lane::Health, slot));
+            // Served where accepted: the health lane's connections are
+            // short, and it must answer when every thread is busy.
+            tokio::spawn(task.run(stream, Lane::Health, slot));
         }
         // Else the stream is dropped: closed at once.
     }
@@ -255,16 +265,14 @@ enum Lane {
 
 struct Task {
     shared: Arc<Shared>,
-    stream: TcpStream,
     remote: SocketAddr,
     _alive: mpsc::Sender<()>,
 }
 
 impl Task {
-    async fn run(self, lane: Lane, _slot: tokio::sync::OwnedSemaphorePermit) {
+    async fn run(self, stream: TcpStream, lane: Lane, _slot: tokio::sync::OwnedSemaphorePermit) {
         let Task {
             shared,
-            stream,
             remote,
             _alive,
         } = self;

@@ -26,6 +26,7 @@ use tower::{Layer, Service};
 
 pub mod connections;
 mod fault_layer;
+mod threads;
 
 use crate::admin::capture::Capture;
 use crate::admin::journal::{Observed, vendor_of};

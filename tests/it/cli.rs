@@ -139,6 +139,7 @@ fn help_explains_every_option() {
         "--body-timeout",
         "--idle-timeout",
         "--max-connections",
+        "--threads",
         "--fault",
         "--faults",
         "--journal-size",
@@ -161,6 +162,7 @@ fn help_explains_every_option() {
         "MOCKCLOUD_BODY_TIMEOUT",
         "MOCKCLOUD_IDLE_TIMEOUT",
         "MOCKCLOUD_MAX_CONNECTIONS",
+        "MOCKCLOUD_THREADS",
     ] {
         assert!(text.contains(variable), "{variable} missing from:\n{text}");
     }

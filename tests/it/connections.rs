@@ -23,6 +23,7 @@ async fn start(max_connections: usize) -> MockCloud {
         body_read_timeout: BODY_TIMEOUT,
         idle_timeout: IDLE_TIMEOUT,
         max_connections,
+        ..ConnectionLimits::default()
     }))
     .await
     .expect("server starts")

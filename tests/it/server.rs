@@ -316,6 +316,38 @@ async fn health_answers_while_heavy_usage_reports_run() {
 }
 
 #[tokio::test]
+async fn on_one_connection_thread_health_answers_while_heavy_reports_run() {
+    let server = MockCloud::start(Config::default().with_connection_limits(
+        mockcloud::ConnectionLimits {
+            threads: 1,
+            ..mockcloud::ConnectionLimits::default()
+        },
+    ))
+    .await
+    .unwrap();
+    server
+        .clock()
+        .freeze(Some("2026-06-15T12:00:00Z".parse().unwrap()));
+    let path = "/api/v2/usage/historical_cost?start_month=2025-04&view=sub-org";
+    let alone = Datadog::new(&server).get(path).await;
+    assert_eq!(alone.status, 200, "{}", alone.raw);
+    let heavy: Vec<_> = (0..3)
+        .map(|_| {
+            let datadog = Datadog::new(&server);
+            tokio::spawn(async move { datadog.get(path).await })
+        })
+        .collect();
+    // Every connection shares the one thread: the reports run beside it.
+    let health = bare(&server, "GET", "/__admin/health").await;
+    assert_eq!(health.status, 200, "{}", health.raw);
+    for report in heavy {
+        let report = report.await.unwrap();
+        assert_eq!(report.status, 200, "{}", report.raw);
+        assert_eq!(report.body, alone.body, "the same answer on one thread");
+    }
+}
+
+#[tokio::test]
 async fn health_answers_while_a_large_world_is_exported_and_rebuilt() {
     let scenario = mockcloud::Scenario::built_in("large").unwrap();
     let server = MockCloud::start(Config::default().with_scenario(scenario))
