@@ -50,7 +50,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::{Instant, Sleep};
 use tower::ServiceExt;
 
-use super::threads::{self, Threads};
+use super::threads::Threads;
 
 /// The per-connection limits (see the module documentation). The defaults
 /// suit tests and demos on one machine; every one can be changed with a
@@ -146,7 +146,7 @@ pub async fn serve(
     });
     // Each connection task holds a sender; `recv` returns None once all
     // have ended.
-    let threads = Arc::new(Threads::new(threads::count(limits.threads)));
+    let threads = Arc::new(Threads::new(limits.threads));
     let (alive, mut all_ended) = mpsc::channel::<()>(1);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

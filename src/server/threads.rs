@@ -30,7 +30,10 @@ use tokio::sync::oneshot;
 
 /// The connection threads of one server.
 pub struct Threads {
-    max: usize,
+    /// As asked (`--threads`): 0 is one per CPU, counted when a second
+    /// thread is wanted (reading the CPU quota takes a few file reads).
+    asked: usize,
+    max: std::sync::OnceLock<usize>,
     started: Mutex<Vec<Worker>>,
 }
 
@@ -51,12 +54,17 @@ pub fn count(threads: usize) -> usize {
 }
 
 impl Threads {
-    /// Up to `max` threads (at least one), none started yet.
-    pub fn new(max: usize) -> Self {
+    /// Up to `asked` threads ([`count`]), none started yet.
+    pub fn new(asked: usize) -> Self {
         Threads {
-            max: max.max(1),
+            asked,
+            max: std::sync::OnceLock::new(),
             started: Mutex::default(),
         }
+    }
+
+    fn max(&self) -> usize {
+        *self.max.get_or_init(|| count(self.asked))
     }
 
     /// How many threads have been started.
@@ -104,7 +112,7 @@ impl Threads {
             .iter()
             .min_by_key(|worker| worker.connections.load(Ordering::Relaxed));
         let idle = least.is_some_and(|worker| worker.connections.load(Ordering::Relaxed) == 0);
-        if !idle && started.len() < self.max {
+        if started.is_empty() || (!idle && started.len() < self.max()) {
             match start(started.len()) {
                 Ok(worker) => started.push(worker),
                 Err(error) => {
