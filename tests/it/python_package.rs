@@ -96,8 +96,9 @@ fn the_wheel_gives_a_mockcloud_command_and_a_pytest_plugin_whose_suite_passes() 
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
 
-    // The wheel, from the same dev-profile build cargo makes of the binary
-    // (`cargo build`'s artefacts are reused when fresh); stored, not
+    // The wheel, from the `wheel` profile (the dev profile in a directory
+    // of its own: a build here must not replace the binary other tests
+    // start; `.ci/run` builds it ahead, so it is fresh); stored, not
     // deflated: it is unpacked once, next door.
     let wheels = work.join("wheels");
     run(
@@ -106,6 +107,8 @@ fn the_wheel_gives_a_mockcloud_command_and_a_pytest_plugin_whose_suite_passes() 
             .args([
                 "build",
                 "--locked",
+                "--profile",
+                "wheel",
                 "--compression-method",
                 "stored",
                 "--out",
