@@ -81,8 +81,8 @@ pub struct ConnectionLimits {
     /// lowered at start to stay under the open-file limit (`ulimit -n`).
     pub max_connections: usize,
     /// How many threads serve connections (`--threads`); 0, the default,
-    /// is one per CPU. Each connection stays on one thread
-    /// ([`threads`](super::threads)).
+    /// is one per CPU. Each connection stays on one thread, given to the
+    /// thread serving the fewest; threads start as connections come.
     pub threads: usize,
 }
 
