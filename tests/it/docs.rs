@@ -529,14 +529,15 @@ async fn run_file(file: PathBuf) -> Result<(), String> {
             Some(format!("{name}:{from}: {status}"))
         })
         .unwrap_or_else(|| format!("{name}: {status}"));
-    let tail = |text: &str| {
+    // Short, so that it survives a CI log cut to its last lines.
+    let tail = |text: &str, n: usize| {
         let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
+        lines[lines.len().saturating_sub(n)..].join("\n")
     };
     Err(format!(
         "{at}\n--- stdout (last lines)\n{}\n--- stderr (last lines)\n{}",
-        tail(&stdout),
-        tail(&stderr)
+        tail(&stdout, 6),
+        tail(&stderr, 12)
     ))
 }
 
