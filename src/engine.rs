@@ -38,20 +38,57 @@ impl std::ops::Deref for Engine {
 }
 
 impl Engine {
-    /// `seed` overrides the scenario's own.
+    /// `seed` overrides the scenario's own. (The server starts with
+    /// [`Engine::starting`], building the world beside its routers.)
+    #[cfg(test)]
     pub fn new(scenario: Scenario, seed: Option<u64>, clock: Clock) -> Result<Self, ScenarioError> {
-        let seed_override = seed;
-        let seed = seed.unwrap_or(scenario.seed);
-        let world = World::from_scenario(&scenario, seed, clock.clone())?;
-        let faults = FaultStore::new(&scenario.faults, seed);
-        Ok(Engine {
-            store: Arc::new(Store::new(world, faults, clock)),
+        let engine = Engine::starting(seed, clock);
+        let world = World::from_scenario(
+            &scenario,
+            engine.seed_for(&scenario),
+            engine.clock().clone(),
+        )?;
+        engine.install(scenario, world);
+        Ok(engine)
+    }
+
+    /// An engine whose world is still being built: empty (no vendor
+    /// section), no fault rule, until [`Engine::install`] puts in the
+    /// world of `scenario` built with [`Engine::seed_for`]'s seed. Start-up
+    /// builds the routers meanwhile; nothing may serve it before.
+    pub fn starting(seed: Option<u64>, clock: Clock) -> Self {
+        let placeholder = Scenario::new("");
+        let seed_value = seed.unwrap_or(placeholder.seed);
+        Engine {
+            store: Arc::new(Store::new(
+                World::new(seed_value, clock.clone()),
+                FaultStore::default(),
+                clock,
+            )),
             loaded: RwLock::new(Loaded {
-                scenario: Arc::new(scenario),
-                seed,
+                scenario: Arc::new(placeholder),
+                seed: seed_value,
             }),
-            seed_override,
-        })
+            seed_override: seed,
+        }
+    }
+
+    /// The seed `scenario`'s world is built with: `--seed` when given.
+    pub fn seed_for(&self, scenario: &Scenario) -> u64 {
+        self.seed_override.unwrap_or(scenario.seed)
+    }
+
+    /// Completes [`Engine::starting`]: `world` is `scenario`'s, built with
+    /// [`Engine::seed_for`]'s seed (`World::from_scenario`).
+    pub fn install(&self, scenario: Scenario, world: World) {
+        let seed = world.seed;
+        debug_assert_eq!(seed, self.seed_for(&scenario));
+        self.store.install(world);
+        self.faults.load(&scenario.faults, seed);
+        *self.loaded.write().unwrap_or_else(|e| e.into_inner()) = Loaded {
+            scenario: Arc::new(scenario),
+            seed,
+        };
     }
 
     /// The store the vendors' handlers read and write.

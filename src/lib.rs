@@ -93,6 +93,7 @@ mod snapshot;
 mod state_file;
 mod vendors;
 
+use crate::engine::World;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -355,7 +356,33 @@ impl MockCloud {
     /// When the scenario does not load, the address cannot be listened on,
     /// the state file cannot be loaded, the admin token is empty or an
     /// allowed host is not a host name ([`StartError::Config`]).
-    pub async fn start(config: Config) -> Result<Self, StartError> {
+    pub async fn start(mut config: Config) -> Result<Self, StartError> {
+        let scenario = std::mem::replace(&mut config.scenario, Scenario::new(""));
+        MockCloud::start_loading(config, move || Ok(scenario)).await
+    }
+
+    /// [`MockCloud::start`] with a scenario still to be read (`config.scenario`
+    /// is not used): `load` runs on a thread of its own, and the world is
+    /// built there from what it returns, while the server binds and builds
+    /// its routers. The command line starts this way.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use mockcloud::{Config, MockCloud, Scenario};
+    ///
+    /// let server = MockCloud::start_loading(Config::default(), || Scenario::resolve("demo")).await?;
+    /// assert_eq!(server.scenario().name, "demo");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`MockCloud::start`]; what `load` fails with is
+    /// [`StartError::Scenario`].
+    pub async fn start_loading(
+        config: Config,
+        load: impl FnOnce() -> Result<Scenario, ScenarioError> + Send + 'static,
+    ) -> Result<Self, StartError> {
         if config
             .admin_token
             .as_deref()
@@ -368,14 +395,22 @@ impl MockCloud {
                     .to_string(),
             ));
         }
-        let mut scenario = config.scenario;
-        // Folded into the scenario, so reset restores them with its own.
-        scenario.faults.seed = config.faults.seed.or(scenario.faults.seed);
-        scenario.faults.rules.extend(config.faults.rules);
-        let engine = Arc::new(
-            engine::Engine::new(scenario, config.seed, Clock::default())
-                .map_err(StartError::Scenario)?,
-        );
+        // The scenario is read and its world built on a thread of its own
+        // while the routers are built here: each takes a few tenths of a
+        // millisecond.
+        let engine = Arc::new(engine::Engine::starting(config.seed, Clock::default()));
+        let world = {
+            let (seed, faults, clock) = (config.seed, config.faults, engine.clock().clone());
+            Beside::run(move || {
+                let mut scenario = load()?;
+                // Folded into the scenario, so reset restores them with its own.
+                scenario.faults.seed = faults.seed.or(scenario.faults.seed);
+                scenario.faults.rules.extend(faults.rules);
+                let seed = seed.unwrap_or(scenario.seed);
+                let world = World::from_scenario(&scenario, seed, clock)?;
+                Ok((scenario, world))
+            })
+        };
         let bind_error = |error| StartError::Bind {
             address: if config.host.contains(':') {
                 format!("[{}]:{}", config.host, config.port)
@@ -384,18 +419,34 @@ impl MockCloud {
             },
             error,
         };
-        let listener = TcpListener::bind((config.host.as_str(), config.port))
-            .await
-            .map_err(bind_error)?;
-        let addr = listener.local_addr().map_err(bind_error)?;
-        let hosts = admin::guard::Hosts::new(addr, &config.host, &config.allowed_hosts)
-            .map_err(StartError::Config)?;
+        let bound = match TcpListener::bind((config.host.as_str(), config.port)).await {
+            Ok(listener) => listener.local_addr().map(|addr| (listener, addr)),
+            Err(error) => Err(error),
+        };
+        let (listener, addr) = match bound {
+            Ok(bound) => bound,
+            // A bad scenario is told first, as when it was read first.
+            Err(error) => {
+                world.join().map_err(StartError::Scenario)?;
+                return Err(bind_error(error));
+            }
+        };
+        let hosts = match admin::guard::Hosts::new(addr, &config.host, &config.allowed_hosts) {
+            Ok(hosts) => hosts,
+            Err(problem) => {
+                world.join().map_err(StartError::Scenario)?;
+                return Err(StartError::Config(problem));
+            }
+        };
         let journal = Arc::new(admin::journal::Journal::new(config.journal_capacity));
         let admin = admin::Options {
             token: config.admin_token,
             journal: journal.clone(),
             hosts,
         };
+        let mut app = server::router(engine.clone(), admin);
+        let (scenario, world) = world.join().map_err(StartError::Scenario)?;
+        engine.install(scenario, world);
         let durability = match config.state_file {
             Some(path) => Some(
                 state_file::Durability::open(path, engine.clone(), config.state_sync)
@@ -403,7 +454,6 @@ impl MockCloud {
             ),
             None => None,
         };
-        let mut app = server::router(engine.clone(), admin);
         if let Some(durability) = durability.as_ref().filter(|d| d.acknowledges()) {
             // Outermost: an answer waits for its changes to be on disk.
             app = app.layered(|router| {
@@ -565,6 +615,44 @@ impl Drop for MockCloud {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Work done on a thread of its own while the caller goes on (start-up's
+/// world); on the caller's thread, at `join`, when no thread can be started.
+enum Beside<T> {
+    Thread(std::thread::JoinHandle<Option<Result<T, ScenarioError>>>),
+    Here(BesideWork<T>),
+}
+
+type BesideWork<T> = Box<dyn FnOnce() -> Result<T, ScenarioError> + Send>;
+
+impl<T: Send + 'static> Beside<T> {
+    fn run(work: impl FnOnce() -> Result<T, ScenarioError> + Send + 'static) -> Self {
+        // Where the work waits to be taken: by the thread, or (none could
+        // be started, so the thread's closure never ran) back here.
+        let slot = Arc::new(std::sync::Mutex::new(Some(Box::new(work) as BesideWork<T>)));
+        let take = |slot: &std::sync::Mutex<Option<BesideWork<T>>>| {
+            slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+        };
+        let on_thread = slot.clone();
+        match std::thread::Builder::new()
+            .name("mockcloud-start".to_string())
+            .spawn(move || take(&on_thread).map(|work| work()))
+        {
+            Ok(handle) => Beside::Thread(handle),
+            Err(_) => Beside::Here(take(&slot).expect("a thread that never started")),
+        }
+    }
+
+    fn join(self) -> Result<T, ScenarioError> {
+        match self {
+            Beside::Thread(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                .expect("the thread takes the work"),
+            Beside::Here(work) => work(),
         }
     }
 }

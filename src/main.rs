@@ -319,13 +319,6 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let scenario = match Scenario::resolve(&args.scenario) {
-        Ok(scenario) => scenario,
-        Err(e) => {
-            eprintln!("mockcloud: cannot load scenario: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let faults = match fault_rules(&args) {
         Ok(faults) => faults,
         Err(e) => {
@@ -350,7 +343,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         let config = Config {
             host: args.host,
             port: args.port,
-            scenario,
+            // Read by `start_loading`, beside the routers.
+            scenario: Scenario::new(""),
             seed: args.seed,
             state_file: args.state_file,
             state_sync: args.state_sync,
@@ -372,8 +366,14 @@ fn serve(args: ServeArgs) -> ExitCode {
                 threads: args.threads,
             },
         };
-        let server = match MockCloud::start(config).await {
+        let named = args.scenario;
+        let server = match MockCloud::start_loading(config, move || Scenario::resolve(&named)).await
+        {
             Ok(server) => server,
+            Err(mockcloud::StartError::Scenario(e)) => {
+                eprintln!("mockcloud: cannot load scenario: {e}");
+                return ExitCode::FAILURE;
+            }
             Err(e) => {
                 eprintln!("mockcloud: {e}");
                 return ExitCode::FAILURE;

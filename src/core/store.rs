@@ -160,6 +160,14 @@ impl Store {
 
     /// Replaces the world whole (reset, scenario load, import); the log gets
     /// `document(&world)`, the new world's state document.
+    /// Puts the first world in, before anything has read or changed the
+    /// store (start-up builds it beside the routers): no change is
+    /// counted or logged.
+    pub fn install(&self, world: World) {
+        debug_assert!(self.log.get().is_none(), "installed before any state file");
+        *self.world.write().unwrap_or_else(|e| e.into_inner()) = world;
+    }
+
     pub fn replace(&self, world: World, document: impl FnOnce(&World) -> Box<RawValue>) {
         let mut guard = self.world.write().unwrap_or_else(|e| e.into_inner());
         *guard = world;

@@ -109,7 +109,27 @@ fn a_bad_scenario_exits_non_zero_and_says_where() {
         "no listening line for a bad scenario"
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot load scenario"), "{stderr}");
     assert!(stderr.contains("grafana.orgs[0]"), "{stderr}");
+    assert!(stderr.contains("regionz"), "{stderr}");
+
+    // On a taken port too: the scenario (read beside the binding) is what
+    // is named.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = mockcloud()
+        .args([
+            "serve",
+            "--port",
+            &port,
+            "--scenario",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot load scenario"), "{stderr}");
     assert!(stderr.contains("regionz"), "{stderr}");
 
     let output = mockcloud()

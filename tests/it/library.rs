@@ -423,3 +423,96 @@ async fn the_default_scenario_is_editable_in_code() {
     );
     assert_eq!(gcore_report(&server, "another-gcore-key").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_scenario_read_while_the_server_starts_serves_the_same_world() {
+    // The world of a scenario read by `start_loading` (on a thread of its
+    // own, beside the routers) is the world `start` builds from it, with
+    // the configured fault rules and seed folded in the same way.
+    let rule: FaultRule = serde_json::from_str(
+        r#"{"id": "down", "vendor": "gcore", "effect": {"error": {"status": 503}}}"#,
+    )
+    .unwrap();
+    let config = || {
+        let mut config = Config::default().with_seed(11);
+        config.faults.rules.push(rule.clone());
+        config
+    };
+    let mut started = config();
+    started.scenario = Scenario::built_in("demo").unwrap();
+    let started = MockCloud::start(started).await.unwrap();
+    let loaded = MockCloud::start_loading(config(), || Scenario::resolve("demo"))
+        .await
+        .unwrap();
+    assert_eq!(loaded.scenario().name, "demo");
+    assert_eq!(loaded.seed(), 11);
+    // The same world, but for the instants objects were made at ("now").
+    let state = |server: &MockCloud| made_now_blanked(server.export_state());
+    assert_eq!(state(&loaded), state(&started));
+    let ids = |server: &MockCloud| -> Vec<String> {
+        server
+            .faults()
+            .list()
+            .iter()
+            .map(|r| r.id().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&loaded), ["down"]);
+    let reply = gcore_report(&loaded, credentials::GCORE_API_KEY).await;
+    assert_eq!(reply.status, 503, "{:?}", reply.body);
+    // Reset returns to what was read, faults included.
+    loaded.reset();
+    assert_eq!(state(&loaded), state(&started));
+    assert_eq!(ids(&loaded), ["down"]);
+}
+
+#[tokio::test]
+async fn a_scenario_that_fails_to_read_or_to_build_does_not_start() {
+    let unread = MockCloud::start_loading(Config::default(), || Scenario::resolve("no-such")).await;
+    match unread {
+        Err(mockcloud::StartError::Scenario(e)) => {
+            assert!(e.to_string().contains("no-such"), "{e}")
+        }
+        other => panic!(
+            "an unknown scenario should not start: {:?}",
+            other.map(|s| s.base_url())
+        ),
+    }
+    let unbuilt = MockCloud::start_loading(Config::default(), || {
+        let mut scenario = Scenario::default_scenario();
+        let twin = scenario.grafana.orgs[0].clone();
+        scenario.grafana.orgs.push(twin);
+        Ok(scenario)
+    })
+    .await;
+    match unbuilt {
+        Err(mockcloud::StartError::Scenario(e)) => {
+            assert!(e.location.starts_with("grafana.orgs"), "{e}")
+        }
+        other => panic!(
+            "a duplicate org should not start: {:?}",
+            other.map(|s| s.base_url())
+        ),
+    }
+}
+
+/// `value` with each instant of the last minute (an object made at start
+/// or reset) replaced by `"now"`.
+fn made_now_blanked(value: Value) -> Value {
+    match value {
+        Value::String(text) => match chrono::DateTime::parse_from_rfc3339(&text) {
+            Ok(at) if (chrono::Utc::now() - at.to_utc()).num_seconds().abs() < 60 => {
+                Value::String("now".into())
+            }
+            _ => Value::String(text),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(made_now_blanked).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, field)| (name, made_now_blanked(field)))
+                .collect(),
+        ),
+        other => other,
+    }
+}

@@ -26,14 +26,6 @@ struct Active {
 }
 
 impl FaultStore {
-    /// `spec` must be valid (`FaultsSpec::validate`); `run_seed` seeds the
-    /// draws unless the spec has its own seed.
-    pub fn new(spec: &FaultsSpec, run_seed: u64) -> Self {
-        let store = FaultStore::default();
-        store.load(spec, run_seed);
-        store
-    }
-
     /// Replaces every rule with the spec's and starts counting requests
     /// from 0 again, so a reset run meets the faults the first run met.
     pub fn load(&self, spec: &FaultsSpec, run_seed: u64) {
