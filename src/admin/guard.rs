@@ -108,30 +108,56 @@ pub async fn host_and_origin(
     request: Request,
     next: Next,
 ) -> Response {
-    match check_host_and_origin(&app.hosts, &request) {
-        Ok(()) => next.run(request).await,
-        Err(reason) => admin_error(StatusCode::FORBIDDEN, reason).into_response(),
+    match host_refusal(&app, &request) {
+        None => next.run(request).await,
+        Some(refused) => refused,
     }
 }
 
-/// The content type of a request that changes something: 415 unless JSON.
-pub async fn json_only(request: Request, next: Next) -> Response {
+/// The admin API's guards as one layer, outermost first: addressed to this
+/// server by its own name and not from another site's page (DNS
+/// rebinding, cross-site requests), from a holder of the admin token
+/// (when one is set), and a change sent as JSON (no browser sends that
+/// cross-site without a preflight). One layer, not three: a route layer
+/// wraps every route it covers, at start-up and on each call.
+pub async fn admin_api(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let refused = host_refusal(&app, &request)
+        .or_else(|| super::token::refusal(&app, request.headers()))
+        .or_else(|| json_refusal(&request));
+    match refused {
+        None => next.run(request).await,
+        Some(refused) => refused,
+    }
+}
+
+/// 403 when the request is not addressed to this server by one of its
+/// names, or comes from another site's page.
+pub fn host_refusal(app: &AppState, request: &Request) -> Option<Response> {
+    check_host_and_origin(&app.hosts, request)
+        .err()
+        .map(|reason| admin_error(StatusCode::FORBIDDEN, reason).into_response())
+}
+
+/// 415 for a request that changes something and is not JSON.
+pub fn json_refusal(request: &Request) -> Option<Response> {
     let needs_json = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
     );
     if needs_json && !is_json(request.headers().get(CONTENT_TYPE)) {
-        return admin_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "the admin API takes JSON: send {} with Content-Type: application/json \
-                 (an empty body is fine where none is needed), e.g. curl --json '{{}}'",
-                request.method()
-            ),
-        )
-        .into_response();
+        return Some(
+            admin_error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!(
+                    "the admin API takes JSON: send {} with Content-Type: application/json \
+                     (an empty body is fine where none is needed), e.g. curl --json '{{}}'",
+                    request.method()
+                ),
+            )
+            .into_response(),
+        );
     }
-    next.run(request).await
+    None
 }
 
 fn check_host_and_origin(hosts: &Hosts, request: &Request) -> Result<(), String> {

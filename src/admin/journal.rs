@@ -71,8 +71,9 @@ pub struct FaultApplied {
 pub struct Journal {
     capacity: usize,
     inner: Mutex<Kept>,
-    /// Each entry as it is recorded, for the console's live view.
-    live: tokio::sync::broadcast::Sender<Entry>,
+    /// Each entry as it is recorded, for the console's live view: made
+    /// when a view first opens (its 256 slots are not start-up's work).
+    live: std::sync::OnceLock<tokio::sync::broadcast::Sender<Entry>>,
     /// Open subscriptions, read per request without the broadcast's lock.
     watchers: Arc<AtomicUsize>,
 }
@@ -136,7 +137,7 @@ impl Journal {
         Journal {
             capacity,
             inner: Mutex::new(Kept::default()),
-            live: tokio::sync::broadcast::channel(256).0,
+            live: std::sync::OnceLock::new(),
             watchers: Arc::default(),
         }
     }
@@ -169,8 +170,8 @@ impl Journal {
         // hold up a request: old entries are dropped for it
         // (`RecvError::Lagged`).
         drop(dropped);
-        if let Some(entry) = live {
-            let _ = self.live.send(entry);
+        if let (Some(entry), Some(sender)) = (live, self.live.get()) {
+            let _ = sender.send(entry);
         }
     }
 
@@ -179,7 +180,10 @@ impl Journal {
     pub fn subscribe(&self) -> Subscription {
         self.watchers.fetch_add(1, Ordering::Relaxed);
         Subscription {
-            receiver: self.live.subscribe(),
+            receiver: self
+                .live
+                .get_or_init(|| tokio::sync::broadcast::channel(256).0)
+                .subscribe(),
             _watching: Watching(self.watchers.clone()),
         }
     }

@@ -54,20 +54,8 @@ pub struct Options {
 pub fn routes(state: AppState) -> Router<AppState> {
     let state_for_console = state.clone();
     protected_routes()
-        // Innermost: a change must come as JSON (no browser sends that
-        // cross-site without a preflight) ...
-        .route_layer(middleware::from_fn(guard::json_only))
-        // ... from a holder of the admin token (when one is set) ...
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            token::require,
-        ))
-        // ... and outermost, addressed to this server by its own name, not
-        // from another site's page (DNS rebinding, cross-site requests).
-        .route_layer(middleware::from_fn_with_state(
-            state,
-            guard::host_and_origin,
-        ))
+        // One layer for the three guards (`guard::admin_api`).
+        .route_layer(middleware::from_fn_with_state(state, guard::admin_api))
         // Health is exempt from all three: container health checks send
         // no token and whatever Host their probe uses.
         .route("/__admin/health", get(health))

@@ -8,10 +8,8 @@
 //! check (`guard`). An empty token never gets here: `MockCloud::start`
 //! refuses it.
 
-use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -22,12 +20,12 @@ pub const ADMIN_TOKEN_HEADER: &str = "x-admin-token";
 /// The cookie the console's login form sets (`crate::console`).
 pub const ADMIN_TOKEN_COOKIE: &str = "mockcloud_admin";
 
-pub async fn require(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(expected) = app.admin_token.as_deref() else {
-        return next.run(request).await;
-    };
-    if holds_token(request.headers(), expected) {
-        return next.run(request).await;
+/// 401 (with `WWW-Authenticate`) when a token is set and the request does
+/// not present it.
+pub fn refusal(app: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let expected = app.admin_token.as_deref()?;
+    if holds_token(headers, expected) {
+        return None;
     }
     let mut refused = admin_error(
         StatusCode::UNAUTHORIZED,
@@ -38,7 +36,7 @@ pub async fn require(State(app): State<AppState>, request: Request, next: Next) 
         WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"mockcloud-admin\""),
     );
-    refused
+    Some(refused)
 }
 
 /// Whether a request presents `expected` (in a header or the cookie).

@@ -55,38 +55,57 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(live::exchange),
         )
         .route("/__admin/ui/controls", get(controls::page))
-        .route_layer(middleware::from_fn(guard::json_only))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_login));
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard_page));
+    // The admin API's Host and Origin checks, on every console request;
+    // one route layer per group (a layer wraps each route it covers).
+    let session = Router::new()
+        .route("/__admin/ui/session", post(log_in))
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard_session));
     Router::new()
-        .merge(pages)
         .route(
             "/__admin/ui",
             get(|| async { Redirect::permanent("/__admin/ui/") }),
         )
         .route("/__admin/ui/login", get(login_page))
-        .route(
-            "/__admin/ui/session",
-            post(log_in).route_layer(middleware::from_fn(guard::json_only)),
-        )
         .route("/__admin/ui/assets/console.css", get(css))
         .route("/__admin/ui/assets/console.js", get(js))
-        // The admin API's Host and Origin checks, on every console request.
         .route_layer(middleware::from_fn_with_state(
             state,
             guard::host_and_origin,
         ))
+        .merge(pages)
+        .merge(session)
         .layer(Extension(Started(Instant::now())))
+}
+
+/// A page's guards, outermost first: Host and Origin, the login, JSON for
+/// a change.
+async fn guard_page(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let refused = guard::host_refusal(&app, &request)
+        .or_else(|| login_refusal(&app, &request))
+        .or_else(|| guard::json_refusal(&request));
+    match refused {
+        None => next.run(request).await,
+        Some(refused) => refused,
+    }
+}
+
+/// The login form's post: Host and Origin, then JSON.
+async fn guard_session(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let refused = guard::host_refusal(&app, &request).or_else(|| guard::json_refusal(&request));
+    match refused {
+        None => next.run(request).await,
+        Some(refused) => refused,
+    }
 }
 
 /// With `--admin-token`, pages want the token (the login cookie or a
 /// header); without it a browser is sent to the login form, anything else
 /// gets a 401.
-async fn require_login(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(expected) = app.admin_token.as_deref() else {
-        return next.run(request).await;
-    };
+fn login_refusal(app: &AppState, request: &Request) -> Option<Response> {
+    let expected = app.admin_token.as_deref()?;
     if holds_token(request.headers(), expected) {
-        return next.run(request).await;
+        return None;
     }
     // A browser opening a page is sent to the login form; anything else
     // gets the admin API's 401.
@@ -101,13 +120,15 @@ async fn require_login(State(app): State<AppState>, request: Request, next: Next
             .path_and_query()
             .map_or(format!("{PREFIX}/"), |p| p.to_string());
         let query = serde_urlencoded::to_string([("next", next_page)]).unwrap_or_default();
-        return Redirect::to(&format!("{PREFIX}/login?{query}")).into_response();
+        return Some(Redirect::to(&format!("{PREFIX}/login?{query}")).into_response());
     }
-    admin_error(
-        StatusCode::UNAUTHORIZED,
-        "admin token required: log in at /__admin/ui/login",
+    Some(
+        admin_error(
+            StatusCode::UNAUTHORIZED,
+            "admin token required: log in at /__admin/ui/login",
+        )
+        .into_response(),
     )
-    .into_response()
 }
 
 #[derive(Template)]
