@@ -15,6 +15,7 @@
 //! when stderr takes lines again.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -34,16 +35,70 @@ struct Pending {
     closed: bool,
 }
 
-#[derive(Default)]
+/// Where lines go: `out` until the writer thread takes it.
+type Out = Box<dyn Write + Send>;
+
 struct Shared {
     pending: Mutex<Pending>,
     wake: Condvar,
+    /// The writer thread runs (read per line, without a lock).
+    started: AtomicBool,
+    /// stderr, until the writer thread takes it.
+    out: Mutex<Option<Out>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn relock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while appending leaves whole lines or none: carry on.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Pending> {
-        // A panic while appending leaves whole lines or none: carry on.
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+        relock(&self.pending)
+    }
+
+    /// Starts the writer thread with the first line, not at start-up (a
+    /// thread's start is a tenth of a millisecond). Should the system
+    /// refuse a thread, what is pending is written here and now, and the
+    /// next line tries again.
+    fn start_writer(self: &Arc<Self>) {
+        let mut thread = relock(&self.thread);
+        if self.started.load(Ordering::Acquire) {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("mockcloud-log".to_string())
+            .spawn({
+                let shared = self.clone();
+                move || {
+                    let out = relock(&shared.out).take();
+                    if let Some(out) = out {
+                        write_lines(&shared, out);
+                    }
+                }
+            });
+        match spawned {
+            Ok(handle) => {
+                *thread = Some(handle);
+                self.started.store(true, Ordering::Release);
+            }
+            Err(_) => self.write_here(),
+        }
+    }
+
+    /// Writes what is pending on this thread (no writer thread runs).
+    fn write_here(&self) {
+        let (lines, dropped) = {
+            let mut pending = self.lock();
+            (
+                std::mem::take(&mut pending.lines),
+                std::mem::take(&mut pending.dropped),
+            )
+        };
+        if let Some(out) = relock(&self.out).as_mut() {
+            write_batch(out, &lines, dropped);
+        }
     }
 }
 
@@ -54,25 +109,30 @@ pub struct LogSink(Arc<Shared>);
 /// Flushes what is pending and stops the writer thread when dropped.
 pub struct Guard {
     shared: Arc<Shared>,
-    writer: Option<JoinHandle<()>>,
 }
 
-/// Starts the writer thread over `out` (stderr).
-pub fn start(out: impl Write + Send + 'static) -> std::io::Result<(LogSink, Guard)> {
-    let shared = Arc::new(Shared::default());
-    let writer = std::thread::Builder::new()
-        .name("mockcloud-log".to_string())
-        .spawn({
-            let shared = shared.clone();
-            move || write_lines(&shared, out)
-        })?;
-    Ok((
-        LogSink(shared.clone()),
-        Guard {
-            shared,
-            writer: Some(writer),
-        },
-    ))
+/// A sink over `out` (stderr); its writer thread starts with the first
+/// line.
+pub fn start(out: impl Write + Send + 'static) -> (LogSink, Guard) {
+    let shared = Arc::new(Shared {
+        pending: Mutex::default(),
+        wake: Condvar::new(),
+        started: AtomicBool::new(false),
+        out: Mutex::new(Some(Box::new(out))),
+        thread: Mutex::new(None),
+    });
+    (LogSink(shared.clone()), Guard { shared })
+}
+
+fn write_batch(out: &mut impl Write, lines: &[u8], dropped: u64) {
+    if dropped > 0 {
+        let _ = writeln!(
+            out,
+            "mockcloud: {dropped} log line(s) dropped: stderr was not read fast enough"
+        );
+    }
+    // A write error (stderr closed) loses these lines, nothing else.
+    let _ = out.write_all(lines).and_then(|()| out.flush());
 }
 
 fn write_lines(shared: &Shared, mut out: impl Write) {
@@ -91,14 +151,7 @@ fn write_lines(shared: &Shared, mut out: impl Write) {
             std::mem::swap(&mut pending.lines, &mut batch);
             (std::mem::take(&mut pending.dropped), pending.closed)
         };
-        if dropped > 0 {
-            let _ = writeln!(
-                out,
-                "mockcloud: {dropped} log line(s) dropped: stderr was not read fast enough"
-            );
-        }
-        // A write error (stderr closed) loses these lines, nothing else.
-        let _ = out.write_all(&batch).and_then(|()| out.flush());
+        write_batch(&mut out, &batch, dropped);
         batch.clear();
         if closed {
             let rest = std::mem::take(&mut shared.lock().lines);
@@ -113,8 +166,14 @@ impl Drop for Guard {
     fn drop(&mut self) {
         self.shared.lock().closed = true;
         self.shared.wake.notify_one();
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
+        let thread = relock(&self.shared.thread).take();
+        match thread {
+            Some(thread) => {
+                let _ = thread.join();
+            }
+            // No line came (or no thread could start): whatever is
+            // pending is written here.
+            None => self.shared.write_here(),
         }
     }
 }
@@ -130,6 +189,9 @@ impl LogSink {
         if std::mem::take(&mut pending.idle) {
             drop(pending);
             self.0.wake.notify_one();
+        } else if !self.0.started.load(Ordering::Acquire) {
+            drop(pending);
+            self.0.start_writer();
         }
     }
 }
@@ -321,7 +383,7 @@ mod tests {
     fn every_line_is_written_in_order_and_the_guard_flushes() {
         use tracing_subscriber::fmt::MakeWriter;
         let out = Collected::default();
-        let (sink, guard) = start(out.clone()).unwrap();
+        let (sink, guard) = start(out.clone());
         let threads: Vec<_> = (0..4)
             .map(|t| {
                 let sink = sink.clone();
@@ -349,11 +411,38 @@ mod tests {
         }
     }
 
+    /// A server that logs nothing starts no writer thread; its first line
+    /// starts it, and the line is written.
+    #[test]
+    fn the_writer_thread_starts_with_the_first_line() {
+        use tracing_subscriber::fmt::MakeWriter;
+        let out = Collected::default();
+        let (sink, guard) = start(out.clone());
+        assert!(!sink.0.started.load(Ordering::Acquire));
+        assert!(relock(&sink.0.thread).is_none());
+        writeln!(sink.make_writer(), "first").unwrap();
+        assert!(sink.0.started.load(Ordering::Acquire));
+        assert!(relock(&sink.0.thread).is_some());
+        writeln!(sink.make_writer(), "second").unwrap();
+        drop(guard);
+        assert_eq!(&*out.0.lock().unwrap(), b"first\nsecond\n");
+        assert!(relock(&sink.0.thread).is_none(), "the guard joined it");
+    }
+
+    #[test]
+    fn a_sink_that_never_wrote_flushes_nothing_and_stops_cleanly() {
+        let out = Collected::default();
+        let (sink, guard) = start(out.clone());
+        drop(guard);
+        assert!(out.0.lock().unwrap().is_empty());
+        assert!(!sink.0.started.load(Ordering::Acquire));
+    }
+
     #[test]
     fn a_line_written_in_pieces_stays_whole() {
         use tracing_subscriber::fmt::MakeWriter;
         let out = Collected::default();
-        let (sink, guard) = start(out.clone()).unwrap();
+        let (sink, guard) = start(out.clone());
         {
             let mut line = sink.make_writer();
             line.write_all(b"one ").unwrap();
@@ -386,7 +475,7 @@ mod tests {
         }
         let gate = Arc::new((Mutex::new(false), Condvar::new()));
         let out = Collected::default();
-        let (sink, guard) = start(Stuck(gate.clone(), out.clone())).unwrap();
+        let (sink, guard) = start(Stuck(gate.clone(), out.clone()));
         let line = [b'x'; 1023];
         let lines = 2 * MAX_PENDING / 1024;
         for _ in 0..lines {

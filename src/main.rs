@@ -285,8 +285,7 @@ fn init_logs(format: LogFormat, level: Option<&str>) -> Result<log_sink::Guard, 
             ),
             (None, _) => FilterExt::boxed(targets("info")?),
         };
-    let (writer, guard) = log_sink::start(std::io::stderr())
-        .map_err(|e| format!("cannot start the log thread: {e}"))?;
+    let (writer, guard) = log_sink::start(std::io::stderr());
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
