@@ -364,7 +364,7 @@ impl MockCloud {
     /// [`MockCloud::start`] with a scenario still to be read (`config.scenario`
     /// is not used): `load` runs on a thread of its own, and the world is
     /// built there from what it returns, while the server binds and builds
-    /// its routers. The command line starts this way.
+    /// its routers. [`MockCloud::begin`] then [`Starting::finish`].
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -383,6 +383,33 @@ impl MockCloud {
         config: Config,
         load: impl FnOnce() -> Result<Scenario, ScenarioError> + Send + 'static,
     ) -> Result<Self, StartError> {
+        MockCloud::begin(config, load)?.finish().await
+    }
+
+    /// The first half of [`MockCloud::start_loading`], needing no runtime:
+    /// checks `config` and sets `load` and the world's building off on a
+    /// thread of their own. Called first thing, the scenario is read while
+    /// the caller starts its logs and its runtime (the command line does).
+    ///
+    /// ```
+    /// use mockcloud::{Config, MockCloud, Scenario};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let starting = MockCloud::begin(Config::default(), || Scenario::resolve("empty"))?;
+    /// let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// let server = runtime.block_on(starting.finish())?;
+    /// assert_eq!(server.scenario().name, "empty");
+    /// runtime.block_on(server.stop());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// An empty admin token ([`StartError::Config`]); the rest is told by
+    /// [`Starting::finish`].
+    pub fn begin(
+        mut config: Config,
+        load: impl FnOnce() -> Result<Scenario, ScenarioError> + Send + 'static,
+    ) -> Result<Starting, StartError> {
         if config
             .admin_token
             .as_deref()
@@ -396,11 +423,16 @@ impl MockCloud {
             ));
         }
         // The scenario is read and its world built on a thread of its own
-        // while the routers are built here: each takes a few tenths of a
+        // while the routers are built (and, from the command line, the logs
+        // and the runtime started): each takes a few tenths of a
         // millisecond.
         let engine = Arc::new(engine::Engine::starting(config.seed, Clock::default()));
         let world = {
-            let (seed, faults, clock) = (config.seed, config.faults, engine.clock().clone());
+            let (seed, faults, clock) = (
+                config.seed,
+                std::mem::take(&mut config.faults),
+                engine.clock().clone(),
+            );
             Beside::run(move || {
                 let mut scenario = load()?;
                 // Folded into the scenario, so reset restores them with its own.
@@ -411,6 +443,43 @@ impl MockCloud {
                 Ok((scenario, world))
             })
         };
+        Ok(Starting {
+            config,
+            engine,
+            world,
+        })
+    }
+}
+
+/// A server on its way up ([`MockCloud::begin`]): its scenario is being read
+/// and its world built on a thread of their own.
+pub struct Starting {
+    config: Config,
+    engine: Arc<engine::Engine>,
+    world: Beside<(Scenario, World)>,
+}
+
+impl std::fmt::Debug for Starting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Starting")
+            .field("host", &self.config.host)
+            .field("port", &self.config.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Starting {
+    /// Binds, builds the routers, waits for the world and serves in a
+    /// background task: the second half of [`MockCloud::start_loading`].
+    ///
+    /// # Errors
+    /// As [`MockCloud::start_loading`].
+    pub async fn finish(self) -> Result<MockCloud, StartError> {
+        let Starting {
+            config,
+            engine,
+            world,
+        } = self;
         let bind_error = |error| StartError::Bind {
             address: if config.host.contains(':') {
                 format!("[{}]:{}", config.host, config.port)
@@ -479,7 +548,9 @@ impl MockCloud {
             durability,
         })
     }
+}
 
+impl MockCloud {
     /// `http://HOST:PORT`, to use in place of the vendors' API hosts.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)

@@ -311,17 +311,46 @@ fn init_logs(format: LogFormat, level: Option<&str>) -> Result<log_sink::Guard, 
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let _logs = match init_logs(args.log_format, args.log_level.as_deref()) {
-        Ok(guard) => guard,
-        Err(e) => {
-            eprintln!("mockcloud: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let faults = match fault_rules(&args) {
         Ok(faults) => faults,
         Err(e) => {
             eprintln!("mockcloud: invalid fault rule: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let has_token = args.admin_token.is_some();
+    let config = Config {
+        host: args.host,
+        port: args.port,
+        // Read by `begin`'s thread, while the logs and the runtime start.
+        scenario: Scenario::new(""),
+        seed: args.seed,
+        state_file: args.state_file,
+        state_sync: args.state_sync,
+        faults,
+        // An empty token is refused by `begin`, not taken for none.
+        admin_token: args.admin_token,
+        // MOCKCLOUD_ALLOWED_HOSTS="" (an unset compose variable) adds none.
+        allowed_hosts: args
+            .allowed_hosts
+            .into_iter()
+            .filter(|name| !name.trim().is_empty())
+            .collect(),
+        journal_capacity: args.journal_size,
+        connection_limits: mockcloud::ConnectionLimits {
+            header_read_timeout: args.header_timeout,
+            body_read_timeout: args.body_timeout,
+            idle_timeout: args.idle_timeout,
+            max_connections: args.max_connections as usize,
+            threads: args.threads,
+        },
+    };
+    let named = args.scenario;
+    let starting = MockCloud::begin(config, move || Scenario::resolve(&named));
+    let _logs = match init_logs(args.log_format, args.log_level.as_deref()) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("mockcloud: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -337,37 +366,12 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let has_token = args.admin_token.is_some();
     runtime.block_on(async {
-        let config = Config {
-            host: args.host,
-            port: args.port,
-            // Read by `start_loading`, beside the routers.
-            scenario: Scenario::new(""),
-            seed: args.seed,
-            state_file: args.state_file,
-            state_sync: args.state_sync,
-            faults,
-            // An empty token is refused by `start`, not taken for none.
-            admin_token: args.admin_token,
-            // MOCKCLOUD_ALLOWED_HOSTS="" (an unset compose variable) adds none.
-            allowed_hosts: args
-                .allowed_hosts
-                .into_iter()
-                .filter(|name| !name.trim().is_empty())
-                .collect(),
-            journal_capacity: args.journal_size,
-            connection_limits: mockcloud::ConnectionLimits {
-                header_read_timeout: args.header_timeout,
-                body_read_timeout: args.body_timeout,
-                idle_timeout: args.idle_timeout,
-                max_connections: args.max_connections as usize,
-                threads: args.threads,
-            },
+        let started = match starting {
+            Ok(starting) => starting.finish().await,
+            Err(e) => Err(e),
         };
-        let named = args.scenario;
-        let server = match MockCloud::start_loading(config, move || Scenario::resolve(&named)).await
-        {
+        let server = match started {
             Ok(server) => server,
             Err(mockcloud::StartError::Scenario(e)) => {
                 eprintln!("mockcloud: cannot load scenario: {e}");
