@@ -69,7 +69,7 @@ impl Settings {
     fn from_env() -> Self {
         if std::env::var_os("MOCKCLOUD_BENCH_QUICK").is_some_and(|v| v != "0") {
             Settings {
-                startups: 5,
+                startups: 21,
                 warm_up: Duration::from_millis(200),
                 measure: Duration::from_millis(800),
                 rounds: 3,
@@ -78,7 +78,7 @@ impl Settings {
             }
         } else {
             Settings {
-                startups: 21,
+                startups: 101,
                 warm_up: Duration::from_millis(300),
                 measure: Duration::from_secs(2),
                 rounds: 7,
