@@ -155,7 +155,7 @@ fn write_lines(shared: &Shared, mut out: impl Write) {
         batch.clear();
         if closed {
             let rest = std::mem::take(&mut shared.lock().lines);
-            let _ = out.write_all(&rest).and_then(|()| out.flush());
+            write_batch(&mut out, &rest, 0);
             return;
         }
         std::thread::sleep(GATHER);

@@ -108,10 +108,8 @@ pub async fn host_and_origin(
     request: Request,
     next: Next,
 ) -> Response {
-    match host_refusal(&app, &request) {
-        None => next.run(request).await,
-        Some(refused) => refused,
-    }
+    let refused = host_refusal(&app, &request);
+    unless(refused, request, next).await
 }
 
 /// The admin API's guards as one layer, outermost first: addressed to this
@@ -124,6 +122,11 @@ pub async fn admin_api(State(app): State<AppState>, request: Request, next: Next
     let refused = host_refusal(&app, &request)
         .or_else(|| super::token::refusal(&app, request.headers()))
         .or_else(|| json_refusal(&request));
+    unless(refused, request, next).await
+}
+
+/// A guard's end: the refusal if there is one, else the route's answer.
+pub async fn unless(refused: Option<Response>, request: Request, next: Next) -> Response {
     match refused {
         None => next.run(request).await,
         Some(refused) => refused,

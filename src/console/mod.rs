@@ -84,19 +84,13 @@ async fn guard_page(State(app): State<AppState>, request: Request, next: Next) -
     let refused = guard::host_refusal(&app, &request)
         .or_else(|| login_refusal(&app, &request))
         .or_else(|| guard::json_refusal(&request));
-    match refused {
-        None => next.run(request).await,
-        Some(refused) => refused,
-    }
+    guard::unless(refused, request, next).await
 }
 
 /// The login form's post: Host and Origin, then JSON.
 async fn guard_session(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let refused = guard::host_refusal(&app, &request).or_else(|| guard::json_refusal(&request));
-    match refused {
-        None => next.run(request).await,
-        Some(refused) => refused,
-    }
+    guard::unless(refused, request, next).await
 }
 
 /// With `--admin-token`, pages want the token (the login cookie or a
