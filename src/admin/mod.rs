@@ -51,16 +51,15 @@ pub struct Options {
     pub hosts: guard::Hosts,
 }
 
+/// The admin API's routes. (The console's, under the same guards, are a
+/// router of their own: `crate::console::routes`.)
 pub fn routes(state: AppState) -> Router<AppState> {
-    let state_for_console = state.clone();
     protected_routes()
         // One layer for the three guards (`guard::admin_api`).
         .route_layer(middleware::from_fn_with_state(state, guard::admin_api))
         // Health is exempt from all three: container health checks send
         // no token and whatever Host their probe uses.
         .route("/__admin/health", get(health))
-        // The console, with the same guards (see `crate::console`).
-        .merge(crate::console::routes(state_for_console))
 }
 
 fn protected_routes() -> Router<AppState> {

@@ -24,7 +24,7 @@ use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
@@ -37,45 +37,54 @@ pub const PREFIX: &str = "/__admin/ui";
 #[derive(Debug, Clone, Copy)]
 struct Started(Instant);
 
-/// The console's routes; `crate::admin::routes` merges them.
+/// The console's routes: a router of their own (the front sends it the
+/// paths under [`PREFIX`]), under the admin API's Host and Origin checks.
+/// Each route carries its guards (a route layer wraps each route it covers
+/// either way; merging routers would insert every route again).
 pub fn routes(state: AppState) -> Router<AppState> {
-    let pages = Router::new()
-        .route("/__admin/ui/", get(overview::page))
-        .route("/__admin/ui/grafana", get(grafana::page))
-        .route(
-            "/__admin/ui/grafana/stacks/{slug}/delete-protection",
-            post(grafana::set_delete_protection),
-        )
-        .route("/__admin/ui/datadog", get(datadog::page))
-        .route("/__admin/ui/gcore", get(gcore::page))
-        .route("/__admin/ui/live", get(live::page))
-        .route("/__admin/ui/live/events", get(live::events))
-        .route(
-            "/__admin/ui/live/requests/{request_id}",
-            get(live::exchange),
-        )
-        .route("/__admin/ui/controls", get(controls::page))
-        .route_layer(middleware::from_fn_with_state(state.clone(), guard_page));
-    // The admin API's Host and Origin checks, on every console request;
-    // one route layer per group (a layer wraps each route it covers).
-    let session = Router::new()
-        .route("/__admin/ui/session", post(log_in))
-        .route_layer(middleware::from_fn_with_state(state.clone(), guard_session));
+    let open = |route: MethodRouter<AppState>| {
+        route.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::host_and_origin,
+        ))
+    };
+    let page = |route: MethodRouter<AppState>| {
+        route.route_layer(middleware::from_fn_with_state(state.clone(), guard_page))
+    };
     Router::new()
         .route(
             "/__admin/ui",
-            get(|| async { Redirect::permanent("/__admin/ui/") }),
+            open(get(|| async { Redirect::permanent("/__admin/ui/") })),
         )
-        .route("/__admin/ui/login", get(login_page))
-        .route("/__admin/ui/assets/console.css", get(css))
-        .route("/__admin/ui/assets/console.js", get(js))
-        .route_layer(middleware::from_fn_with_state(
-            state,
-            guard::host_and_origin,
-        ))
-        .merge(pages)
-        .merge(session)
+        .route("/__admin/ui/login", open(get(login_page)))
+        .route("/__admin/ui/assets/console.css", open(get(css)))
+        .route("/__admin/ui/assets/console.js", open(get(js)))
+        .route(
+            "/__admin/ui/session",
+            post(log_in).route_layer(middleware::from_fn_with_state(state.clone(), guard_session)),
+        )
+        .route("/__admin/ui/", page(get(overview::page)))
+        .route("/__admin/ui/grafana", page(get(grafana::page)))
+        .route(
+            "/__admin/ui/grafana/stacks/{slug}/delete-protection",
+            page(post(grafana::set_delete_protection)),
+        )
+        .route("/__admin/ui/datadog", page(get(datadog::page)))
+        .route("/__admin/ui/gcore", page(get(gcore::page)))
+        .route("/__admin/ui/live", page(get(live::page)))
+        .route("/__admin/ui/live/events", page(get(live::events)))
+        .route(
+            "/__admin/ui/live/requests/{request_id}",
+            page(get(live::exchange)),
+        )
+        .route("/__admin/ui/controls", page(get(controls::page)))
         .layer(Extension(Started(Instant::now())))
+}
+
+/// Whether `path` is the console's (under [`PREFIX`]).
+pub fn owns(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// A page's guards, outermost first: Host and Origin, the login, JSON for

@@ -66,12 +66,16 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> App {
             (vendor.name(), Routed::new(vendor.wrap(app, store.clone())))
         })
         .collect();
+    let console = Routed::new(finish(
+        crate::console::routes(state.clone()).with_state(state.clone()),
+    ));
     let unowned = Routed::new(finish(
         admin::routes(state.clone()).with_state(state.clone()),
     ));
     App::Front(Front(Arc::new(FrontState {
         state,
         vendors,
+        console,
         unowned,
     })))
 }
@@ -158,6 +162,9 @@ struct FrontState {
     state: AppState,
     /// By vendor name (vendors are unit types: their addresses can be one).
     vendors: Vec<(&'static str, Routed)>,
+    /// `/__admin/ui` and below.
+    console: Routed,
+    /// The rest: `/__admin`, and the paths no one owns.
     unowned: Routed,
 }
 
@@ -180,6 +187,7 @@ impl FrontState {
     async fn answer(&self, request: Request) -> Response {
         let path = request.uri().path();
         let owner = vendors::owning(path);
+        let console = owner.is_none() && crate::console::owns(path);
         let observed = Observed::start(&self.state, &request, vendor_of(path));
         let (request, capture) = Capture::start(&self.state, &observed, request);
         // What an error answer needs of the request, kept before it goes.
@@ -194,6 +202,7 @@ impl FrontState {
                 .iter()
                 .find(|(vendor, _)| *vendor == owner.name())
                 .map_or(&self.unowned, |(_, routed)| routed),
+            None if console => &self.console,
             None => &self.unowned,
         };
         let answer = async move {
@@ -424,6 +433,7 @@ mod tests {
         let front = Front(std::sync::Arc::new(FrontState {
             state: state.clone(),
             vendors: Vec::new(),
+            console: Routed::new(axum::Router::new()),
             unowned: Routed::new(
                 boom.layer(fault_layer::FaultLayer::new(state.engine.store().clone())),
             ),

@@ -45,6 +45,61 @@ async fn page(server: &MockCloud, path: &str) -> (StatusCode, String) {
     (reply.status(), reply.text().await.expect("a body"))
 }
 
+/// The console's paths have a router of their own: a path under it that no
+/// page has, or a page asked with a method it does not take, is answered
+/// as any such admin path is (the same JSON error).
+#[tokio::test]
+async fn an_unknown_console_path_or_method_is_answered_as_an_admin_paths() {
+    let server = start_demo(Config::default()).await;
+    let client = reqwest::Client::new();
+    let ask = |method: reqwest::Method, path: &str| {
+        client
+            .request(method, format!("{}{path}", server.base_url()))
+            .send()
+    };
+    for (method, path, status, message) in [
+        (
+            reqwest::Method::GET,
+            "/__admin/ui/no-such-page",
+            404,
+            "no such endpoint: /__admin/ui/no-such-page",
+        ),
+        (
+            reqwest::Method::GET,
+            "/__admin/no-such-page",
+            404,
+            "no such endpoint: /__admin/no-such-page",
+        ),
+        (
+            reqwest::Method::GET,
+            "/__admin/uino-such-page",
+            404,
+            "no such endpoint: /__admin/uino-such-page",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/__admin/ui/grafana",
+            405,
+            "DELETE is not supported on /__admin/ui/grafana",
+        ),
+        (
+            reqwest::Method::DELETE,
+            "/__admin/journal/x",
+            404,
+            "no such endpoint: /__admin/journal/x",
+        ),
+    ] {
+        let reply = ask(method.clone(), path).await.expect("request sent");
+        assert_eq!(reply.status().as_u16(), status, "{method} {path}");
+        let body: Value = reply.json().await.expect("a JSON error");
+        assert_eq!(body["message"], message, "{method} {path}: {body}");
+        assert_eq!(body["statusCode"], status, "{method} {path}: {body}");
+    }
+    // The pages around them still answer.
+    assert_eq!(page(&server, "/").await.0, StatusCode::OK);
+    assert_eq!(page(&server, "").await.0, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn every_page_answers_with_the_scenarios_objects() {
     let server = start_demo(Config::default()).await;

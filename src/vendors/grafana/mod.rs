@@ -32,8 +32,8 @@ use crate::core::store::Store;
 pub use api::Grafana;
 
 pub(crate) fn routes() -> Router<Arc<Store>> {
-    Router::new()
-        .merge(access_policy_routes())
+    // Added to one router, not merged: merging inserts every route again.
+    access_policy_routes(Router::new())
         .route("/api/stack-regions", get(regions::list))
         .route("/api/instances", get(stacks::list_all).post(stacks::create))
         .route(
@@ -79,9 +79,10 @@ pub(crate) fn routes() -> Router<Arc<Store>> {
         )
 }
 
-/// The access-policy and token endpoints: the ones Grafana rate-limits.
-fn access_policy_routes() -> Router<Arc<Store>> {
-    Router::new()
+/// The access-policy and token endpoints (the ones Grafana rate-limits),
+/// added to `router`.
+fn access_policy_routes(router: Router<Arc<Store>>) -> Router<Arc<Store>> {
+    router
         .route(
             "/api/v1/accesspolicies",
             get(access_policies::list).post(access_policies::create),
