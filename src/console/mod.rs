@@ -33,15 +33,17 @@ use crate::admin::{AppState, admin_error, guard};
 
 pub const PREFIX: &str = "/__admin/ui";
 
-/// When this server's console was mounted: the uptime on the overview.
+/// When this server started (its routers were built): the uptime on the
+/// overview.
 #[derive(Debug, Clone, Copy)]
 struct Started(Instant);
 
 /// The console's routes: a router of their own (the front sends it the
 /// paths under [`PREFIX`]), under the admin API's Host and Origin checks.
 /// Each route carries its guards (a route layer wraps each route it covers
-/// either way; merging routers would insert every route again).
-pub fn routes(state: AppState) -> Router<AppState> {
+/// either way; merging routers would insert every route again). `started`:
+/// since when the overview counts the server's uptime.
+pub fn routes(state: AppState, started: Instant) -> Router<AppState> {
     let open = |route: MethodRouter<AppState>| {
         route.route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -78,7 +80,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             page(get(live::exchange)),
         )
         .route("/__admin/ui/controls", page(get(controls::page)))
-        .layer(Extension(Started(Instant::now())))
+        .layer(Extension(Started(started)))
 }
 
 /// Whether `path` is the console's (under [`PREFIX`]).

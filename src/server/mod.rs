@@ -12,8 +12,9 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
@@ -31,6 +32,7 @@ mod threads;
 use crate::admin::capture::Capture;
 use crate::admin::journal::{Observed, vendor_of};
 use crate::admin::{self, AppState};
+use crate::core::store::Store;
 use crate::engine::Engine;
 use crate::vendors;
 use fault_layer::FaultLayer;
@@ -46,38 +48,61 @@ pub fn router(engine: Arc<Engine>, options: admin::Options) -> App {
         admin_token: options.token.map(Arc::from),
         hosts: Arc::new(options.hosts),
     };
-    let store = state.engine.store().clone();
-    // Each owner's requests meet only its own routes (the front picks the
-    // router by the path's owner): smaller trees to build at start-up and
-    // to match per request. Faults wrap every handler and fallback (the
-    // layer passes /__admin through untouched); layers added after it see
-    // the `AppliedFault` extension on the responses it altered.
-    let finish = |app: Router| {
-        app.fallback(unknown_route)
-            .method_not_allowed_fallback(method_not_allowed)
-            .layer(FaultLayer::new(store.clone()))
-    };
+    let store = state.engine.store();
     // Around the faults and the fallbacks, what a vendor marks every
     // answer with (Datadog's rate-limit headers).
     let vendors = vendors::ALL
         .iter()
         .map(|vendor| {
-            let app = finish(vendor.routes(store.clone()));
+            let app = finish(vendor.routes(store.clone()), store);
             (vendor.name(), Routed::new(vendor.wrap(app, store.clone())))
         })
         .collect();
-    let console = Routed::new(finish(
-        crate::console::routes(state.clone()).with_state(state.clone()),
-    ));
     let unowned = Routed::new(finish(
         admin::routes(state.clone()).with_state(state.clone()),
+        store,
     ));
     App::Front(Front(Arc::new(FrontState {
-        state,
         vendors,
-        console,
+        console: Console {
+            started: Instant::now(),
+            routed: OnceLock::new(),
+        },
         unowned,
+        state,
     })))
+}
+
+/// Each owner's requests meet only its own routes (the front picks the
+/// router by the path's owner): smaller trees to build at start-up and to
+/// match per request. Faults wrap every handler and fallback (the layer
+/// passes /__admin through untouched); layers added after it see the
+/// `AppliedFault` extension on the responses it altered.
+fn finish(app: Router, store: &Arc<Store>) -> Router {
+    app.fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(FaultLayer::new(store.clone()))
+}
+
+/// The console's router, built when the console is first asked for: most
+/// servers never are (tests, sidecars), and building it would cost every
+/// start a tenth of a millisecond.
+struct Console {
+    /// Since when the console's overview counts the uptime.
+    started: Instant,
+    routed: OnceLock<Routed>,
+}
+
+impl Console {
+    fn routed(&self, state: &AppState) -> &Routed {
+        self.routed.get_or_init(|| {
+            let routes = crate::console::routes(state.clone(), self.started);
+            Routed::new(finish(
+                routes.with_state(state.clone()),
+                state.engine.store(),
+            ))
+        })
+    }
 }
 
 /// The application as the connections serve it: the front itself (no
@@ -163,7 +188,7 @@ struct FrontState {
     /// By vendor name (vendors are unit types: their addresses can be one).
     vendors: Vec<(&'static str, Routed)>,
     /// `/__admin/ui` and below.
-    console: Routed,
+    console: Console,
     /// The rest: `/__admin`, and the paths no one owns.
     unowned: Routed,
 }
@@ -202,7 +227,7 @@ impl FrontState {
                 .iter()
                 .find(|(vendor, _)| *vendor == owner.name())
                 .map_or(&self.unowned, |(_, routed)| routed),
-            None if console => &self.console,
+            None if console => self.console.routed(&self.state),
             None => &self.unowned,
         };
         let answer = async move {
@@ -433,7 +458,10 @@ mod tests {
         let front = Front(std::sync::Arc::new(FrontState {
             state: state.clone(),
             vendors: Vec::new(),
-            console: Routed::new(axum::Router::new()),
+            console: super::Console {
+                started: std::time::Instant::now(),
+                routed: std::sync::OnceLock::new(),
+            },
             unowned: Routed::new(
                 boom.layer(fault_layer::FaultLayer::new(state.engine.store().clone())),
             ),

@@ -100,6 +100,23 @@ async fn an_unknown_console_path_or_method_is_answered_as_an_admin_paths() {
     assert_eq!(page(&server, "").await.0, StatusCode::OK);
 }
 
+/// The console's router is built when the console is first asked for; the
+/// uptime on its overview still counts from the server's start.
+#[tokio::test]
+async fn the_uptime_counts_from_the_start_not_from_the_first_page() {
+    let server = start_demo(Config::default()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, body) = page(&server, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    let uptime = body
+        .split("<h2>Uptime</h2><p class=\"big\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the overview shows the uptime");
+    assert_ne!(uptime, "0h 00m 00s", "{uptime}");
+    assert!(uptime.starts_with("0h 00m "), "{uptime}");
+}
+
 #[tokio::test]
 async fn every_page_answers_with_the_scenarios_objects() {
     let server = start_demo(Config::default()).await;
