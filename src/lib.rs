@@ -426,12 +426,14 @@ impl MockCloud {
         // while the routers are built (and, from the command line, the logs
         // and the runtime started): each takes a few tenths of a
         // millisecond.
-        let engine = Arc::new(engine::Engine::starting(config.seed, Clock::default()));
+        // The thread first (it is running only a tenth of a millisecond
+        // after), the engine it will fill meanwhile.
+        let clock = Clock::default();
         let world = {
             let (seed, faults, clock) = (
                 config.seed,
                 std::mem::take(&mut config.faults),
-                engine.clock().clone(),
+                clock.clone(),
             );
             Beside::run(move || {
                 let mut scenario = load()?;
@@ -443,6 +445,7 @@ impl MockCloud {
                 Ok((scenario, world))
             })
         };
+        let engine = Arc::new(engine::Engine::starting(config.seed, clock));
         Ok(Starting {
             config,
             engine,
