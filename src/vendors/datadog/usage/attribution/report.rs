@@ -326,19 +326,28 @@ pub fn monthly<'a>(
         }
     }
 
+    // Per org, per attribution type: the same every month.
+    let attributions: Vec<Vec<Attribution>> = scope
+        .orgs
+        .iter()
+        .map(|org| {
+            types
+                .iter()
+                .map(|t| Attribution::new(seed, &org.public_id, t, &scope.combinations))
+                .collect()
+        })
+        .collect();
     let mut records = Vec::new();
     let mut month = query.start_month;
     while month <= end_month && month_start(month) < data_stop {
         let next_month = month + Months::new(1);
         let hours = month_hours(month_start(month), month_start(next_month).min(data_stop));
-        for org in &scope.orgs {
+        for (org, attributions) in scope.orgs.iter().zip(&attributions) {
             // Per attribution type: each group's month, and the org's.
-            let sums: Vec<(Vec<i64>, i64)> = types
+            let sums: Vec<(Vec<i64>, i64)> = attributions
                 .iter()
-                .map(|t| {
-                    let attribution =
-                        Attribution::new(seed, &org.public_id, t, &scope.combinations);
-                    let groups = scope.groups_between(&attribution, &hours);
+                .map(|attribution| {
+                    let groups = scope.groups_between(attribution, &hours);
                     let org_total = groups.iter().sum();
                     (groups, org_total)
                 })
