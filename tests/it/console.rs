@@ -57,38 +57,19 @@ async fn an_unknown_console_path_or_method_is_answered_as_an_admin_paths() {
             .request(method, format!("{}{path}", server.base_url()))
             .send()
     };
-    for (method, path, status, message) in [
-        (
-            reqwest::Method::GET,
-            "/__admin/ui/no-such-page",
-            404,
-            "no such endpoint: /__admin/ui/no-such-page",
-        ),
-        (
-            reqwest::Method::GET,
-            "/__admin/no-such-page",
-            404,
-            "no such endpoint: /__admin/no-such-page",
-        ),
-        (
-            reqwest::Method::GET,
-            "/__admin/uino-such-page",
-            404,
-            "no such endpoint: /__admin/uino-such-page",
-        ),
-        (
-            reqwest::Method::DELETE,
-            "/__admin/ui/grafana",
-            405,
-            "DELETE is not supported on /__admin/ui/grafana",
-        ),
-        (
-            reqwest::Method::DELETE,
-            "/__admin/journal/x",
-            404,
-            "no such endpoint: /__admin/journal/x",
-        ),
+    use reqwest::Method;
+    for (method, path, status) in [
+        (Method::GET, "/__admin/ui/no-such-page", 404),
+        (Method::GET, "/__admin/no-such-page", 404),
+        (Method::GET, "/__admin/uino-such-page", 404),
+        (Method::DELETE, "/__admin/ui/grafana", 405),
+        (Method::DELETE, "/__admin/journal/x", 404),
     ] {
+        let message = if status == 404 {
+            format!("no such endpoint: {path}")
+        } else {
+            format!("{method} is not supported on {path}")
+        };
         let reply = ask(method.clone(), path).await.expect("request sent");
         assert_eq!(reply.status().as_u16(), status, "{method} {path}");
         let body: Value = reply.json().await.expect("a JSON error");
